@@ -1,0 +1,48 @@
+//! Design-based estimation for complex surveys: the statistics behind every incity figure.
+//!
+//! This crate is pure statistics. It knows nothing of files, SQL, HTTP or JSON: callers hand
+//! it a declared [`SampleDesign`] and *sufficient statistics* (per domain and PSU weighted sums,
+//! [`DomainSums`], or unit-level values for quantile-type statistics, [`UnitData`]), and get
+//! back point estimates with variances, which [`Estimate::publish`] turns into published
+//! figures or a suppression flag.
+//!
+//! Conventions follow R `survey` (Lumley 2004, 2010) so that figures can be checked against it:
+//! with-replacement (ultimate cluster) linearisation, jackknife scales, centring of replicates on
+//! their mean, `svyquantile` rules and Woodruff intervals. Formulas and sources are stated in
+//! each module.
+
+pub mod design;
+pub mod linear;
+pub mod nonlinear;
+pub mod publication;
+pub mod variance;
+
+pub use design::{LonelyPsuRule, PsuRef, SampleDesign, Stratum};
+pub use linear::{
+    estimate_linear, estimate_linear_batch, supplied_replicate_variance, CellSums, DomainSums,
+    LinearKind, LinearStatistic, LinearVariance, PointAndVariance,
+};
+pub use nonlinear::{
+    estimate_nonlinear, weighted_quantile, NonlinearEstimate, NonlinearKind, NonlinearVariance,
+    QuantileRule, UnitData,
+};
+pub use publication::{Estimate, Figures, Flag, Interval, PublicationRules};
+pub use variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
+
+/// Why an estimate could not be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EstimationError {
+    #[error("the sample is empty")]
+    EmptySample,
+    #[error("the domain has no units (or a zero denominator)")]
+    EmptyDomain,
+    #[error(
+        "stratum `{stratum}` has a single PSU; declare a lonely-PSU rule (certainty, adjust or \
+         average) or merge strata"
+    )]
+    LonelyPsu { stratum: String },
+    #[error("invalid design: {0}")]
+    InvalidDesign(String),
+    #[error("{0}")]
+    InvalidArgument(String),
+}

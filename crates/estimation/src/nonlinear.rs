@@ -1,0 +1,649 @@
+//! Quantiles, medians, the at-risk-of-poverty rate and the Gini coefficient: statistics that
+//! need the unit-level values of their domain (memory is proportional to the units involved,
+//! never to units × replicates).
+//!
+//! # Quantile rules
+//!
+//! With the units of a domain sorted by value, cumulative weights `C_k` and total `W`:
+//!
+//! * [`QuantileRule::InverseCdf`] — R `survey`'s `qrule = "math"` (Hyndman-Fan type 1): the
+//!   smallest value whose cumulative weight share reaches `p`; computed as R does, from the last
+//!   position `k` with `C_k ≤ p·W`: `x_k` if `p - C_k/W = 0`, else `x_{k+1}`.
+//! * [`QuantileRule::Interpolated`] — R `survey`'s `qrule = "hf7"` (version 4.1), the weighted
+//!   analogue of Hyndman & Fan's type 7: the value `x_k` sits at `p_k = C_{k-1} / C_{n-1}`
+//!   (`C_0 = 0`), quantiles in between are interpolated linearly, and outside `[0, 1]` the
+//!   extreme values are returned. With equal weights this is R's `quantile(type = 7)`.
+//! * [`QuantileRule::EuSilc`] — the EU-SILC convention (Eurostat, *Methodological guidelines*
+//!   DocSILC065; R `laeken::weightedQuantile`): with `k` the first position whose cumulative share
+//!   `C_k/W ≥ p`, the quantile is `(x_k + x_{k+1}) / 2` when `C_k/W = p` exactly, else `x_k`.
+//!
+//! Units with zero weight (e.g. in a deleted jackknife PSU) are ignored, as in R.
+//!
+//! # Variances
+//!
+//! * Quantiles: Woodruff's (1952) interval, as R `svyquantile(interval.type = "mean")`: the
+//!   share `p̂ = F̂(q̂)` of the domain at or below the estimate and its standard error `s` (by
+//!   linearisation or replicates), the interval `[Q(p̂ - t·s), Q(p̂ + t·s)]` with `t` the Student
+//!   quantile on the design degrees of freedom, and `se = (upper - lower) / (2t)`. For a gap
+//!   between two quantiles the linearised variable of each is the share's, times `-se_q / s`
+//!   (the interval's implied slope of the quantile function, i.e. `-1/f̂(q̂)`).
+//! * At-risk-of-poverty rate `ARPR_d = Σ_{i∈d} w_i 1(y_i < t_g(i)) / N̂_d`, with the threshold
+//!   `t_g = 0.6 · median_g` estimated in each threshold group `g` (the whole file, or each
+//!   country) over all units, whatever the domain. Linearised variable (Deville 1999;
+//!   Osier 2009, eq. 3.14, extended to several thresholds):
+//!
+//!   ```text
+//!   z_i = 1_d(i) [1(y_i < t_g(i)) - ARPR_d] / N̂_d
+//!         - Σ_g D_dg · 0.6 · 1_g(i) [1(y_i ≤ m_g) - 0.5] / (N̂_g f̂_g(m_g))
+//!   D_dg = Σ_{j ∈ d∩g} w_j K_h(t_g - y_j) / N̂_d,   f̂_g(m) = Σ_{j∈g} w_j K_h(m - y_j) / N̂_g
+//!   ```
+//!
+//!   with the Gaussian kernel `K_h(u) = φ(u/h)/h` and bandwidth `h_g = σ̂_g N̂_g^(-1/5)`
+//!   (Osier 2009; the choice of R `vardpoor` and `convey`).
+//! * Gini, in the EU-SILC form `G = (2 Σ_k w_k y_k C_k - Σ_k w_k² y_k) / (N̂ Ŷ) - 1`
+//!   (Eurostat; `laeken::gini` divided by 100). Its derivative with respect to the weight of
+//!   unit `k` (sorted order, `Ŷ_{≤k}` the cumulative weighted income) is the linearised variable
+//!   `z_k = 2 (y_k C_k + Ŷ - Ŷ_{≤k}) / (N̂ Ŷ) - (G + 1)(1/N̂ + y_k/Ŷ)` (Deville 1999; cf.
+//!   Osier 2009 §3.3).
+//! * Replicates (jackknife, bootstrap): the statistic is recomputed with each replicate's
+//!   weights `w_i · m_r(psu_i)` (thresholds included); one replicate's weights live in memory
+//!   at a time per thread.
+
+use rayon::prelude::*;
+
+use crate::design::{PsuRef, SampleDesign};
+use crate::linear::{
+    estimate_linear, CellSums, DomainSums, LinearKind, LinearStatistic, LinearVariance,
+    PointAndVariance,
+};
+use crate::publication::t_quantile;
+use crate::variance::{linearized_variance, ReplicateDesign};
+use crate::EstimationError;
+
+/// Rule for weighted quantiles (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantileRule {
+    InverseCdf,
+    Interpolated,
+    EuSilc,
+}
+
+/// A statistic computed from unit-level values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NonlinearKind {
+    Quantile { p: f64, rule: QuantileRule },
+    /// At-risk-of-poverty rate with threshold `fraction` × median (0.6 in the EU definition).
+    PovertyRate { fraction: f64 },
+    Gini,
+}
+
+/// Units needed by a nonlinear statistic.
+#[derive(Debug, Clone, Default)]
+pub struct UnitData {
+    pub psu: Vec<PsuRef>,
+    pub weight: Vec<f64>,
+    pub value: Vec<f64>,
+    /// Domain of each unit (`None`: outside every domain, but still part of the thresholds).
+    pub domain: Vec<Option<u32>>,
+    /// Threshold group (e.g. country) of each unit; all 0 for a single national threshold.
+    pub group: Vec<u32>,
+}
+
+impl UnitData {
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+}
+
+/// Result of a nonlinear statistic: point, variance and an interval when the estimator makes
+/// its own (Woodruff for quantiles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NonlinearEstimate {
+    pub point: PointAndVariance,
+    pub interval: Option<(f64, f64)>,
+}
+
+/// Weighted quantile of values sorted ascending.
+pub fn weighted_quantile(values: &[f64], weights: &[f64], p: f64, rule: QuantileRule) -> f64 {
+    let (x, w): (Vec<f64>, Vec<f64>) = values
+        .iter()
+        .zip(weights)
+        .filter(|(_, w)| **w != 0.0)
+        .map(|(x, w)| (*x, *w))
+        .unzip();
+    if x.is_empty() {
+        return f64::NAN;
+    }
+    let total: f64 = w.iter().sum();
+    let mut cum = Vec::with_capacity(w.len());
+    let mut acc = 0.0;
+    for wi in &w {
+        acc += wi;
+        cum.push(acc);
+    }
+    let n = x.len();
+    // R's `qs()`: last position with cumw <= p * W (None when the first already exceeds it).
+    let qs = |p: f64| -> (usize, usize, f64, f64) {
+        let target = p * total;
+        let pos = cum.partition_point(|c| *c <= target);
+        let pos = pos.checked_sub(1).unwrap_or(0);
+        let next = if pos + 1 >= n { pos } else { pos + 1 };
+        let wlow = p - cum[pos] / total;
+        let wup = cum[next] / total - p;
+        (pos, next, wlow, wup)
+    };
+    match rule {
+        QuantileRule::InverseCdf => {
+            if p * total < cum[0] {
+                return x[0];
+            }
+            let (pos, next, wlow, _) = qs(p);
+            if wlow == 0.0 {
+                x[pos]
+            } else {
+                x[next]
+            }
+        }
+        QuantileRule::Interpolated => {
+            if n == 1 {
+                return x[0];
+            }
+            // Abscissae p_k = C_{k-1} / C_{n-1} (C_0 = 0), linear in between, constant outside.
+            let denom = cum[n - 2];
+            let pk = |k: usize| if k == 0 { 0.0 } else { cum[k - 1] / denom };
+            if p <= 0.0 {
+                return x[0];
+            }
+            let k = (1..n).find(|&k| pk(k) >= p);
+            match k {
+                None => x[n - 1],
+                Some(k) => {
+                    let (p0, p1) = (pk(k - 1), pk(k));
+                    if p1 == p0 {
+                        x[k]
+                    } else {
+                        x[k - 1] + (x[k] - x[k - 1]) * (p - p0) / (p1 - p0)
+                    }
+                }
+            }
+        }
+        QuantileRule::EuSilc => {
+            if p <= 0.0 {
+                return x[0];
+            }
+            if p >= 1.0 {
+                return x[n - 1];
+            }
+            let k = cum.partition_point(|c| c / total < p).min(n - 1);
+            if cum[k] / total == p && k + 1 < n {
+                (x[k] + x[k + 1]) / 2.0
+            } else {
+                x[k]
+            }
+        }
+    }
+}
+
+/// Sorted views of the units, computed once and shared by point estimates and replicates.
+struct Sorted {
+    /// Per domain: unit indices in ascending value order.
+    domains: Vec<Vec<usize>>,
+    /// Per threshold group: unit indices in ascending value order.
+    groups: Vec<Vec<usize>>,
+}
+
+impl Sorted {
+    fn new(units: &UnitData, n_domains: usize) -> Self {
+        let mut order: Vec<usize> = (0..units.len()).collect();
+        order.sort_by(|&a, &b| units.value[a].total_cmp(&units.value[b]));
+        let n_groups = units.group.iter().copied().max().map_or(0, |g| g as usize + 1);
+        let mut domains = vec![Vec::new(); n_domains];
+        let mut groups = vec![Vec::new(); n_groups];
+        for &i in &order {
+            if let Some(d) = units.domain[i] {
+                domains[d as usize].push(i);
+            }
+            groups[units.group[i] as usize].push(i);
+        }
+        Self { domains, groups }
+    }
+}
+
+fn quantile_of(units: &UnitData, idx: &[usize], w: &[f64], p: f64, rule: QuantileRule) -> f64 {
+    let x: Vec<f64> = idx.iter().map(|&i| units.value[i]).collect();
+    let ww: Vec<f64> = idx.iter().map(|&i| w[i]).collect();
+    weighted_quantile(&x, &ww, p, rule)
+}
+
+/// Point values of `kind` for every domain with weights `w` (full-sample or replicate).
+fn evaluate(kind: NonlinearKind, units: &UnitData, sorted: &Sorted, w: &[f64]) -> Vec<f64> {
+    match kind {
+        NonlinearKind::Quantile { p, rule } => sorted
+            .domains
+            .iter()
+            .map(|idx| quantile_of(units, idx, w, p, rule))
+            .collect(),
+        NonlinearKind::PovertyRate { fraction } => {
+            let thresholds: Vec<f64> = sorted
+                .groups
+                .iter()
+                .map(|idx| fraction * quantile_of(units, idx, w, 0.5, QuantileRule::EuSilc))
+                .collect();
+            sorted
+                .domains
+                .iter()
+                .map(|idx| {
+                    let (mut poor, mut all) = (0.0, 0.0);
+                    for &i in idx {
+                        all += w[i];
+                        if units.value[i] < thresholds[units.group[i] as usize] {
+                            poor += w[i];
+                        }
+                    }
+                    poor / all
+                })
+                .collect()
+        }
+        NonlinearKind::Gini => sorted
+            .domains
+            .iter()
+            .map(|idx| gini_of(units, idx, w))
+            .collect(),
+    }
+}
+
+fn gini_of(units: &UnitData, idx: &[usize], w: &[f64]) -> f64 {
+    let (mut cw, mut num, mut sq, mut total_w, mut total_wy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &i in idx {
+        let (wi, yi) = (w[i], units.value[i]);
+        cw += wi;
+        num += wi * yi * cw;
+        sq += wi * wi * yi;
+        total_w += wi;
+        total_wy += wi * yi;
+    }
+    (2.0 * num - sq) / (total_w * total_wy) - 1.0
+}
+
+/// Gaussian kernel density of the weighted values at `at`, bandwidth `h`.
+fn kernel_density(units: &UnitData, idx: &[usize], at: f64, h: f64, norm: f64) -> f64 {
+    let c = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
+    idx.iter()
+        .map(|&i| {
+            let u = (at - units.value[i]) / h;
+            units.weight[i] * c * (-0.5 * u * u).exp()
+        })
+        .sum::<f64>()
+        / (norm * h)
+}
+
+fn domain_counts(units: &UnitData, idx: &[usize]) -> (u64, f64, usize) {
+    let mut psus: Vec<PsuRef> = idx.iter().map(|&i| units.psu[i]).collect();
+    psus.sort_unstable();
+    psus.dedup();
+    let mut strata: Vec<u32> = psus.iter().map(|p| p.stratum).collect();
+    strata.dedup();
+    let w: f64 = idx.iter().map(|&i| units.weight[i]).sum();
+    (idx.len() as u64, w, psus.len().saturating_sub(strata.len()))
+}
+
+/// Linearised variables (per unit, multiplied by the weight) of each domain's statistic.
+fn weighted_scores(
+    kind: NonlinearKind,
+    units: &UnitData,
+    sorted: &Sorted,
+    points: &[f64],
+    quantile_slopes: &[f64],
+) -> Vec<Vec<(PsuRef, f64)>> {
+    let w = &units.weight;
+    match kind {
+        NonlinearKind::Quantile { .. } => sorted
+            .domains
+            .iter()
+            .zip(points)
+            .zip(quantile_slopes)
+            .map(|((idx, q), slope)| {
+                let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
+                let below: f64 = idx.iter().filter(|&&i| units.value[i] <= *q).map(|&i| w[i]).sum();
+                let share = below / n_d;
+                idx.iter()
+                    .map(|&i| {
+                        let ind = if units.value[i] <= *q { 1.0 } else { 0.0 };
+                        (units.psu[i], -slope * w[i] * (ind - share) / n_d)
+                    })
+                    .collect()
+            })
+            .collect(),
+        NonlinearKind::PovertyRate { fraction } => {
+            // Per threshold group: median, threshold, size, bandwidth, density at the median.
+            struct G {
+                median: f64,
+                threshold: f64,
+                h: f64,
+                size: f64,
+                f_median: f64,
+            }
+            let groups: Vec<G> = sorted
+                .groups
+                .iter()
+                .map(|idx| {
+                    let median = quantile_of(units, idx, w, 0.5, QuantileRule::EuSilc);
+                    let size: f64 = idx.iter().map(|&i| w[i]).sum();
+                    let mean = idx.iter().map(|&i| w[i] * units.value[i]).sum::<f64>() / size;
+                    let var = idx
+                        .iter()
+                        .map(|&i| w[i] * (units.value[i] - mean).powi(2))
+                        .sum::<f64>()
+                        / size;
+                    let h = var.sqrt() * size.powf(-0.2);
+                    let f_median = kernel_density(units, idx, median, h, size);
+                    G {
+                        median,
+                        threshold: fraction * median,
+                        h,
+                        size,
+                        f_median,
+                    }
+                })
+                .collect();
+            sorted
+                .domains
+                .iter()
+                .zip(points)
+                .enumerate()
+                .map(|(d, (idx, rate))| {
+                    let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
+                    // D_dg for each group.
+                    let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+                    for &i in idx {
+                        by_group[units.group[i] as usize].push(i);
+                    }
+                    let d_dg: Vec<f64> = groups
+                        .iter()
+                        .zip(&by_group)
+                        .map(|(g, members)| {
+                            if members.is_empty() {
+                                0.0
+                            } else {
+                                kernel_density(units, members, g.threshold, g.h, 1.0) / n_d
+                            }
+                        })
+                        .collect();
+                    let mut scores: Vec<(PsuRef, f64)> = Vec::new();
+                    for (i, &di) in units.domain.iter().enumerate() {
+                        let g = units.group[i] as usize;
+                        let gr = &groups[g];
+                        let mut z = 0.0;
+                        if di == Some(d as u32) {
+                            let poor = if units.value[i] < gr.threshold { 1.0 } else { 0.0 };
+                            z += (poor - rate) / n_d;
+                        }
+                        if d_dg[g] != 0.0 {
+                            let below_median = if units.value[i] <= gr.median { 1.0 } else { 0.0 };
+                            z -= d_dg[g] * fraction * (below_median - 0.5) / (gr.size * gr.f_median);
+                        }
+                        if z != 0.0 {
+                            scores.push((units.psu[i], w[i] * z));
+                        }
+                    }
+                    scores
+                })
+                .collect()
+        }
+        NonlinearKind::Gini => sorted
+            .domains
+            .iter()
+            .zip(points)
+            .map(|(idx, g)| {
+                let n: f64 = idx.iter().map(|&i| w[i]).sum();
+                let y: f64 = idx.iter().map(|&i| w[i] * units.value[i]).sum();
+                let (mut c, mut y_le) = (0.0, 0.0);
+                idx.iter()
+                    .map(|&i| {
+                        let yi = units.value[i];
+                        c += w[i];
+                        y_le += w[i] * yi;
+                        let z = 2.0 * (yi * c + y - y_le) / (n * y) - (g + 1.0) * (1.0 / n + yi / y);
+                        (units.psu[i], w[i] * z)
+                    })
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// Variance method for nonlinear statistics.
+#[derive(Debug, Clone, Copy)]
+pub enum NonlinearVariance<'a> {
+    Linearization,
+    Replicates(&'a ReplicateDesign),
+}
+
+/// Estimates `kind` in each of `n_domains` domains, and the differences `(a, b)` listed in
+/// `gaps` (domain `a` minus domain `b`). `confidence` sets the Woodruff interval's level.
+pub fn estimate_nonlinear(
+    design: &SampleDesign,
+    units: &UnitData,
+    n_domains: usize,
+    kind: NonlinearKind,
+    method: NonlinearVariance<'_>,
+    gaps: &[(usize, usize)],
+    confidence: f64,
+) -> Result<(Vec<Result<NonlinearEstimate, EstimationError>>, Vec<Result<NonlinearEstimate, EstimationError>>), EstimationError>
+{
+    if units.is_empty() {
+        return Err(EstimationError::EmptySample);
+    }
+    let sorted = Sorted::new(units, n_domains);
+    let points = evaluate(kind, units, &sorted, &units.weight);
+    let counts: Vec<(u64, f64, usize)> = sorted
+        .domains
+        .iter()
+        .map(|idx| domain_counts(units, idx))
+        .collect();
+
+    // Woodruff intervals for quantiles (also give the slopes used by gap scores).
+    let mut woodruff: Vec<Option<(f64, f64, f64)>> = vec![None; n_domains];
+    if let NonlinearKind::Quantile { p, rule } = kind {
+        for (d, idx) in sorted.domains.iter().enumerate() {
+            if idx.is_empty() {
+                continue;
+            }
+            let q = points[d];
+            let cells: Vec<(PsuRef, CellSums)> = idx
+                .iter()
+                .map(|&i| {
+                    let ind = if units.value[i] <= q { 1.0 } else { 0.0 };
+                    (units.psu[i], CellSums::unit(units.weight[i], ind, 1.0))
+                })
+                .collect();
+            let sums = DomainSums::from_cells(cells);
+            let stat = LinearStatistic {
+                kind: LinearKind::Ratio,
+                domain: &sums,
+                reference: None,
+            };
+            let lin = match method {
+                NonlinearVariance::Linearization => LinearVariance::Linearization,
+                NonlinearVariance::Replicates(r) => LinearVariance::Replicates(r),
+            };
+            let share = estimate_linear(design, &stat, &lin)?;
+            let t = t_quantile(0.5 + confidence / 2.0, counts[d].2);
+            let s = share.variance.max(0.0).sqrt();
+            let lo = (share.estimate - t * s).clamp(0.0, 1.0);
+            let hi = (share.estimate + t * s).clamp(0.0, 1.0);
+            let low = quantile_of(units, idx, &units.weight, lo, rule);
+            let high = quantile_of(units, idx, &units.weight, hi, rule);
+            let se = (high - low) / (2.0 * t);
+            let slope = if s > 0.0 { se / s } else { 0.0 };
+            debug_assert!((0.0..=1.0).contains(&p));
+            woodruff[d] = Some((low, high, slope));
+        }
+    }
+
+    // Variances of the domain statistics (and the scores or replicate values for gaps).
+    let domain_variance: Vec<f64>;
+    let mut gap_variance: Vec<f64> = Vec::with_capacity(gaps.len());
+    match method {
+        NonlinearVariance::Linearization => {
+            let slopes: Vec<f64> = woodruff.iter().map(|w| w.map_or(0.0, |w| w.2)).collect();
+            let scores = weighted_scores(kind, units, &sorted, &points, &slopes);
+            domain_variance = match kind {
+                NonlinearKind::Quantile { .. } => woodruff
+                    .iter()
+                    .zip(&counts)
+                    .map(|(w, c)| {
+                        w.map_or(f64::NAN, |(lo, hi, _)| {
+                            let t = t_quantile(0.5 + confidence / 2.0, c.2);
+                            ((hi - lo) / (2.0 * t)).powi(2)
+                        })
+                    })
+                    .collect(),
+                _ => scores.iter().map(|s| linearized_variance(design, s)).collect(),
+            };
+            for &(a, b) in gaps {
+                let mut s = scores[a].clone();
+                s.extend(scores[b].iter().map(|(p, v)| (*p, -v)));
+                gap_variance.push(linearized_variance(design, &s));
+            }
+        }
+        NonlinearVariance::Replicates(rep) => {
+            let count = rep.replicate_count();
+            let offsets = design.psu_offsets();
+            let flat: Vec<usize> = units
+                .psu
+                .iter()
+                .map(|p| offsets[p.stratum as usize] + p.psu as usize)
+                .collect();
+            // Replicate values: replicates × (domains + gaps); aggregates only.
+            let values: Vec<Vec<f64>> = (0..count)
+                .into_par_iter()
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(m, w), r| {
+                        rep.multipliers(design, r, m);
+                        w.clear();
+                        w.extend(units.weight.iter().zip(&flat).map(|(wi, &f)| wi * m[f]));
+                        let mut v = evaluate(kind, units, &sorted, w);
+                        let gap_values: Vec<f64> = gaps.iter().map(|&(a, b)| v[a] - v[b]).collect();
+                        v.extend(gap_values);
+                        v
+                    },
+                )
+                .collect();
+            let var_of = |k: usize, full: f64| -> f64 {
+                let reps: Vec<(f64, f64, f64)> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(r, v)| (v[k], rep.rscale(r), 1.0))
+                    .collect();
+                rep.variance(full, &reps)
+            };
+            domain_variance = match kind {
+                NonlinearKind::Quantile { .. } => woodruff
+                    .iter()
+                    .zip(&counts)
+                    .map(|(w, c)| {
+                        w.map_or(f64::NAN, |(lo, hi, _)| {
+                            let t = t_quantile(0.5 + confidence / 2.0, c.2);
+                            ((hi - lo) / (2.0 * t)).powi(2)
+                        })
+                    })
+                    .collect(),
+                _ => (0..n_domains).map(|d| var_of(d, points[d])).collect(),
+            };
+            for (k, &(a, b)) in gaps.iter().enumerate() {
+                gap_variance.push(var_of(n_domains + k, points[a] - points[b]));
+            }
+        }
+    }
+
+    let domain_results = (0..n_domains)
+        .map(|d| {
+            if sorted.domains[d].is_empty() || !points[d].is_finite() {
+                return Err(EstimationError::EmptyDomain);
+            }
+            Ok(NonlinearEstimate {
+                point: PointAndVariance {
+                    estimate: points[d],
+                    variance: domain_variance[d],
+                    n: counts[d].0,
+                    population: counts[d].1,
+                    srs_variance: None,
+                    degrees_of_freedom: counts[d].2,
+                },
+                interval: woodruff[d].map(|(lo, hi, _)| (lo, hi)),
+            })
+        })
+        .collect();
+    let gap_results = gaps
+        .iter()
+        .zip(gap_variance)
+        .map(|(&(a, b), v)| {
+            if sorted.domains[a].is_empty() || sorted.domains[b].is_empty() {
+                return Err(EstimationError::EmptyDomain);
+            }
+            Ok(NonlinearEstimate {
+                point: PointAndVariance {
+                    estimate: points[a] - points[b],
+                    variance: v,
+                    n: counts[a].0 + counts[b].0,
+                    population: counts[a].1 + counts[b].1,
+                    srs_variance: None,
+                    degrees_of_freedom: counts[a].2.max(counts[b].2),
+                },
+                interval: None,
+            })
+        })
+        .collect();
+    Ok((domain_results, gap_results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_rules_by_hand() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        let w = [1.0, 1.0, 1.0, 1.0];
+        // Cumulative shares .25 .5 .75 1: the median hits .5 exactly.
+        assert_eq!(weighted_quantile(&x, &w, 0.5, QuantileRule::InverseCdf), 2.0);
+        assert_eq!(weighted_quantile(&x, &w, 0.5, QuantileRule::EuSilc), 2.5);
+        assert_eq!(weighted_quantile(&x, &w, 0.6, QuantileRule::InverseCdf), 3.0);
+        assert_eq!(weighted_quantile(&x, &w, 0.6, QuantileRule::EuSilc), 3.0);
+        // hf7 with equal weights is R's type-7 quantile: 1 + 0.3 * (4 - 1) = 1.9.
+        assert!((weighted_quantile(&x, &w, 0.3, QuantileRule::Interpolated) - 1.9).abs() < 1e-12);
+        // Unequal weights: p_k = 0, 1/4, 3/4, 4/4 (C = 1, 3, 4, 6; C_{n-1} = 4);
+        // p = 0.5 lies halfway between 1/4 (x=2) and 3/4 (x=3).
+        let wu = [1.0, 2.0, 1.0, 2.0];
+        assert!((weighted_quantile(&x, &wu, 0.5, QuantileRule::Interpolated) - 2.5).abs() < 1e-12);
+        // Zero weights are ignored.
+        let w0 = [1.0, 0.0, 1.0, 1.0];
+        assert_eq!(weighted_quantile(&x, &w0, 0.5, QuantileRule::InverseCdf), 3.0);
+    }
+
+    #[test]
+    fn gini_of_equal_incomes_is_zero_and_of_one_rich_is_high() {
+        let units = UnitData {
+            psu: (0..4).map(|j| PsuRef { stratum: 0, psu: j }).collect(),
+            weight: vec![1.0; 4],
+            value: vec![5.0; 4],
+            domain: vec![Some(0); 4],
+            group: vec![0; 4],
+        };
+        let sorted = Sorted::new(&units, 1);
+        let g = evaluate(NonlinearKind::Gini, &units, &sorted, &units.weight)[0];
+        // (2 * 5 * (1+2+3+4) - 4*5) / (4 * 20) - 1 = (100 - 20)/80 - 1 = 0
+        assert!(g.abs() < 1e-12);
+        let mut rich = units.clone();
+        rich.value = vec![0.0, 0.0, 0.0, 8.0];
+        let g = evaluate(NonlinearKind::Gini, &rich, &sorted, &rich.weight)[0];
+        // (2 * 8 * 4 - 8) / (4 * 8) - 1 = 56/32 - 1 = 0.75
+        assert!((g - 0.75).abs() < 1e-12);
+    }
+}
