@@ -1,1 +1,470 @@
-fn main() {}
+//! `incity`: the command-line tool and server of the incity toolbox.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use incity_data::survey::{
+    estimate, DesignColumns, EstimateRequest, EstimateTable, Statistic, VarianceChoice,
+};
+use incity_data::synthetic::{write_lfs_csv, write_truth_csv, Population, SyntheticConfig};
+use incity_estimation::{LonelyPsuRule, PublicationRules, QuantileRule};
+use incity_indicators::{compute_release, ComputeSettings};
+use incity_portal::AppState;
+use incity_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "incity",
+    version,
+    about = "Comparable, honest indicators of immigrant integration for European cities and regions",
+    long_about = "incity computes the EU core integration indicators from survey microdata with \
+                  design-based standard errors, confidence intervals and publication flags, keeps \
+                  them as releases, and serves them in a web portal and a JSON API."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the portal. On first start, generate the synthetic demonstration data and compute
+    /// a release from it.
+    Serve(ServeArgs),
+    /// Write synthetic EU-LFS-layout microdata and the true population values.
+    Generate(GenerateArgs),
+    /// Compute the indicator catalogue from an EU-LFS-layout file and publish it as a release.
+    Compute(ComputeArgs),
+    /// Design-based estimate of one statistic from a survey file (CSV or Parquet).
+    Estimate(Box<EstimateArgs>),
+}
+
+#[derive(clap::Args)]
+struct DataDirArg {
+    /// Directory for the database and the demonstration data.
+    #[arg(long, env = "INCITY_DATA_DIR", default_value = "incity-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Address to listen on.
+    #[arg(long, env = "INCITY_BIND", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on.
+    #[arg(long, env = "INCITY_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Seed of the demonstration data generated on first start.
+    #[arg(long, default_value_t = SyntheticConfig::default().seed)]
+    seed: u64,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Output directory (receives lfs_<year>.csv and truth_<year>.csv).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = SyntheticConfig::default().seed)]
+    seed: u64,
+    /// Fraction of the real population that is simulated.
+    #[arg(long, default_value_t = SyntheticConfig::default().population_scale)]
+    population_scale: f64,
+    /// Multiplies every country's sample size.
+    #[arg(long, default_value_t = 1.0)]
+    sample_scale: f64,
+}
+
+#[derive(clap::Args)]
+struct ComputeArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// EU-LFS-layout input file (CSV or Parquet) with STRATUM and PSU design columns.
+    #[arg(long)]
+    input: PathBuf,
+    /// Mark the release as computed from synthetic data.
+    #[arg(long)]
+    synthetic: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VarianceArg {
+    Linearization,
+    Jk1,
+    Jkn,
+    Bootstrap,
+    Supplied,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LonelyArg {
+    Fail,
+    Certainty,
+    Adjust,
+    Average,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum QuantileRuleArg {
+    /// Inverse of the weighted distribution function (R survey `qrule = "math"`).
+    Math,
+    /// Weighted interpolation (R survey `qrule = "hf7"`).
+    Hf7,
+    /// EU-SILC rule: mean of the two values when the cumulative share hits p exactly.
+    Eusilc,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct EstimateArgs {
+    /// Survey file: .csv (header row; empty fields are missing values) or .parquet.
+    #[arg(long)]
+    data: PathBuf,
+    /// Column of survey weights.
+    #[arg(long)]
+    weight: String,
+    /// Column of strata.
+    #[arg(long)]
+    strata: Option<String>,
+    /// Column of primary sampling units (without it, each record is its own PSU).
+    #[arg(long)]
+    psu: Option<String>,
+    /// Column of the finite population correction: population number of PSUs in the stratum
+    /// (> 1) or the sampling fraction (<= 1).
+    #[arg(long)]
+    fpc: Option<String>,
+    /// Rule for strata with a single PSU.
+    #[arg(long, value_enum, default_value = "fail")]
+    lonely_psu: LonelyArg,
+    /// Variance method.
+    #[arg(long, value_enum, default_value = "linearization")]
+    variance: VarianceArg,
+    /// Number of bootstrap replicates.
+    #[arg(long, default_value_t = 500)]
+    replicates: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Replicate weight columns for `--variance supplied` (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    replicate_weights: Vec<String>,
+    /// Scale of supplied replicate weights (variance = scale · Σ (θ_r - θ̄)²).
+    #[arg(long, default_value_t = 1.0)]
+    replicate_scale: f64,
+    /// Centre replicates on the full-sample estimate instead of their mean.
+    #[arg(long)]
+    mse: bool,
+    /// total(X) | mean(X) | ratio(X, Y) | share(CONDITION) | quantile(X, P) | median(X) | arpr(X) | gini(X)
+    #[arg(long)]
+    stat: String,
+    /// Rule for quantile(X, P).
+    #[arg(long, value_enum, default_value = "math")]
+    quantile_rule: QuantileRuleArg,
+    /// SQL condition selecting the domain, e.g. "AGE BETWEEN 20 AND 64".
+    #[arg(long = "where")]
+    condition: Option<String>,
+    /// Domain columns (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Gap to a reference level: COL=REFERENCE_LEVEL.
+    #[arg(long)]
+    gap: Option<String>,
+    /// Column whose levels each get their own poverty threshold (arpr).
+    #[arg(long)]
+    country: Option<String>,
+    /// Suppress figures with fewer respondents than this.
+    #[arg(long, default_value_t = PublicationRules::DEFAULT.suppress_below_n)]
+    min_n: u64,
+    /// Flag figures with fewer respondents than this.
+    #[arg(long, default_value_t = PublicationRules::DEFAULT.flag_below_n)]
+    flag_n: u64,
+    /// Flag figures whose CV exceeds this (fraction).
+    #[arg(long, default_value_t = 0.20)]
+    flag_cv: f64,
+    /// Suppress figures whose CV exceeds this (fraction).
+    #[arg(long, default_value_t = 0.35)]
+    suppress_cv: f64,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    #[arg(long, value_enum, default_value = "csv")]
+    output_format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => serve(a).await,
+        Command::Generate(a) => generate(a),
+        Command::Compute(a) => compute(a).await,
+        Command::Estimate(a) => run_estimate(*a).await,
+    }
+}
+
+fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("incity.sqlite")
+}
+
+/// Generates the demonstration data set into `dir`; returns the microdata file.
+fn write_demo(dir: &Path, config: SyntheticConfig) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let population = Population::generate(config);
+    let sample = population.draw_sample(config.seed.wrapping_add(1));
+    let lfs = dir.join(format!("lfs_{}.csv", config.year));
+    write_lfs_csv(&sample, &lfs)?;
+    write_truth_csv(&population.truth(), &dir.join(format!("truth_{}.csv", config.year)))?;
+    tracing::info!(
+        records = sample.len(),
+        population = population.person_count(),
+        file = %lfs.display(),
+        "synthetic EU-LFS sample written"
+    );
+    Ok(lfs)
+}
+
+async fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    let db = database_path(&a.data.data_dir);
+    let store = Store::open(&db).await?;
+    if store.current_release().await?.is_none() {
+        tracing::info!("no release yet: generating the synthetic demonstration data");
+        let config = SyntheticConfig {
+            seed: a.seed,
+            ..SyntheticConfig::default()
+        };
+        let input = write_demo(&a.data.data_dir.join("demo"), config)?;
+        let release = compute_release(&ComputeSettings {
+            input,
+            synthetic: true,
+            generator_seed: Some(a.seed),
+            rules: PublicationRules::DEFAULT,
+        })
+        .await?;
+        let id = store.publish(&release).await?;
+        tracing::info!(release = id, figures = release.figures.len(), "release published");
+    }
+    let addr = SocketAddr::new(a.bind, a.port);
+    tracing::info!("incity portal on http://{addr}");
+    incity_portal::serve(AppState { store }, addr)
+        .await
+        .with_context(|| format!("serving on {addr}"))
+}
+
+fn generate(a: GenerateArgs) -> anyhow::Result<()> {
+    if !(a.population_scale > 0.0 && a.population_scale <= 1.0) {
+        bail!("--population-scale must lie in (0, 1]");
+    }
+    if !(a.sample_scale > 0.0) {
+        bail!("--sample-scale must be positive");
+    }
+    let config = SyntheticConfig {
+        seed: a.seed,
+        population_scale: a.population_scale,
+        sample_scale: a.sample_scale,
+        ..SyntheticConfig::default()
+    };
+    write_demo(&a.out, config)?;
+    Ok(())
+}
+
+async fn compute(a: ComputeArgs) -> anyhow::Result<()> {
+    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let release = compute_release(&ComputeSettings {
+        input: a.input.clone(),
+        synthetic: a.synthetic,
+        generator_seed: None,
+        rules: PublicationRules::DEFAULT,
+    })
+    .await?;
+    let suppressed = release
+        .figures
+        .iter()
+        .filter(|f| f.estimate.figures.is_none())
+        .count();
+    let id = store.publish(&release).await?;
+    println!(
+        "release {id}: {} figures ({} suppressed) from {}",
+        release.figures.len(),
+        suppressed,
+        a.input.display()
+    );
+    Ok(())
+}
+
+async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
+    let statistic: Statistic = a.stat.parse()?;
+    let gap = match &a.gap {
+        None => None,
+        Some(g) => match g.split_once('=') {
+            Some((col, level)) if !col.is_empty() && !level.is_empty() => {
+                Some((col.to_string(), level.to_string()))
+            }
+            _ => bail!("--gap `{g}`: expected COLUMN=REFERENCE_LEVEL"),
+        },
+    };
+    if a.variance as u8 == VarianceArg::Bootstrap as u8 && a.replicates < 2 {
+        bail!("--replicates must be at least 2");
+    }
+    if !(a.confidence > 0.0 && a.confidence < 1.0) {
+        bail!("--confidence must lie strictly between 0 and 1");
+    }
+    let request = EstimateRequest {
+        data: a.data.clone(),
+        design: DesignColumns {
+            weight: a.weight.clone(),
+            strata: a.strata.clone(),
+            psu: a.psu.clone(),
+            fpc: a.fpc.clone(),
+            lonely_psu: match a.lonely_psu {
+                LonelyArg::Fail => LonelyPsuRule::Fail,
+                LonelyArg::Certainty => LonelyPsuRule::Certainty,
+                LonelyArg::Adjust => LonelyPsuRule::Adjust,
+                LonelyArg::Average => LonelyPsuRule::Average,
+            },
+        },
+        variance: match a.variance {
+            VarianceArg::Linearization => VarianceChoice::Linearization,
+            VarianceArg::Jk1 => VarianceChoice::Jk1,
+            VarianceArg::Jkn => VarianceChoice::Jkn,
+            VarianceArg::Bootstrap => VarianceChoice::Bootstrap {
+                replicates: a.replicates,
+                seed: a.seed,
+            },
+            VarianceArg::Supplied => VarianceChoice::Supplied {
+                columns: a.replicate_weights.clone(),
+                scale: a.replicate_scale,
+            },
+        },
+        mse: a.mse,
+        statistic,
+        quantile_rule: match a.quantile_rule {
+            QuantileRuleArg::Math => QuantileRule::InverseCdf,
+            QuantileRuleArg::Hf7 => QuantileRule::Interpolated,
+            QuantileRuleArg::Eusilc => QuantileRule::EuSilc,
+        },
+        condition: a.condition.clone(),
+        by: a.by.clone(),
+        gap,
+        country: a.country.clone(),
+        rules: PublicationRules {
+            suppress_below_n: a.min_n,
+            flag_below_n: a.flag_n,
+            flag_above_cv: Some(a.flag_cv),
+            suppress_above_cv: Some(a.suppress_cv),
+        },
+        confidence: a.confidence,
+        derived: Vec::new(),
+    };
+    let table = estimate(&request).await?;
+    let text = match a.output_format {
+        OutputFormat::Csv => to_csv(&table)?,
+        OutputFormat::Json => to_json(&table)?,
+    };
+    match &a.out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+const RESULT_COLUMNS: [&str; 9] = [
+    "estimate", "se", "ci_low", "ci_high", "cv", "n", "population", "deff", "flag",
+];
+
+fn result_fields(row: &incity_data::survey::EstimateRow) -> Vec<String> {
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    match row.estimate.figures {
+        Some(f) => vec![
+            f.estimate.to_string(),
+            f.se.to_string(),
+            f.ci_low.to_string(),
+            f.ci_high.to_string(),
+            num(f.cv),
+            f.n.to_string(),
+            f.population.to_string(),
+            num(f.deff),
+            row.estimate.flag.code().to_string(),
+        ],
+        None => {
+            let mut v = vec![String::new(); 8];
+            v.push(row.estimate.flag.code().to_string());
+            v
+        }
+    }
+}
+
+fn to_csv(t: &EstimateTable) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = t.by.iter().map(String::as_str).collect();
+    header.extend(RESULT_COLUMNS);
+    w.write_record(&header)?;
+    for row in &t.rows {
+        let mut rec = row.domain.clone();
+        rec.extend(result_fields(row));
+        w.write_record(&rec)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
+    let rows: Vec<serde_json::Value> = t
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in t.by.iter().zip(&row.domain) {
+                m.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+            m.insert("is_gap".into(), row.is_gap.into());
+            if let Some(f) = row.estimate.figures {
+                m.insert("estimate".into(), f.estimate.into());
+                m.insert("se".into(), f.se.into());
+                m.insert("ci_low".into(), f.ci_low.into());
+                m.insert("ci_high".into(), f.ci_high.into());
+                m.insert("cv".into(), f.cv.into());
+                m.insert("n".into(), f.n.into());
+                m.insert("population".into(), f.population.into());
+                m.insert("deff".into(), f.deff.into());
+            }
+            m.insert("flag".into(), row.estimate.flag.code().into());
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}

@@ -21,6 +21,8 @@ use incity_estimation::{
     UnitData,
 };
 
+use datafusion::arrow::array::Array;
+
 use crate::scan::{f64_column, ident, str_column, SurveyFile};
 use crate::DataError;
 
@@ -183,6 +185,24 @@ pub struct EstimateRequest {
     pub country: Option<String>,
     pub rules: PublicationRules,
     pub confidence: f64,
+    /// Derived columns `(name, SQL expression)` usable in `by` (e.g. a target group computed
+    /// from country of birth).
+    pub derived: Vec<(String, String)>,
+}
+
+impl EstimateRequest {
+    /// SQL for a `--by` or `--country` column: a derived column's expression, or the quoted
+    /// column name.
+    fn column_sql(&self, name: &str) -> String {
+        match self.derived.iter().find(|d| d.0 == name) {
+            Some((_, e)) => format!("({e})"),
+            None => ident(name),
+        }
+    }
+
+    fn is_derived(&self, name: &str) -> bool {
+        self.derived.iter().any(|d| d.0 == name)
+    }
 }
 
 /// One output row: the domain's `--by` values (for a gap, the gap column holds
@@ -354,13 +374,17 @@ pub async fn estimate(req: &EstimateRequest) -> Result<EstimateTable, DataError>
     }
     let mut by = req.by.clone();
     if let Some((g, _)) = &req.gap {
-        file.require_column(g, "gap (--gap)")?;
+        if !req.is_derived(g) {
+            file.require_column(g, "gap (--gap)")?;
+        }
         if !by.contains(g) {
             by.push(g.clone());
         }
     }
     for b in &by {
-        file.require_column(b, "domain (--by)")?;
+        if !req.is_derived(b) {
+            file.require_column(b, "domain (--by)")?;
+        }
     }
     if let VarianceChoice::Supplied { columns, .. } = &req.variance {
         if columns.is_empty() {
@@ -469,10 +493,10 @@ fn domain_condition(req: &EstimateRequest) -> String {
     }
 }
 
-fn by_select(by: &[String]) -> String {
+fn by_select(req: &EstimateRequest, by: &[String]) -> String {
     by.iter()
         .enumerate()
-        .map(|(i, b)| format!("CAST({} AS VARCHAR) AS __by{i}, ", ident(b)))
+        .map(|(i, b)| format!("CAST({} AS VARCHAR) AS __by{i}, ", req.column_sql(b)))
         .collect()
 }
 
@@ -505,7 +529,7 @@ async fn estimate_linear_statistic(
         "FALSE".to_string()
     } else {
         by.iter()
-            .map(|b| format!("{} IS NULL", ident(b)))
+            .map(|b| format!("{} IS NULL", req.column_sql(b)))
             .collect::<Vec<_>>()
             .join(" OR ")
     };
@@ -527,7 +551,7 @@ async fn estimate_linear_statistic(
          {n_all} AS __n_all, {fpc_lo} AS __fpc_lo, {fpc_hi} AS __fpc_hi, \
          {n} AS __n, {sw} AS __w, {swy} AS __wy, {swx} AS __wx, {swyy} AS __wyy, \
          {swxy} AS __wxy, {swxx} AS __wxx, {missing} AS __missing",
-        by_cols = by_select(by),
+        by_cols = by_select(req, by),
         stratum = stratum_expr(req),
         psu = match &req.design.psu {
             Some(p) => format!("CAST({} AS VARCHAR)", ident(p)),
@@ -830,7 +854,7 @@ async fn estimate_unit_statistic(
     let dom = domain_condition(req);
     let by_null = by
         .iter()
-        .map(|b| format!(" OR {} IS NULL", ident(b)))
+        .map(|b| format!(" OR {} IS NULL", req.column_sql(b)))
         .collect::<String>();
     let indom = format!("({dom} AND NOT (FALSE{by_null}))");
     let w = ident(&req.design.weight);
@@ -850,7 +874,7 @@ async fn estimate_unit_statistic(
         "SELECT {by_cols}{stratum} AS __stratum, {psu} AS __psu, {fpc} AS __fpc, \
          CAST({w} AS DOUBLE) AS __w, {value} AS __value, \
          CASE WHEN {indom} THEN 1 ELSE 0 END AS __in, {group} AS __group FROM {t}",
-        by_cols = by_select(by),
+        by_cols = by_select(req, by),
         stratum = stratum_expr(req),
         t = crate::scan::TABLE,
     );

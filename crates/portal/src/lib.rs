@@ -1,1 +1,524 @@
+//! The incity web portal (server-rendered HTML, readable without JavaScript) and its JSON API.
+//!
+//! This is the only crate that speaks HTTP. It reads the served release from the store and
+//! never sees microdata; a suppressed figure reaches it as a flag without a number, so no page,
+//! download or API answer can show one.
 
+use std::net::SocketAddr;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use incity_estimation::Flag;
+use incity_indicators::{catalogue, geo_name, group_label, Figure, GeoLevel, Indicator};
+use incity_store::{FigureFilter, Store, StoredRelease};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The portal's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/indicators", get(indicator_list))
+        .route("/indicators/{id}", get(indicator_page))
+        .route("/indicators/{id}/figures.csv", get(indicator_csv))
+        .route("/api/v1/release", get(api_release))
+        .route("/api/v1/indicators", get(api_indicators))
+        .route("/api/v1/indicators/{id}/figures", get(api_figures))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves the portal until the process is stopped.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(state, listener).await
+}
+
+/// Serves on an already bound listener (tests bind port 0).
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
+
+enum PortalError {
+    NotFound(String),
+    BadRequest(String),
+    Internal(String),
+}
+
+impl From<incity_store::StoreError> for PortalError {
+    fn from(e: incity_store::StoreError) -> Self {
+        tracing::error!("store: {e}");
+        PortalError::Internal("the database could not be read".into())
+    }
+}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            PortalError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            PortalError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            PortalError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
+        };
+        let body = page(
+            "Error",
+            None,
+            html! { h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p { (message) } },
+        );
+        (status, body).into_response()
+    }
+}
+
+async fn not_found() -> PortalError {
+    PortalError::NotFound("There is no page at this address.".into())
+}
+
+const STYLE: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#fff;line-height:1.45}
+header{background:#0b3d5c;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.5rem;align-items:baseline;flex-wrap:wrap}
+header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size:1.3rem}
+main{max-width:72rem;margin:0 auto;padding:1rem 1.2rem}
+.synthetic{background:#fff4d6;border:1px solid #e0b84c;padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{padding:.3rem .5rem;border-bottom:1px solid #dde3e8;text-align:left;vertical-align:middle}
+th{background:#f2f5f7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.gap td{color:#4a5560;font-style:italic}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}
+footer{border-top:1px solid #dde3e8;margin-top:2rem;padding:1rem 1.2rem;font-size:.85rem;color:#4a5560}
+nav.levels a{margin-right:1rem}code{background:#f2f5f7;padding:0 .2rem}
+@media print{header nav,nav.levels,.download{display:none}}
+"#;
+
+fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · incity" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { "incity" }
+                    nav { a href="/indicators" { "Indicators" } " " a href="/api/v1/release" { "API" } }
+                }
+                main {
+                    @if let Some(r) = release {
+                        @if r.provenance.synthetic {
+                            p.synthetic role="note" {
+                                strong { "Synthetic demonstration data." }
+                                " Every figure on this site is computed from simulated survey microdata, not from real respondents."
+                            }
+                        }
+                    }
+                    (body)
+                }
+                footer {
+                    @if let Some(r) = release {
+                        p {
+                            "Release " (r.id) " · input " code { (r.provenance.input_file) }
+                            " (SHA-256 " code { (&r.provenance.input_sha256[..12.min(r.provenance.input_sha256.len())]) } "…)"
+                            " · catalogue " (r.provenance.catalogue_version)
+                            " · incity " (r.provenance.software_version)
+                        }
+                        p { "Method: " (r.provenance.method) }
+                    }
+                    p { "Region names and codes: NUTS 2021, Source: Eurostat. Synthetic data calibrated to Eurostat LFSA_ERGAN and LFSA_URGAN (2024)." }
+                }
+            }
+        }
+    }
+}
+
+async fn current(state: &AppState) -> Result<StoredRelease, PortalError> {
+    state.store.current_release().await?.ok_or_else(|| {
+        PortalError::NotFound("No release has been published yet; run `incity compute`.".into())
+    })
+}
+
+async fn home(State(state): State<AppState>) -> Result<Markup, PortalError> {
+    let release = state.store.current_release().await?;
+    Ok(page(
+        "Home",
+        release.as_ref(),
+        html! {
+            h1 { "Comparable indicators of immigrant integration for European cities and regions" }
+            p {
+                "incity computes the EU core integration indicators from survey microdata, with "
+                "their standard errors, confidence intervals and publication flags, so that a city "
+                "can see how its immigrant residents fare and how precise each figure is."
+            }
+            h2 { "Indicators" }
+            ul {
+                @for ind in catalogue() {
+                    li { a href={ "/indicators/" (ind.id) } { (ind.name) } " — " (ind.population_label) }
+                }
+            }
+            @if release.is_none() {
+                p { "No release has been published yet." }
+            }
+        },
+    ))
+}
+
+async fn indicator_list(State(state): State<AppState>) -> Result<Markup, PortalError> {
+    let release = state.store.current_release().await?;
+    Ok(page(
+        "Indicators",
+        release.as_ref(),
+        html! {
+            h1 { "Indicators" }
+            table {
+                thead { tr { th { "Indicator" } th { "Policy area" } th { "Population" } th { "Definition" } } }
+                tbody {
+                    @for ind in catalogue() {
+                        tr {
+                            td { a href={ "/indicators/" (ind.id) } { (ind.name) } }
+                            td { (ind.area) }
+                            td { (ind.population_label) }
+                            td { (ind.definition) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct LevelQuery {
+    level: Option<String>,
+    geo: Option<String>,
+}
+
+fn find_indicator(id: &str) -> Result<Indicator, PortalError> {
+    catalogue()
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| PortalError::NotFound(format!("There is no indicator `{id}`.")))
+}
+
+fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
+    match q.level.as_deref() {
+        None => Ok(GeoLevel::Nuts2),
+        Some(s) => GeoLevel::from_code(s).ok_or_else(|| {
+            PortalError::BadRequest(format!("unknown level `{s}`: expected country or nuts2"))
+        }),
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}", v * 100.0)
+}
+
+/// An interval drawn on a 0-100 % scale (or -40..+40 pp for gaps), with a text equivalent.
+fn interval_svg(f: &Figure) -> Markup {
+    let Some(x) = f.estimate.figures else {
+        return html! {};
+    };
+    let (lo, hi) = if f.is_gap { (-0.4, 0.4) } else { (0.0, 1.0) };
+    let w = 160.0;
+    let pos = |v: f64| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * w;
+    let label = format!(
+        "{} {}, 95 % interval {} to {}",
+        pct(x.estimate),
+        if f.is_gap { "percentage points" } else { "%" },
+        pct(x.ci_low),
+        pct(x.ci_high)
+    );
+    html! {
+        svg width="160" height="14" viewBox="0 0 160 14" role="img" aria-label=(label) {
+            title { (label) }
+            line x1="0" y1="7" x2="160" y2="7" stroke="#dde3e8" {}
+            @if f.is_gap { line x1=(pos(0.0)) y1="1" x2=(pos(0.0)) y2="13" stroke="#98a4ae" {} }
+            line x1=(pos(x.ci_low)) y1="7" x2=(pos(x.ci_high)) y2="7" stroke="#0b3d5c" stroke-width="3" {}
+            circle cx=(pos(x.estimate)) cy="7" r="3.5" fill="#e07b00" {}
+        }
+    }
+}
+
+async fn indicator_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LevelQuery>,
+) -> Result<Markup, PortalError> {
+    let ind = find_indicator(&id)?;
+    let level = parse_level(&q)?;
+    let release = current(&state).await?;
+    let figures = state
+        .store
+        .figures(
+            release.id,
+            &FigureFilter {
+                indicator: Some(ind.id.to_string()),
+                geo_level: Some(level),
+                geo: q.geo.clone(),
+            },
+        )
+        .await?;
+    let title = format!("{} ({})", ind.name, ind.population_label);
+    Ok(page(
+        &title,
+        Some(&release),
+        html! {
+            h1 { (title) }
+            p { (ind.definition) }
+            nav.levels aria-label="Geographic level" {
+                a href={ "/indicators/" (ind.id) "?level=country" } { "Countries" }
+                a href={ "/indicators/" (ind.id) "?level=nuts2" } { "NUTS 2 regions" }
+                a.download href={ "/indicators/" (ind.id) "/figures.csv?level=" (level.code()) } { "Download CSV" }
+                a.download href={ "/api/v1/indicators/" (ind.id) "/figures?level=" (level.code()) } { "JSON" }
+            }
+            p {
+                "Percentages with 95 % confidence intervals (logit intervals for rates; gaps in percentage points). "
+                "Flag " strong.flag-u { "u" } ": low reliability (fewer than 50 respondents or CV above 20 %). "
+                "Flag " strong.flag-c { "c" } ": not published (fewer than 20 respondents or CV above 35 %)."
+            }
+            table {
+                caption { (title) ", by " (if level == GeoLevel::Nuts2 { "NUTS 2 region" } else { "country" }) " and country of birth" }
+                thead { tr {
+                    th scope="col" { "Code" } th scope="col" { "Region" } th scope="col" { "Group" }
+                    th scope="col" { "Estimate (%)" } th scope="col" { "95 % interval" } th scope="col" { "CV (%)" }
+                    th scope="col" { "Respondents" } th scope="col" { "Flag" } th scope="col" { "Interval" }
+                } }
+                tbody {
+                    @for f in &figures {
+                        tr class=(if f.is_gap { "gap" } else { "" }) {
+                            td { (f.geo) }
+                            td { (geo_name(&f.geo).unwrap_or("")) }
+                            td { (group_label(&f.group)) }
+                            @match f.estimate.figures {
+                                Some(x) => {
+                                    td.num { (pct(x.estimate)) }
+                                    td.num { (pct(x.ci_low)) " – " (pct(x.ci_high)) }
+                                    td.num { (x.cv.map(|c| format!("{:.1}", c * 100.0)).unwrap_or_default()) }
+                                    td.num { (x.n) }
+                                }
+                                None => {
+                                    td.num.flag-c colspan="4" { "not published" }
+                                }
+                            }
+                            td class={ "flag-" (f.estimate.flag.code()) } title=(f.estimate.flag.describe()) { (f.estimate.flag.code()) }
+                            td { (interval_svg(f)) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// A figure in API answers and downloads: numbers only when published.
+#[derive(Debug, Serialize)]
+struct FigureOut {
+    indicator: String,
+    geo_level: &'static str,
+    geo: String,
+    geo_name: Option<&'static str>,
+    group: String,
+    is_gap: bool,
+    flag: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    se: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci_high: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cv: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    population: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deff: Option<f64>,
+}
+
+impl From<&Figure> for FigureOut {
+    fn from(f: &Figure) -> Self {
+        let x = f.estimate.figures;
+        FigureOut {
+            indicator: f.indicator.clone(),
+            geo_level: f.geo_level.code(),
+            geo: f.geo.clone(),
+            geo_name: geo_name(&f.geo),
+            group: f.group.clone(),
+            is_gap: f.is_gap,
+            flag: f.estimate.flag.code(),
+            estimate: x.map(|x| x.estimate),
+            se: x.map(|x| x.se),
+            ci_low: x.map(|x| x.ci_low),
+            ci_high: x.map(|x| x.ci_high),
+            cv: x.and_then(|x| x.cv),
+            n: x.map(|x| x.n),
+            population: x.map(|x| x.population),
+            deff: x.and_then(|x| x.deff),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ReleaseOut {
+    id: i64,
+    synthetic: bool,
+    input_file: String,
+    input_sha256: String,
+    source: String,
+    generator_seed: Option<u64>,
+    catalogue_version: String,
+    method: String,
+    software_version: String,
+    started_at: i64,
+    finished_at: i64,
+}
+
+async fn api_release(State(state): State<AppState>) -> Result<Json<ReleaseOut>, PortalError> {
+    let r = current(&state).await?;
+    let p = r.provenance;
+    Ok(Json(ReleaseOut {
+        id: r.id,
+        synthetic: p.synthetic,
+        input_file: p.input_file,
+        input_sha256: p.input_sha256,
+        source: p.source,
+        generator_seed: p.generator_seed,
+        catalogue_version: p.catalogue_version,
+        method: p.method,
+        software_version: p.software_version,
+        started_at: p.started_at,
+        finished_at: p.finished_at,
+    }))
+}
+
+#[derive(Serialize)]
+struct IndicatorOut {
+    id: &'static str,
+    name: &'static str,
+    area: &'static str,
+    population: &'static str,
+    definition: &'static str,
+}
+
+async fn api_indicators() -> Json<Vec<IndicatorOut>> {
+    Json(
+        catalogue()
+            .into_iter()
+            .map(|i| IndicatorOut {
+                id: i.id,
+                name: i.name,
+                area: i.area,
+                population: i.population_label,
+                definition: i.definition,
+            })
+            .collect(),
+    )
+}
+
+#[derive(Serialize)]
+struct FiguresOut {
+    release: i64,
+    synthetic: bool,
+    indicator: String,
+    figures: Vec<FigureOut>,
+}
+
+async fn figures_for(
+    state: &AppState,
+    id: &str,
+    q: &LevelQuery,
+) -> Result<(StoredRelease, Vec<Figure>), PortalError> {
+    let ind = find_indicator(id)?;
+    let level = parse_level(q)?;
+    let release = current(state).await?;
+    let figures = state
+        .store
+        .figures(
+            release.id,
+            &FigureFilter {
+                indicator: Some(ind.id.to_string()),
+                geo_level: Some(level),
+                geo: q.geo.clone(),
+            },
+        )
+        .await?;
+    Ok((release, figures))
+}
+
+async fn api_figures(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LevelQuery>,
+) -> Result<Json<FiguresOut>, PortalError> {
+    let (release, figures) = figures_for(&state, &id, &q).await?;
+    Ok(Json(FiguresOut {
+        release: release.id,
+        synthetic: release.provenance.synthetic,
+        indicator: id,
+        figures: figures.iter().map(FigureOut::from).collect(),
+    }))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+async fn indicator_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LevelQuery>,
+) -> Result<Response, PortalError> {
+    let (release, figures) = figures_for(&state, &id, &q).await?;
+    let mut out = String::from(
+        "release,synthetic,indicator,geo_level,geo,geo_name,group,is_gap,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
+    );
+    let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    for f in &figures {
+        let o = FigureOut::from(f);
+        debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            release.id,
+            release.provenance.synthetic,
+            o.indicator,
+            o.geo_level,
+            o.geo,
+            csv_field(o.geo_name.unwrap_or("")),
+            csv_field(&o.group),
+            o.is_gap,
+            num(o.estimate),
+            num(o.se),
+            num(o.ci_low),
+            num(o.ci_high),
+            num(o.cv),
+            o.n.map(|n| n.to_string()).unwrap_or_default(),
+            num(o.population),
+            num(o.deff),
+            o.flag
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"figures.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -1,1 +1,225 @@
+//! Storage of releases in an embedded SQLite database (sqlx).
+//!
+//! Publishing is atomic: a release's provenance, all its figures and the switch of the served
+//! release are written in one transaction, so a failed or interrupted run leaves the previous
+//! release served. A suppressed figure is stored without any number (enforced by a `CHECK`
+//! constraint as well as by the type [`Estimate`]).
 
+use std::path::Path;
+use std::str::FromStr;
+
+use incity_estimation::{Estimate, Figures, Flag};
+use incity_indicators::{Figure, GeoLevel, Provenance, Release};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open { path: String, source: sqlx::Error },
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored figure is invalid: {0}")]
+    Corrupt(String),
+}
+
+/// A release as stored: its id and provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRelease {
+    pub id: i64,
+    pub provenance: Provenance,
+}
+
+/// Which figures to read.
+#[derive(Debug, Clone, Default)]
+pub struct FigureFilter {
+    pub indicator: Option<String>,
+    pub geo_level: Option<GeoLevel>,
+    pub geo: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                source: e,
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Writes a release and makes it the served one, all in one transaction.
+    pub async fn publish(&self, release: &Release) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let p = &release.provenance;
+        let id: i64 = sqlx::query(
+            "INSERT INTO releases (input_file, input_sha256, source, synthetic, generator_seed, \
+             catalogue_version, method, software_version, started_at, finished_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&p.input_file)
+        .bind(&p.input_sha256)
+        .bind(&p.source)
+        .bind(p.synthetic)
+        .bind(p.generator_seed.map(|s| s as i64))
+        .bind(&p.catalogue_version)
+        .bind(&p.method)
+        .bind(&p.software_version)
+        .bind(p.started_at)
+        .bind(p.finished_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        for f in &release.figures {
+            let fig = f.estimate.figures;
+            sqlx::query(
+                "INSERT INTO figures (release_id, indicator, geo_level, geo, grp, is_gap, flag, \
+                 estimate, se, ci_low, ci_high, cv, n, population, deff) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(&f.indicator)
+            .bind(f.geo_level.code())
+            .bind(&f.geo)
+            .bind(&f.group)
+            .bind(f.is_gap)
+            .bind(f.estimate.flag.code())
+            .bind(fig.map(|x| x.estimate))
+            .bind(fig.map(|x| x.se))
+            .bind(fig.map(|x| x.ci_low))
+            .bind(fig.map(|x| x.ci_high))
+            .bind(fig.and_then(|x| x.cv))
+            .bind(fig.map(|x| x.n as i64))
+            .bind(fig.map(|x| x.population))
+            .bind(fig.and_then(|x| x.deff))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO current_release (singleton, release_id) VALUES (1, ?) \
+             ON CONFLICT (singleton) DO UPDATE SET release_id = excluded.release_id",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The release the portal serves, if any.
+    pub async fn current_release(&self) -> Result<Option<StoredRelease>, StoreError> {
+        let row = sqlx::query(
+            "SELECT r.id, r.input_file, r.input_sha256, r.source, r.synthetic, r.generator_seed, \
+             r.catalogue_version, r.method, r.software_version, r.started_at, r.finished_at \
+             FROM current_release c JOIN releases r ON r.id = c.release_id",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredRelease {
+            id: r.get(0),
+            provenance: Provenance {
+                input_file: r.get(1),
+                input_sha256: r.get(2),
+                source: r.get(3),
+                synthetic: r.get(4),
+                generator_seed: r.get::<Option<i64>, _>(5).map(|s| s as u64),
+                catalogue_version: r.get(6),
+                method: r.get(7),
+                software_version: r.get(8),
+                started_at: r.get(9),
+                finished_at: r.get(10),
+            },
+        }))
+    }
+
+    /// Number of releases ever published.
+    pub async fn release_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT count(*) FROM releases")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// Figures of a release, ordered by indicator, level, geography and group.
+    pub async fn figures(
+        &self,
+        release_id: i64,
+        filter: &FigureFilter,
+    ) -> Result<Vec<Figure>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT indicator, geo_level, geo, grp, is_gap, flag, estimate, se, ci_low, ci_high, \
+             cv, n, population, deff FROM figures WHERE release_id = ? \
+             AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
+             AND (? IS NULL OR geo = ?) \
+             ORDER BY indicator, geo_level, geo, is_gap, grp",
+        )
+        .bind(release_id)
+        .bind(&filter.indicator)
+        .bind(&filter.indicator)
+        .bind(filter.geo_level.map(|l| l.code()))
+        .bind(filter.geo_level.map(|l| l.code()))
+        .bind(&filter.geo)
+        .bind(&filter.geo)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(figure_from_row).collect()
+    }
+}
+
+fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
+    let flag_code: String = r.get(5);
+    let flag = Flag::from_code(&flag_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown flag `{flag_code}`")))?;
+    let level_code: String = r.get(1);
+    let geo_level = GeoLevel::from_code(&level_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{level_code}`")))?;
+    let figures = if flag == Flag::Suppressed {
+        None
+    } else {
+        let num = |i: usize| -> Result<f64, StoreError> {
+            r.get::<Option<f64>, _>(i)
+                .ok_or_else(|| StoreError::Corrupt("published figure without value".into()))
+        };
+        Some(Figures {
+            estimate: num(6)?,
+            se: num(7)?,
+            ci_low: num(8)?,
+            ci_high: num(9)?,
+            cv: r.get(10),
+            n: r.get::<Option<i64>, _>(11).unwrap_or(0) as u64,
+            population: num(12)?,
+            deff: r.get(13),
+        })
+    };
+    Ok(Figure {
+        indicator: r.get(0),
+        geo_level,
+        geo: r.get(2),
+        group: r.get(3),
+        is_gap: r.get(4),
+        estimate: Estimate { flag, figures },
+    })
+}
