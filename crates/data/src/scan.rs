@@ -180,10 +180,37 @@ impl SurveyFile {
     }
 
     fn engine_error(&self, e: &datafusion::error::DataFusionError) -> DataError {
+        let reason = crate::describe_engine_error(e);
+        if let Some(bad) = self.parse_value_error(&reason) {
+            return bad;
+        }
         DataError::Unreadable {
             file: self.path.clone(),
-            reason: crate::describe_engine_error(e),
+            reason,
         }
+    }
+
+    /// Turns Arrow's CSV parse error (`Error while parsing value 'abc' as type 'Int64' for
+    /// column 2 at line 12001`) into a [`DataError::BadValue`] with the column's name and the
+    /// line in the file. Arrow counts data records from 1, so the file line is one more (the
+    /// header is line 1).
+    fn parse_value_error(&self, reason: &str) -> Option<DataError> {
+        let rest = reason.strip_prefix("Error while parsing value '")?;
+        let (value, rest) = rest.split_once("' as type '")?;
+        let (ty, rest) = rest.split_once("' for column ")?;
+        let (column, rest) = rest.split_once(" at line ")?;
+        let line: u64 = rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+        let index: usize = column.trim().parse().ok()?;
+        let name = self.columns.get(index)?.0.clone();
+        Some(DataError::BadValue {
+            file: self.path.clone(),
+            line: line + 1,
+            column: name,
+            value: value.to_string(),
+            expected: format!(
+                "a value of type {ty} (the type inferred from the column's first records)"
+            ),
+        })
     }
 
     /// Finds the first record (in file order) for which `predicate` holds and returns its line

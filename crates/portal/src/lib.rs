@@ -215,6 +215,17 @@ fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
     }
 }
 
+/// Rows of one area together: all persons, the groups, then the gaps.
+fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
+    fn rank(f: &Figure) -> (bool, usize, String) {
+        let order = ["total", "native", "eu_born", "non_eu_born"];
+        let pos = order.iter().position(|g| *g == f.group).unwrap_or(order.len());
+        (f.is_gap, pos, f.group.clone())
+    }
+    figures.sort_by(|a, b| (a.geo.as_str(), rank(a)).cmp(&(b.geo.as_str(), rank(b))));
+    figures
+}
+
 fn pct(v: f64) -> String {
     format!("{:.1}", v * 100.0)
 }
@@ -264,6 +275,7 @@ async fn indicator_page(
             },
         )
         .await?;
+    let figures = in_display_order(figures);
     let title = format!("{} ({})", ind.name, ind.population_label);
     Ok(page(
         &title,
