@@ -172,7 +172,13 @@ impl Estimate {
         } else {
             None
         };
-        let flag = rules.flag(n_for_rules, cv);
+        // A figure whose precision cannot be estimated (e.g. a replicate left its domain empty)
+        // is not published.
+        let flag = if pv.variance.is_finite() && pv.estimate.is_finite() {
+            rules.flag(n_for_rules, cv)
+        } else {
+            Flag::Suppressed
+        };
         if flag == Flag::Suppressed {
             return Estimate {
                 flag,
@@ -240,6 +246,13 @@ mod tests {
         assert_eq!(e.flag, Flag::LowReliability);
         let e = Estimate::publish(&pv(0.5, 0.0001, 50), Interval::Logit, 0.95, &PublicationRules::EU_SILC, 50, true);
         assert_eq!(e.flag, Flag::Reliable);
+    }
+
+    #[test]
+    fn undefined_precision_is_not_published() {
+        let e = Estimate::publish(&pv(0.5, f64::NAN, 500), Interval::Logit, 0.95, &PublicationRules::DEFAULT, 500, true);
+        assert_eq!(e.flag, Flag::Suppressed);
+        assert!(e.figures.is_none());
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// A domain estimate keeps every PSU of the design (zero contributions outside the domain):
     /// it equals the brute-force formula on the full design, not the estimate on a design cut
@@ -145,6 +145,8 @@ proptest! {
             thetas.push((ya / xa - yb / xb, rep.rscale(r), 1.0));
         }
         let explicit = rep.variance(closed.estimate, &thetas);
+        // A replicate that deletes every unit of a domain leaves its ratio undefined.
+        prop_assume!(explicit.is_finite());
         prop_assert!(close(closed.variance, explicit, 1e-9), "{} vs {}", closed.variance, explicit);
     }
 }
