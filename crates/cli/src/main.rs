@@ -41,6 +41,17 @@ enum Command {
     Compute(ComputeArgs),
     /// Design-based estimate of one statistic from a survey file (CSV or Parquet).
     Estimate(Box<EstimateArgs>),
+    /// Read the given columns of a file once with the same engine (the baseline of benchmarks).
+    Scan(ScanArgs),
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    #[arg(long)]
+    data: PathBuf,
+    /// Columns to read (comma separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    columns: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -182,6 +193,10 @@ struct EstimateArgs {
     /// Column whose levels each get their own poverty threshold (arpr).
     #[arg(long)]
     country: Option<String>,
+    /// Derived column usable in --by: NAME=SQL expression (repeatable), e.g.
+    /// "band=CASE WHEN AGE < 25 THEN 'young' ELSE 'older' END".
+    #[arg(long = "derive")]
+    derive: Vec<String>,
     /// Suppress figures with fewer respondents than this.
     #[arg(long, default_value_t = PublicationRules::DEFAULT.suppress_below_n)]
     min_n: u64,
@@ -207,13 +222,15 @@ struct EstimateArgs {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -235,6 +252,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(a) => generate(a),
         Command::Compute(a) => compute(a).await,
         Command::Estimate(a) => run_estimate(*a).await,
+        Command::Scan(a) => {
+            let (records, seconds) = incity_data::scan::bare_scan(&a.data, &a.columns).await?;
+            println!(
+                "{records} records, {} columns read in {seconds:.3} s",
+                a.columns.len()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -249,7 +274,10 @@ fn write_demo(dir: &Path, config: SyntheticConfig) -> anyhow::Result<PathBuf> {
     let sample = population.draw_sample(config.seed.wrapping_add(1));
     let lfs = dir.join(format!("lfs_{}.csv", config.year));
     write_lfs_csv(&sample, &lfs)?;
-    write_truth_csv(&population.truth(), &dir.join(format!("truth_{}.csv", config.year)))?;
+    write_truth_csv(
+        &population.truth(),
+        &dir.join(format!("truth_{}.csv", config.year)),
+    )?;
     tracing::info!(
         records = sample.len(),
         population = population.person_count(),
@@ -277,7 +305,11 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         })
         .await?;
         let id = store.publish(&release).await?;
-        tracing::info!(release = id, figures = release.figures.len(), "release published");
+        tracing::info!(
+            release = id,
+            figures = release.figures.len(),
+            "release published"
+        );
     }
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
@@ -344,6 +376,15 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
     if !(a.confidence > 0.0 && a.confidence < 1.0) {
         bail!("--confidence must lie strictly between 0 and 1");
     }
+    let mut derived = Vec::new();
+    for d in &a.derive {
+        match d.split_once('=') {
+            Some((name, sql)) if !name.trim().is_empty() && !sql.trim().is_empty() => {
+                derived.push((name.trim().to_string(), sql.to_string()))
+            }
+            _ => bail!("--derive `{d}`: expected NAME=SQL_EXPRESSION"),
+        }
+    }
     let request = EstimateRequest {
         data: a.data.clone(),
         design: DesignColumns {
@@ -389,7 +430,7 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
             suppress_above_cv: Some(a.suppress_cv),
         },
         confidence: a.confidence,
-        derived: Vec::new(),
+        derived,
     };
     let table = estimate(&request).await?;
     let text = match a.output_format {
@@ -397,14 +438,24 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
         OutputFormat::Json => to_json(&table)?,
     };
     match &a.out {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(())
 }
 
 const RESULT_COLUMNS: [&str; 9] = [
-    "estimate", "se", "ci_low", "ci_high", "cv", "n", "population", "deff", "flag",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "cv",
+    "n",
+    "population",
+    "deff",
+    "flag",
 ];
 
 fn result_fields(row: &incity_data::survey::EstimateRow) -> Vec<String> {

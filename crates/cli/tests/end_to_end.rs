@@ -12,7 +12,11 @@ use incity_store::{FigureFilter, Store};
 const BIN: &str = env!("CARGO_BIN_EXE_incity");
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).env("RUST_LOG", "warn").output().expect("run incity")
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run incity")
 }
 
 struct Server(Child);
@@ -25,12 +29,22 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_server(data_dir: &Path, port: u16) -> Server {
     let child = Command::new(BIN)
-        .args(["serve", "--data-dir", data_dir.to_str().unwrap(), "--port", &port.to_string()])
+        .args([
+            "serve",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -47,7 +61,10 @@ async fn wait_until_up(base: &str) {
                 return;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -56,31 +73,72 @@ async fn wait_until_up(base: &str) {
 async fn generate_compute_serve_and_fetch() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let out = run(&["generate", "--out", demo.to_str().unwrap(), "--population-scale", "0.01", "--seed", "11"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "generate",
+        "--out",
+        demo.to_str().unwrap(),
+        "--population-scale",
+        "0.01",
+        "--seed",
+        "11",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let input = demo.join("lfs_2024.csv");
     assert!(input.is_file() && demo.join("truth_2024.csv").is_file());
 
-    let out = run(&["compute", "--data-dir", dir.path().to_str().unwrap(), "--input", input.to_str().unwrap(), "--synthetic"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "compute",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--synthetic",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("release 1:"));
 
     // What the store holds.
-    let store = Store::open(&dir.path().join("incity.sqlite")).await.unwrap();
-    let release = store.current_release().await.unwrap().expect("a release");
-    assert!(release.provenance.synthetic);
-    assert_eq!(release.provenance.input_sha256, incity_data::sha256_file(&input).unwrap());
-    let stored = store
-        .figures(release.id, &FigureFilter {
-            indicator: Some("employment_rate_20_64".into()),
-            geo_level: Some(GeoLevel::Nuts2),
-            geo: None,
-        })
+    let store = Store::open(&dir.path().join("incity.sqlite"))
         .await
         .unwrap();
-    assert!(stored.len() >= 40 * 4, "every region × group: {}", stored.len());
-    let suppressed = stored.iter().filter(|f| f.estimate.figures.is_none()).count();
-    assert!(suppressed > 0, "a small sample must suppress some region × group figures");
+    let release = store.current_release().await.unwrap().expect("a release");
+    assert!(release.provenance.synthetic);
+    assert_eq!(
+        release.provenance.input_sha256,
+        incity_data::sha256_file(&input).unwrap()
+    );
+    let stored = store
+        .figures(
+            release.id,
+            &FigureFilter {
+                indicator: Some("employment_rate_20_64".into()),
+                geo_level: Some(GeoLevel::Nuts2),
+                geo: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        stored.len() >= 40 * 4,
+        "every region × group: {}",
+        stored.len()
+    );
+    let suppressed = stored
+        .iter()
+        .filter(|f| f.estimate.figures.is_none())
+        .count();
+    assert!(
+        suppressed > 0,
+        "a small sample must suppress some region × group figures"
+    );
     drop(store);
 
     let port = free_port();
@@ -89,8 +147,14 @@ async fn generate_compute_serve_and_fetch() {
     wait_until_up(&base).await;
 
     // JSON equals the store, and suppressed figures carry no number.
-    let json: serde_json::Value = reqwest::get(format!("{base}/api/v1/indicators/employment_rate_20_64/figures?level=nuts2"))
-        .await.unwrap().json().await.unwrap();
+    let json: serde_json::Value = reqwest::get(format!(
+        "{base}/api/v1/indicators/employment_rate_20_64/figures?level=nuts2"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(json["release"], release.id);
     assert_eq!(json["synthetic"], true);
     let figures = json["figures"].as_array().unwrap();
@@ -108,7 +172,16 @@ async fn generate_compute_serve_and_fetch() {
                 assert_eq!(j["n"].as_u64().unwrap(), f.n);
             }
             None => {
-                for key in ["estimate", "se", "ci_low", "ci_high", "cv", "n", "population", "deff"] {
+                for key in [
+                    "estimate",
+                    "se",
+                    "ci_low",
+                    "ci_high",
+                    "cv",
+                    "n",
+                    "population",
+                    "deff",
+                ] {
                     assert!(j.get(key).is_none(), "suppressed figure leaks {key}: {j}");
                 }
             }
@@ -116,31 +189,79 @@ async fn generate_compute_serve_and_fetch() {
     }
 
     // The HTML page shows the published values and only the flag of suppressed ones.
-    let html = reqwest::get(format!("{base}/indicators/employment_rate_20_64")).await.unwrap().text().await.unwrap();
+    let html = reqwest::get(format!("{base}/indicators/employment_rate_20_64"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Synthetic demonstration data"));
-    let published = stored.iter().find(|f| f.geo == "AT13" && f.group == "total").unwrap();
+    let published = stored
+        .iter()
+        .find(|f| f.geo == "AT13" && f.group == "total")
+        .unwrap();
     let f = published.estimate.figures.unwrap();
-    assert!(html.contains(&format!("{:.1}", f.estimate * 100.0)), "AT13 total {} not on the page", f.estimate);
+    assert!(
+        html.contains(&format!("{:.1}", f.estimate * 100.0)),
+        "AT13 total {} not on the page",
+        f.estimate
+    );
     assert!(html.contains("not published"));
 
     // The CSV download has the same rows; suppressed rows have empty numbers.
-    let csv = reqwest::get(format!("{base}/indicators/employment_rate_20_64/figures.csv?level=nuts2")).await.unwrap().text().await.unwrap();
+    let csv = reqwest::get(format!(
+        "{base}/indicators/employment_rate_20_64/figures.csv?level=nuts2"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), stored.len());
     for r in rows.iter().filter(|r| &r[16] == "c") {
-        assert!(r[8].is_empty() && r[9].is_empty() && r[13].is_empty(), "suppressed row with numbers: {r:?}");
+        assert!(
+            r[8].is_empty() && r[9].is_empty() && r[13].is_empty(),
+            "suppressed row with numbers: {r:?}"
+        );
     }
 
     // Unknown pages and bad parameters are answered, not crashed on.
-    assert_eq!(reqwest::get(format!("{base}/indicators/nope")).await.unwrap().status(), 404);
-    assert_eq!(reqwest::get(format!("{base}/indicators/employment_rate_20_64?level=galaxy")).await.unwrap().status(), 400);
-    assert!(reqwest::get(format!("{base}/healthz")).await.unwrap().status().is_success());
+    assert_eq!(
+        reqwest::get(format!("{base}/indicators/nope"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(format!(
+            "{base}/indicators/employment_rate_20_64?level=galaxy"
+        ))
+        .await
+        .unwrap()
+        .status(),
+        400
+    );
+    assert!(reqwest::get(format!("{base}/healthz"))
+        .await
+        .unwrap()
+        .status()
+        .is_success());
 }
 
 #[test]
 fn estimate_cli_reports_missing_and_malformed_files() {
-    let out = run(&["estimate", "--data", "/no/such/file.csv", "--weight", "w", "--stat", "mean(y)"]);
+    let out = run(&[
+        "estimate",
+        "--data",
+        "/no/such/file.csv",
+        "--weight",
+        "w",
+        "--stat",
+        "mean(y)",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/no/such/file.csv: no such file"), "{err}");
@@ -148,37 +269,105 @@ fn estimate_cli_reports_missing_and_malformed_files() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.csv");
     std::fs::write(&p, "h,psu,w,y\n1,1,10,1\n1,2,ten,2\n2,3,20,3\n2,4,20,4\n").unwrap();
-    let out = run(&["estimate", "--data", p.to_str().unwrap(), "--weight", "w", "--strata", "h", "--psu", "psu", "--stat", "mean(y)"]);
+    let out = run(&[
+        "estimate",
+        "--data",
+        p.to_str().unwrap(),
+        "--weight",
+        "w",
+        "--strata",
+        "h",
+        "--psu",
+        "psu",
+        "--stat",
+        "mean(y)",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.csv, line 3, column `w`: found `ten`, expected a number"), "{err}");
+    assert!(
+        err.contains("bad.csv, line 3, column `w`: found `ten`, expected a number"),
+        "{err}"
+    );
 
     let q = dir.path().join("ragged.csv");
     std::fs::write(&q, "h,psu,w,y\n1,1,10,1\n1,2,10,2,5\n").unwrap();
-    let out = run(&["estimate", "--data", q.to_str().unwrap(), "--weight", "w", "--stat", "mean(y)"]);
+    let out = run(&[
+        "estimate",
+        "--data",
+        q.to_str().unwrap(),
+        "--weight",
+        "w",
+        "--stat",
+        "mean(y)",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ragged.csv") && err.contains("line 3"), "{err}");
+    assert!(
+        err.contains("ragged.csv") && err.contains("line 3"),
+        "{err}"
+    );
 }
 
 #[test]
 fn estimate_cli_matches_r_survey_and_writes_json() {
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/oracles/apistrat.csv");
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/oracles/apistrat.csv"
+    );
     let out = run(&[
-        "estimate", "--data", data, "--weight", "pw", "--strata", "stype", "--stat", "mean(api00)",
-        "--by", "stype", "--gap", "stype=H", "--min-n", "0", "--flag-n", "0", "--output-format", "json",
+        "estimate",
+        "--data",
+        data,
+        "--weight",
+        "pw",
+        "--strata",
+        "stype",
+        "--stat",
+        "mean(api00)",
+        "--by",
+        "stype",
+        "--gap",
+        "stype=H",
+        "--min-n",
+        "0",
+        "--flag-n",
+        "0",
+        "--output-format",
+        "json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let gap = rows.as_array().unwrap().iter().find(|r| r["stype"] == "E minus H").expect("gap row");
+    let gap = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["stype"] == "E minus H")
+        .expect("gap row");
     // R survey: svycontrast(E - H) = 48.61, SE 19.8951245455864
     assert!((gap["estimate"].as_f64().unwrap() - 48.61).abs() < 1e-9);
     assert!((gap["se"].as_f64().unwrap() / 19.8951245455864 - 1.0).abs() < 1e-9);
 
-    let out = run(&["estimate", "--data", data, "--weight", "pw", "--strata", "stype", "--stat", "mean(api00)"]);
+    let out = run(&[
+        "estimate",
+        "--data",
+        data,
+        "--weight",
+        "pw",
+        "--strata",
+        "stype",
+        "--stat",
+        "mean(api00)",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("estimate,se,ci_low,ci_high,cv,n,population,deff,flag"));
+    assert_eq!(
+        lines.next(),
+        Some("estimate,se,ci_low,ci_high,cv,n,population,deff,flag")
+    );
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert!((row[0].parse::<f64>().unwrap() / 662.287363159321 - 1.0).abs() < 1e-9);
     assert!((row[1].parse::<f64>().unwrap() / 9.53613229692516 - 1.0).abs() < 1e-9);

@@ -42,7 +42,9 @@ pub enum DataError {
     NoRecords { file: PathBuf },
     #[error("design: {0}")]
     Design(String),
-    #[error("the domain selection is empty: no record satisfies --where with all --by columns present")]
+    #[error(
+        "the domain selection is empty: no record satisfies --where with all --by columns present"
+    )]
     EmptyResult,
     #[error("statistic `{given}`: {reason}")]
     InvalidStatistic { given: String, reason: String },
@@ -70,7 +72,12 @@ impl DataError {
 pub fn describe_engine_error(e: &datafusion::error::DataFusionError) -> String {
     let text = e.find_root().to_string();
     let mut t = text.as_str();
-    for prefix in ["Arrow error: ", "Parser error: ", "External error: ", "Error during planning: "] {
+    for prefix in [
+        "Arrow error: ",
+        "Parser error: ",
+        "External error: ",
+        "Error during planning: ",
+    ] {
         while let Some(rest) = t.strip_prefix(prefix) {
             t = rest;
         }

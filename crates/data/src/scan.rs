@@ -69,7 +69,9 @@ async fn register(ctx: &SessionContext, path: &Path, format: FileFormat) -> Resu
     let location = path.to_string_lossy().to_string();
     let extension = format!(
         ".{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or_default()
+        path.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
     );
     let result = match format {
         FileFormat::Csv => {
@@ -102,13 +104,10 @@ impl SurveyFile {
         let partitions = std::thread::available_parallelism().map_or(2, |n| n.get());
         let ctx = session(partitions);
         register(&ctx, path, format).await?;
-        let table = ctx
-            .table(TABLE)
-            .await
-            .map_err(|e| DataError::Unreadable {
-                file: path.to_path_buf(),
-                reason: crate::describe_engine_error(&e),
-            })?;
+        let table = ctx.table(TABLE).await.map_err(|e| DataError::Unreadable {
+            file: path.to_path_buf(),
+            reason: crate::describe_engine_error(&e),
+        })?;
         let columns = table
             .schema()
             .fields()
@@ -199,7 +198,11 @@ impl SurveyFile {
         let (value, rest) = rest.split_once("' as type '")?;
         let (ty, rest) = rest.split_once("' for column ")?;
         let (column, rest) = rest.split_once(" at line ")?;
-        let line: u64 = rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+        let line: u64 = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()?;
         let index: usize = column.trim().parse().ok()?;
         let name = self.columns.get(index)?.0.clone();
         Some(DataError::BadValue {
@@ -273,4 +276,28 @@ pub fn str_column(batch: &RecordBatch, i: usize) -> Result<StringArray, DataErro
         .downcast_ref::<StringArray>()
         .cloned()
         .ok_or_else(|| DataError::Internal("expected Utf8".into()))
+}
+
+/// Reads `columns` of a file once (counting their non-missing values) and returns the number of
+/// records and the seconds it took: the baseline that estimation benchmarks compare with.
+pub async fn bare_scan(path: &Path, columns: &[String]) -> Result<(u64, f64), DataError> {
+    let start = std::time::Instant::now();
+    let file = SurveyFile::open(path).await?;
+    for c in columns {
+        file.require_column(c, "column to scan")?;
+    }
+    let counts: Vec<String> = columns
+        .iter()
+        .map(|c| format!("COUNT({})", ident(c)))
+        .collect();
+    let sql = format!("SELECT COUNT(*), {} FROM {TABLE}", counts.join(", "));
+    let mut records = 0u64;
+    file.for_each_batch(&sql, |b| {
+        if b.num_rows() > 0 {
+            records = f64_column(b, 0)?.value(0) as u64;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok((records, start.elapsed().as_secs_f64()))
 }

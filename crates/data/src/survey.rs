@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use incity_estimation::{
-    estimate_linear_batch, estimate_nonlinear, supplied_replicate_variance, CellSums,
-    DomainSums, Estimate, EstimationError, Interval, LinearKind, LinearStatistic, LinearVariance,
+    estimate_linear_batch, estimate_nonlinear, supplied_replicate_variance, CellSums, DomainSums,
+    Estimate, EstimationError, Interval, LinearKind, LinearStatistic, LinearVariance,
     LonelyPsuRule, NonlinearKind, NonlinearVariance, PointAndVariance, PsuRef, PublicationRules,
     QuantileRule, ReplicateDesign, ReplicateMethod, SampleDesign, Stratum, SuppliedReplicates,
     UnitData,
@@ -117,7 +117,9 @@ impl FromStr for Statistic {
             "gini" => Ok(Statistic::Gini(one(&args)?)),
             "ratio" => match args.as_slice() {
                 [a, b] => Ok(Statistic::Ratio(a.clone(), b.clone())),
-                _ => Err(bad("ratio takes two arguments: ratio(NUMERATOR, DENOMINATOR)")),
+                _ => Err(bad(
+                    "ratio takes two arguments: ratio(NUMERATOR, DENOMINATOR)",
+                )),
             },
             "quantile" => match args.as_slice() {
                 [a, p] => {
@@ -125,7 +127,9 @@ impl FromStr for Statistic {
                         .parse()
                         .map_err(|_| bad("the quantile's order must be a number in (0, 1)"))?;
                     if !(p > 0.0 && p < 1.0) {
-                        return Err(bad("the quantile's order must lie strictly between 0 and 1"));
+                        return Err(bad(
+                            "the quantile's order must lie strictly between 0 and 1",
+                        ));
                     }
                     Ok(Statistic::Quantile(a.clone(), p))
                 }
@@ -145,7 +149,10 @@ pub enum VarianceChoice {
     Linearization,
     Jk1,
     Jkn,
-    Bootstrap { replicates: usize, seed: u64 },
+    Bootstrap {
+        replicates: usize,
+        seed: u64,
+    },
     /// Replicate weight columns supplied with the data.
     Supplied {
         columns: Vec<String>,
@@ -233,47 +240,74 @@ fn expr(file: &SurveyFile, arg: &str) -> String {
 /// Strata and PSU numbering built from the scan.
 #[derive(Default)]
 struct DesignBuilder {
-    strata: BTreeMap<String, (u32, HashMap<String, u32>, Option<(f64, f64)>)>,
-    order: Vec<String>,
+    strata: BTreeMap<String, StratumBuild>,
+}
+
+#[derive(Default)]
+struct StratumBuild {
+    id: u32,
+    /// Named PSUs (designs with a PSU column).
+    psus: HashMap<String, u32>,
+    /// PSUs that are single records (designs without a PSU column), numbered after the named.
+    unit_psus: u32,
+    fpc: Option<(f64, f64)>,
 }
 
 impl DesignBuilder {
-    fn psu(&mut self, stratum: &str, psu: &str, fpc: Option<(f64, f64)>) -> PsuRef {
-        let next_stratum = self.strata.len() as u32;
-        if !self.strata.contains_key(stratum) {
-            self.order.push(stratum.to_string());
-        }
+    fn stratum(&mut self, stratum: &str, fpc: Option<(f64, f64)>) -> &mut StratumBuild {
+        let next = self.strata.len() as u32;
         let entry = self
             .strata
             .entry(stratum.to_string())
-            .or_insert_with(|| (next_stratum, HashMap::new(), None));
+            .or_insert_with(|| StratumBuild {
+                id: next,
+                ..StratumBuild::default()
+            });
         if let Some((lo, hi)) = fpc {
-            entry.2 = Some(match entry.2 {
+            entry.fpc = Some(match entry.fpc {
                 Some((a, b)) => (a.min(lo), b.max(hi)),
                 None => (lo, hi),
             });
         }
-        let next_psu = entry.1.len() as u32;
-        let j = *entry.1.entry(psu.to_string()).or_insert(next_psu);
+        entry
+    }
+
+    fn psu(&mut self, stratum: &str, psu: &str, fpc: Option<(f64, f64)>) -> PsuRef {
+        let s = self.stratum(stratum, fpc);
+        let next = s.psus.len() as u32;
+        let j = match s.psus.get(psu) {
+            Some(j) => *j,
+            None => {
+                s.psus.insert(psu.to_string(), next);
+                next
+            }
+        };
         PsuRef {
-            stratum: entry.0,
+            stratum: s.id,
             psu: j,
         }
     }
 
+    /// A new PSU made of one record.
     fn unit_psu(&mut self, stratum: &str, fpc: Option<(f64, f64)>) -> PsuRef {
-        let next = self
-            .strata
-            .get(stratum)
-            .map_or(0, |s| s.1.len())
-            .to_string();
-        self.psu(stratum, &format!("#{next}"), fpc)
+        let s = self.stratum(stratum, fpc);
+        let j = s.psus.len() as u32 + s.unit_psus;
+        s.unit_psus += 1;
+        PsuRef {
+            stratum: s.id,
+            psu: j,
+        }
     }
 
-    fn build(self, rule: LonelyPsuRule, fpc_column: Option<&str>) -> Result<SampleDesign, DataError> {
+    fn build(
+        self,
+        rule: LonelyPsuRule,
+        fpc_column: Option<&str>,
+    ) -> Result<SampleDesign, DataError> {
         let mut strata: Vec<(u32, Stratum)> = Vec::with_capacity(self.strata.len());
-        for (label, (id, psus, fpc)) in self.strata {
-            let n = psus.len();
+        for (label, s) in self.strata {
+            let (id, fpc) = (s.id, s.fpc);
+            let n = s.psus.len() + s.unit_psus as usize;
             let f = match (fpc_column, fpc) {
                 (Some(col), Some((lo, hi))) => {
                     if lo != hi {
@@ -388,7 +422,9 @@ pub async fn estimate(req: &EstimateRequest) -> Result<EstimateTable, DataError>
     }
     if let VarianceChoice::Supplied { columns, .. } = &req.variance {
         if columns.is_empty() {
-            return Err(DataError::Design("no replicate weight columns were given".into()));
+            return Err(DataError::Design(
+                "no replicate weight columns were given".into(),
+            ));
         }
         for c in columns {
             file.require_column(c, "replicate weight")?;
@@ -477,7 +513,11 @@ async fn check_weight(file: &SurveyFile, weight: &str) -> Result<(), DataError> 
         }
     };
     if missing > 0.0 {
-        return Err(bad(format!("{w} IS NULL"), "a survey weight (the field is empty)").await);
+        return Err(bad(
+            format!("{w} IS NULL"),
+            "a survey weight (the field is empty)",
+        )
+        .await);
     }
     if smallest < 0.0 {
         return Err(bad(format!("{w} < 0"), "a non-negative survey weight").await);
@@ -558,15 +598,29 @@ async fn estimate_linear_statistic(
             None => "CAST(NULL AS VARCHAR)".into(),
         },
         n_all = agg("1".into()),
-        fpc_lo = if grouped { format!("MIN({fpc})") } else { fpc.clone() },
-        fpc_hi = if grouped { format!("MAX({fpc})") } else { fpc.clone() },
+        fpc_lo = if grouped {
+            format!("MIN({fpc})")
+        } else {
+            fpc.clone()
+        },
+        fpc_hi = if grouped {
+            format!("MAX({fpc})")
+        } else {
+            fpc.clone()
+        },
         n = agg(format!("CASE WHEN {indom} THEN 1 ELSE 0 END")),
         sw = agg(format!("CASE WHEN {indom} THEN {w} ELSE 0 END")),
         swy = agg(format!("CASE WHEN {indom} THEN {w} * {y_d} ELSE 0 END")),
         swx = agg(format!("CASE WHEN {indom} THEN {w} * {x_d} ELSE 0 END")),
-        swyy = agg(format!("CASE WHEN {indom} THEN {w} * {y_d} * {y_d} ELSE 0 END")),
-        swxy = agg(format!("CASE WHEN {indom} THEN {w} * {x_d} * {y_d} ELSE 0 END")),
-        swxx = agg(format!("CASE WHEN {indom} THEN {w} * {x_d} * {x_d} ELSE 0 END")),
+        swyy = agg(format!(
+            "CASE WHEN {indom} THEN {w} * {y_d} * {y_d} ELSE 0 END"
+        )),
+        swxy = agg(format!(
+            "CASE WHEN {indom} THEN {w} * {x_d} * {y_d} ELSE 0 END"
+        )),
+        swxx = agg(format!(
+            "CASE WHEN {indom} THEN {w} * {x_d} * {x_d} ELSE 0 END"
+        )),
         missing = agg(format!(
             "CASE WHEN {indom} AND ({y_d} IS NULL OR {x_d} IS NULL) THEN 1 ELSE 0 END"
         )),
@@ -594,14 +648,20 @@ async fn estimate_linear_statistic(
     let mut missing_values = 0.0;
     let nb = by.len();
     file.for_each_batch(&select, |b| {
-        let by_cols: Vec<_> = (0..nb).map(|i| str_column(b, i)).collect::<Result<_, _>>()?;
+        let by_cols: Vec<_> = (0..nb)
+            .map(|i| str_column(b, i))
+            .collect::<Result<_, _>>()?;
         let stratum = str_column(b, nb)?;
         let psu = str_column(b, nb + 1)?;
         let nums: Vec<_> = (nb + 2..b.num_columns())
             .map(|i| f64_column(b, i))
             .collect::<Result<_, _>>()?;
         for r in 0..b.num_rows() {
-            let s = if stratum.is_null(r) { "" } else { stratum.value(r) };
+            let s = if stratum.is_null(r) {
+                ""
+            } else {
+                stratum.value(r)
+            };
             let fpc = if nums[1].is_null(r) {
                 None
             } else {
@@ -650,7 +710,10 @@ async fn estimate_linear_statistic(
     if missing_values > 0.0 {
         let predicate = format!("{indom} AND ({y_d} IS NULL OR {x_d} IS NULL)");
         let column = first_column_of(file, &req.statistic);
-        let (line, value) = file.locate(&predicate, &column).await?.unwrap_or((0, String::new()));
+        let (line, value) = file
+            .locate(&predicate, &column)
+            .await?
+            .unwrap_or((0, String::new()));
         return Err(DataError::BadValue {
             file: file.path.clone(),
             line,
@@ -701,7 +764,8 @@ async fn estimate_linear_statistic(
                 mse: req.mse,
             };
             let base = estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?;
-            let mut ids: Vec<(u32, Option<u32>)> = sorted.iter().map(|(_, id)| (*id, None)).collect();
+            let mut ids: Vec<(u32, Option<u32>)> =
+                sorted.iter().map(|(_, id)| (*id, None)).collect();
             ids.extend(gaps.iter().map(|(_, a, r)| (*a, Some(*r))));
             base.into_iter()
                 .zip(ids)
@@ -885,7 +949,9 @@ async fn estimate_unit_statistic(
     let mut missing = false;
     let nb = by.len();
     file.for_each_batch(&sql, |b| {
-        let by_cols: Vec<_> = (0..nb).map(|i| str_column(b, i)).collect::<Result<_, _>>()?;
+        let by_cols: Vec<_> = (0..nb)
+            .map(|i| str_column(b, i))
+            .collect::<Result<_, _>>()?;
         let stratum = str_column(b, nb)?;
         let psu_col = str_column(b, nb + 1)?;
         let fpc_col = f64_column(b, nb + 2)?;
@@ -894,10 +960,22 @@ async fn estimate_unit_statistic(
         let in_col = f64_column(b, nb + 5)?;
         let g_col = str_column(b, nb + 6)?;
         for r in 0..b.num_rows() {
-            let s = if stratum.is_null(r) { "" } else { stratum.value(r) };
+            let s = if stratum.is_null(r) {
+                ""
+            } else {
+                stratum.value(r)
+            };
             let fpc = (!fpc_col.is_null(r)).then(|| (fpc_col.value(r), fpc_col.value(r)));
             let psu_ref = if req.design.psu.is_some() {
-                builder.psu(s, if psu_col.is_null(r) { "" } else { psu_col.value(r) }, fpc)
+                builder.psu(
+                    s,
+                    if psu_col.is_null(r) {
+                        ""
+                    } else {
+                        psu_col.value(r)
+                    },
+                    fpc,
+                )
             } else {
                 builder.unit_psu(s, fpc)
             };
@@ -909,9 +987,8 @@ async fn estimate_unit_statistic(
                 missing = true;
                 continue;
             }
-            let domain = inside.then(|| {
-                domains.id(by_cols.iter().map(|c| c.value(r).to_string()).collect())
-            });
+            let domain = inside
+                .then(|| domains.id(by_cols.iter().map(|c| c.value(r).to_string()).collect()));
             let g = if g_col.is_null(r) { "" } else { g_col.value(r) };
             let next = groups.len() as u32;
             let gid = *groups.entry(g.to_string()).or_insert(next);
@@ -931,7 +1008,10 @@ async fn estimate_unit_statistic(
             format!("{indom} AND {value} IS NULL")
         };
         let column = first_column_of(file, &req.statistic);
-        let (line, v) = file.locate(&predicate, &column).await?.unwrap_or((0, String::new()));
+        let (line, v) = file
+            .locate(&predicate, &column)
+            .await?
+            .unwrap_or((0, String::new()));
         return Err(DataError::BadValue {
             file: file.path.clone(),
             line,

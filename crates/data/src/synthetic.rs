@@ -5,7 +5,7 @@
 //! level 2 for Austria, Belgium, the Netherlands and Sweden); population sizes are rounded
 //! real figures; the national employment and unemployment levels by citizenship are set from
 //! Eurostat's LFSA_ERGAN and LFSA_URGAN (2024, ages 15-64: "Source: Eurostat", see
-//! `data/README.md`); foreign-born shares by region, degree-of-urbanisation mixes and every
+//! `crates/data/README.md`); foreign-born shares by region, degree-of-urbanisation mixes and every
 //! other parameter are plausible, documented values, not estimates.
 //!
 //! # Population
@@ -66,15 +66,57 @@ pub struct CountrySpec {
 }
 
 pub const COUNTRIES: [CountrySpec; 4] = [
-    CountrySpec { code: "AT", name: "Austria", employment_nationals: 0.757, employment_foreigners: 0.689, unemployment_nationals: 0.039, unemployment_foreigners: 0.098, eu_share_of_foreign_born: 0.45, sample_persons: 20_000 },
-    CountrySpec { code: "BE", name: "Belgium", employment_nationals: 0.677, employment_foreigners: 0.610, unemployment_nationals: 0.051, unemployment_foreigners: 0.101, eu_share_of_foreign_born: 0.45, sample_persons: 20_000 },
-    CountrySpec { code: "NL", name: "Netherlands", employment_nationals: 0.832, employment_foreigners: 0.720, unemployment_nationals: 0.034, unemployment_foreigners: 0.075, eu_share_of_foreign_born: 0.25, sample_persons: 30_000 },
-    CountrySpec { code: "SE", name: "Sweden", employment_nationals: 0.776, employment_foreigners: 0.678, unemployment_nationals: 0.075, unemployment_foreigners: 0.186, eu_share_of_foreign_born: 0.25, sample_persons: 25_000 },
+    CountrySpec {
+        code: "AT",
+        name: "Austria",
+        employment_nationals: 0.757,
+        employment_foreigners: 0.689,
+        unemployment_nationals: 0.039,
+        unemployment_foreigners: 0.098,
+        eu_share_of_foreign_born: 0.45,
+        sample_persons: 20_000,
+    },
+    CountrySpec {
+        code: "BE",
+        name: "Belgium",
+        employment_nationals: 0.677,
+        employment_foreigners: 0.610,
+        unemployment_nationals: 0.051,
+        unemployment_foreigners: 0.101,
+        eu_share_of_foreign_born: 0.45,
+        sample_persons: 20_000,
+    },
+    CountrySpec {
+        code: "NL",
+        name: "Netherlands",
+        employment_nationals: 0.832,
+        employment_foreigners: 0.720,
+        unemployment_nationals: 0.034,
+        unemployment_foreigners: 0.075,
+        eu_share_of_foreign_born: 0.25,
+        sample_persons: 30_000,
+    },
+    CountrySpec {
+        code: "SE",
+        name: "Sweden",
+        employment_nationals: 0.776,
+        employment_foreigners: 0.678,
+        unemployment_nationals: 0.075,
+        unemployment_foreigners: 0.186,
+        eu_share_of_foreign_born: 0.25,
+        sample_persons: 25_000,
+    },
 ];
 
 macro_rules! region {
     ($code:literal, $name:literal, $pop:literal, $fb:literal, [$d1:literal, $d2:literal, $d3:literal]) => {
-        RegionSpec { code: $code, name: $name, population_thousands: $pop, foreign_born_share: $fb, degurba: [$d1, $d2, $d3] }
+        RegionSpec {
+            code: $code,
+            name: $name,
+            population_thousands: $pop,
+            foreign_born_share: $fb,
+            degurba: [$d1, $d2, $d3],
+        }
     };
 }
 
@@ -88,16 +130,58 @@ pub const REGIONS: [RegionSpec; 40] = [
     region!("AT32", "Salzburg", 570.0, 0.20, [0.27, 0.33, 0.40]),
     region!("AT33", "Tirol", 775.0, 0.19, [0.17, 0.38, 0.45]),
     region!("AT34", "Vorarlberg", 405.0, 0.23, [0.0, 0.60, 0.40]),
-    region!("BE10", "Région de Bruxelles-Capitale/ Brussels Hoofdstedelijk Gewest", 1250.0, 0.47, [1.0, 0.0, 0.0]),
+    region!(
+        "BE10",
+        "Région de Bruxelles-Capitale/ Brussels Hoofdstedelijk Gewest",
+        1250.0,
+        0.47,
+        [1.0, 0.0, 0.0]
+    ),
     region!("BE21", "Prov. Antwerpen", 1900.0, 0.20, [0.45, 0.45, 0.10]),
-    region!("BE22", "Prov. Limburg (BE)", 890.0, 0.17, [0.10, 0.60, 0.30]),
-    region!("BE23", "Prov. Oost-Vlaanderen", 1560.0, 0.12, [0.30, 0.50, 0.20]),
-    region!("BE24", "Prov. Vlaams-Brabant", 1180.0, 0.16, [0.15, 0.65, 0.20]),
-    region!("BE25", "Prov. West-Vlaanderen", 1220.0, 0.08, [0.15, 0.55, 0.30]),
-    region!("BE31", "Prov. Brabant Wallon", 410.0, 0.17, [0.10, 0.60, 0.30]),
+    region!(
+        "BE22",
+        "Prov. Limburg (BE)",
+        890.0,
+        0.17,
+        [0.10, 0.60, 0.30]
+    ),
+    region!(
+        "BE23",
+        "Prov. Oost-Vlaanderen",
+        1560.0,
+        0.12,
+        [0.30, 0.50, 0.20]
+    ),
+    region!(
+        "BE24",
+        "Prov. Vlaams-Brabant",
+        1180.0,
+        0.16,
+        [0.15, 0.65, 0.20]
+    ),
+    region!(
+        "BE25",
+        "Prov. West-Vlaanderen",
+        1220.0,
+        0.08,
+        [0.15, 0.55, 0.30]
+    ),
+    region!(
+        "BE31",
+        "Prov. Brabant Wallon",
+        410.0,
+        0.17,
+        [0.10, 0.60, 0.30]
+    ),
     region!("BE32", "Prov. Hainaut", 1350.0, 0.16, [0.35, 0.45, 0.20]),
     region!("BE33", "Prov. Liège", 1120.0, 0.16, [0.35, 0.35, 0.30]),
-    region!("BE34", "Prov. Luxembourg (BE)", 290.0, 0.13, [0.0, 0.30, 0.70]),
+    region!(
+        "BE34",
+        "Prov. Luxembourg (BE)",
+        290.0,
+        0.13,
+        [0.0, 0.30, 0.70]
+    ),
     region!("BE35", "Prov. Namur", 500.0, 0.11, [0.20, 0.30, 0.50]),
     region!("NL11", "Groningen", 590.0, 0.10, [0.40, 0.30, 0.30]),
     region!("NL12", "Friesland (NL)", 655.0, 0.07, [0.15, 0.40, 0.45]),
@@ -112,12 +196,30 @@ pub const REGIONS: [RegionSpec; 40] = [
     region!("NL41", "Noord-Brabant", 2650.0, 0.13, [0.45, 0.45, 0.10]),
     region!("NL42", "Limburg (NL)", 1130.0, 0.12, [0.30, 0.55, 0.15]),
     region!("SE11", "Stockholm", 2450.0, 0.27, [0.80, 0.15, 0.05]),
-    region!("SE12", "Östra Mellansverige", 1750.0, 0.19, [0.40, 0.35, 0.25]),
+    region!(
+        "SE12",
+        "Östra Mellansverige",
+        1750.0,
+        0.19,
+        [0.40, 0.35, 0.25]
+    ),
     region!("SE21", "Småland med öarna", 880.0, 0.17, [0.20, 0.35, 0.45]),
     region!("SE22", "Sydsverige", 1550.0, 0.23, [0.45, 0.30, 0.25]),
     region!("SE23", "Västsverige", 2050.0, 0.21, [0.45, 0.30, 0.25]),
-    region!("SE31", "Norra Mellansverige", 870.0, 0.15, [0.20, 0.35, 0.45]),
-    region!("SE32", "Mellersta Norrland", 370.0, 0.13, [0.10, 0.40, 0.50]),
+    region!(
+        "SE31",
+        "Norra Mellansverige",
+        870.0,
+        0.15,
+        [0.20, 0.35, 0.45]
+    ),
+    region!(
+        "SE32",
+        "Mellersta Norrland",
+        370.0,
+        0.13,
+        [0.10, 0.40, 0.50]
+    ),
     region!("SE33", "Övre Norrland", 520.0, 0.12, [0.20, 0.35, 0.45]),
 ];
 
@@ -140,7 +242,11 @@ pub enum BirthGroup {
 }
 
 impl BirthGroup {
-    pub const ALL: [BirthGroup; 3] = [BirthGroup::Native, BirthGroup::EuBorn, BirthGroup::NonEuBorn];
+    pub const ALL: [BirthGroup; 3] = [
+        BirthGroup::Native,
+        BirthGroup::EuBorn,
+        BirthGroup::NonEuBorn,
+    ];
 
     /// The harmonised code used in indicators (`native`, `eu_born`, `non_eu_born`).
     pub fn code(self) -> &'static str {
@@ -243,7 +349,13 @@ fn generate_cluster(region_index: usize, degurba: u8, index: u32, rng: &mut ChaC
     let region = &REGIONS[region_index];
     let country = country_of(region);
     let segregation: f64 = Normal::new(0.0, 0.6).map(|n| n.sample(rng)).unwrap_or(0.0);
-    let city_boost = if degurba == 1 { 1.25 } else if degurba == 3 { 0.6 } else { 1.0 };
+    let city_boost = if degurba == 1 {
+        1.25
+    } else if degurba == 3 {
+        0.6
+    } else {
+        1.0
+    };
     let foreign_share = (region.foreign_born_share * city_boost * segregation.exp()).min(0.9);
     let cluster_effect: f64 = Normal::new(0.0, 0.25).map(|n| n.sample(rng)).unwrap_or(0.0);
     // National anchors: natives ~ nationals' rate + 4 points for ages 20-64.
@@ -329,7 +441,14 @@ fn generate_cluster(region_index: usize, degurba: u8, index: u32, rng: &mut ChaC
             let p_employed = expit(eta);
             let u_rate = match group {
                 BirthGroup::Native => country.unemployment_nationals,
-                _ => country.unemployment_foreigners * if group == BirthGroup::NonEuBorn { 1.15 } else { 0.8 },
+                _ => {
+                    country.unemployment_foreigners
+                        * if group == BirthGroup::NonEuBorn {
+                            1.15
+                        } else {
+                            0.8
+                        }
+                }
             } * if age < 25 { 2.0 } else { 1.0 };
             let p_unemployed = (p_employed * u_rate / (1.0 - u_rate)).min(1.0 - p_employed);
             let draw: f64 = rng.random();
@@ -374,7 +493,8 @@ impl Population {
                 let persons = region.population_thousands * 1000.0 * 0.85 * config.population_scale;
                 let mut out = Vec::new();
                 for (d, share) in region.degurba.iter().enumerate() {
-                    let n_clusters = (persons * share / (2.0 * HOUSEHOLDS_PER_CLUSTER as f64)).round() as u32;
+                    let n_clusters =
+                        (persons * share / (2.0 * HOUSEHOLDS_PER_CLUSTER as f64)).round() as u32;
                     let n_clusters = if *share > 0.0 { n_clusters.max(4) } else { 0 };
                     for c in 0..n_clusters {
                         out.push(generate_cluster(ri, d as u8 + 1, c, &mut rng));
@@ -472,16 +592,25 @@ impl Population {
                 let c = clusters[ci];
                 let mut responds = [false; HOUSEHOLDS_PER_CLUSTER];
                 for (h, r) in responds.iter_mut().enumerate() {
-                    let migrant = c.persons.iter().any(|p| p.household as usize == h && p.group == BirthGroup::NonEuBorn);
+                    let migrant = c
+                        .persons
+                        .iter()
+                        .any(|p| p.household as usize == h && p.group == BirthGroup::NonEuBorn);
                     let p = if d == 1 { 0.75 } else { 0.85 } * if migrant { 0.9 } else { 1.0 };
                     *r = rng.random::<f64>() < p;
                 }
-                respondents.extend(c.persons.iter().filter(|p| responds[p.household as usize]).map(|p| (c, p)));
+                respondents.extend(
+                    c.persons
+                        .iter()
+                        .filter(|p| responds[p.household as usize])
+                        .map(|p| (c, p)),
+                );
             }
             if respondents.is_empty() {
                 continue;
             }
-            let weight = stratum_population as f64 / respondents.len() as f64 / cfg.population_scale;
+            let weight =
+                stratum_population as f64 / respondents.len() as f64 / cfg.population_scale;
             for (c, p) in respondents {
                 let (birth, citizenship) = match p.group {
                     BirthGroup::Native => (country.code, country.code),
@@ -590,7 +719,10 @@ pub fn write_truth_csv(rows: &[TruthRow], path: &Path) -> Result<(), DataError> 
     let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
     let mut out = std::io::BufWriter::new(file);
     let mut write = || -> std::io::Result<()> {
-        writeln!(out, "indicator,nuts_level,geo,group,numerator,denominator,value")?;
+        writeln!(
+            out,
+            "indicator,nuts_level,geo,group,numerator,denominator,value"
+        )?;
         for r in rows {
             writeln!(
                 out,
@@ -617,7 +749,10 @@ mod tests {
     use super::*;
 
     fn small() -> Population {
-        Population::generate(SyntheticConfig { population_scale: 0.01, ..Default::default() })
+        Population::generate(SyntheticConfig {
+            population_scale: 0.01,
+            ..Default::default()
+        })
     }
 
     #[test]
@@ -628,7 +763,11 @@ mod tests {
         assert_eq!(a.clusters[100].persons, b.clusters[100].persons);
         assert_eq!(a.draw_sample(1), b.draw_sample(1));
         assert_ne!(a.draw_sample(1), a.draw_sample(2));
-        let c = Population::generate(SyntheticConfig { population_scale: 0.01, seed: 9, ..Default::default() });
+        let c = Population::generate(SyntheticConfig {
+            population_scale: 0.01,
+            seed: 9,
+            ..Default::default()
+        });
         assert_ne!(a.clusters[100].persons, c.clusters[100].persons);
     }
 
@@ -639,7 +778,9 @@ mod tests {
         let rate = |geo: &str, group: &str| {
             truth
                 .iter()
-                .find(|t| t.indicator == "employment_rate_20_64" && t.geo == geo && t.group == group)
+                .find(|t| {
+                    t.indicator == "employment_rate_20_64" && t.geo == geo && t.group == group
+                })
                 .map(|t| t.value)
                 .unwrap()
         };
@@ -650,13 +791,18 @@ mod tests {
             assert!(native - non_eu > 0.05, "{c}: gap {native} vs {non_eu}");
         }
         let sample = pop.draw_sample(7);
-        let strata: std::collections::BTreeSet<&str> = sample.iter().map(|r| r.stratum.as_str()).collect();
+        let strata: std::collections::BTreeSet<&str> =
+            sample.iter().map(|r| r.stratum.as_str()).collect();
         assert!(strata.len() > 80, "strata: {}", strata.len());
-        let weights: std::collections::BTreeSet<u64> = sample.iter().map(|r| r.weight as u64).collect();
+        let weights: std::collections::BTreeSet<u64> =
+            sample.iter().map(|r| r.weight as u64).collect();
         assert!(weights.len() > 50, "weights should differ between strata");
         // Weighted persons 15+ approximate the real population (within 15 %).
         let total: f64 = sample.iter().map(|r| r.weight).sum();
-        let real: f64 = REGIONS.iter().map(|r| r.population_thousands * 1000.0 * 0.85).sum();
+        let real: f64 = REGIONS
+            .iter()
+            .map(|r| r.population_thousands * 1000.0 * 0.85)
+            .sum();
         assert!((total / real - 1.0).abs() < 0.15, "{total} vs {real}");
     }
 }

@@ -41,16 +41,24 @@ const GOOD: &str = "h,psu,w,y,g\n1,1,10,1,a\n1,2,10,2,b\n2,3,20,3,a\n2,4,20,4,b\
 #[tokio::test]
 async fn a_good_file_estimates() {
     let dir = tempfile::tempdir().unwrap();
-    let t = estimate(&req(write(dir.path(), "ok.csv", GOOD), "mean(y)")).await.unwrap();
+    let t = estimate(&req(write(dir.path(), "ok.csv", GOOD), "mean(y)"))
+        .await
+        .unwrap();
     // (10*1 + 10*2 + 20*3 + 20*4) / 60 = 170/60
     let f = t.rows[0].estimate;
-    assert_eq!(f.flag, incity_estimation::Flag::Suppressed, "4 respondents are below the default minimum");
+    assert_eq!(
+        f.flag,
+        incity_estimation::Flag::Suppressed,
+        "4 respondents are below the default minimum"
+    );
     assert!(f.figures.is_none());
 }
 
 #[tokio::test]
 async fn missing_file() {
-    let e = estimate(&req("/nonexistent/x.csv".into(), "mean(y)")).await.unwrap_err();
+    let e = estimate(&req("/nonexistent/x.csv".into(), "mean(y)"))
+        .await
+        .unwrap_err();
     assert!(matches!(e, DataError::FileNotFound { .. }), "{e}");
     assert!(e.to_string().contains("/nonexistent/x.csv"));
 }
@@ -58,7 +66,11 @@ async fn missing_file() {
 #[tokio::test]
 async fn non_numeric_weight_names_line_column_and_value() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "bad.csv", "h,psu,w,y\n1,1,10,1\n1,2,ten,2\n2,3,20,3\n2,4,20,4\n");
+    let p = write(
+        dir.path(),
+        "bad.csv",
+        "h,psu,w,y\n1,1,10,1\n1,2,ten,2\n2,3,20,3\n2,4,20,4\n",
+    );
     let e = estimate(&req(p, "mean(y)")).await.unwrap_err().to_string();
     assert!(e.contains("bad.csv"), "{e}");
     assert!(e.contains("line 3"), "{e}");
@@ -70,10 +82,18 @@ async fn non_numeric_weight_names_line_column_and_value() {
 #[tokio::test]
 async fn negative_and_missing_weights() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "neg.csv", "h,psu,w,y\n1,1,10,1\n1,2,10,2\n2,3,-20,3\n2,4,20,4\n");
+    let p = write(
+        dir.path(),
+        "neg.csv",
+        "h,psu,w,y\n1,1,10,1\n1,2,10,2\n2,3,-20,3\n2,4,20,4\n",
+    );
     let e = estimate(&req(p, "mean(y)")).await.unwrap_err().to_string();
     assert!(e.contains("line 4") && e.contains("non-negative"), "{e}");
-    let p = write(dir.path(), "miss.csv", "h,psu,w,y\n1,1,10,1\n1,2,,2\n2,3,20,3\n2,4,20,4\n");
+    let p = write(
+        dir.path(),
+        "miss.csv",
+        "h,psu,w,y\n1,1,10,1\n1,2,,2\n2,3,20,3\n2,4,20,4\n",
+    );
     let e = estimate(&req(p, "mean(y)")).await.unwrap_err().to_string();
     assert!(e.contains("line 3") && e.contains("empty"), "{e}");
 }
@@ -85,15 +105,28 @@ async fn unknown_column_lists_the_columns() {
     let mut r = req(p, "mean(y)");
     r.by = vec!["region".into()];
     let e = estimate(&r).await.unwrap_err().to_string();
-    assert!(e.contains("no column `region`") && e.contains("h, psu, w, y, g"), "{e}");
+    assert!(
+        e.contains("no column `region`") && e.contains("h, psu, w, y, g"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
 async fn missing_value_inside_the_domain() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "m.csv", "h,psu,w,y\n1,1,10,1\n1,2,10,\n2,3,20,3\n2,4,20,4\n");
-    let e = estimate(&req(p.clone(), "mean(y)")).await.unwrap_err().to_string();
-    assert!(e.contains("line 3") && e.contains("`y`") && e.contains("--where"), "{e}");
+    let p = write(
+        dir.path(),
+        "m.csv",
+        "h,psu,w,y\n1,1,10,1\n1,2,10,\n2,3,20,3\n2,4,20,4\n",
+    );
+    let e = estimate(&req(p.clone(), "mean(y)"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("line 3") && e.contains("`y`") && e.contains("--where"),
+        "{e}"
+    );
     // Excluding the record with --where makes it valid.
     let mut r = req(p, "mean(y)");
     r.condition = Some("y IS NOT NULL".into());
@@ -103,10 +136,21 @@ async fn missing_value_inside_the_domain() {
 #[tokio::test]
 async fn lonely_psu_under_fail_and_the_declared_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "l.csv", "h,psu,w,y\n1,1,10,1\n1,2,10,2\n2,3,20,3\n");
-    let e = estimate(&req(p.clone(), "mean(y)")).await.unwrap_err().to_string();
+    let p = write(
+        dir.path(),
+        "l.csv",
+        "h,psu,w,y\n1,1,10,1\n1,2,10,2\n2,3,20,3\n",
+    );
+    let e = estimate(&req(p.clone(), "mean(y)"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("stratum `2`") && e.contains("single PSU"), "{e}");
-    for rule in [LonelyPsuRule::Certainty, LonelyPsuRule::Adjust, LonelyPsuRule::Average] {
+    for rule in [
+        LonelyPsuRule::Certainty,
+        LonelyPsuRule::Adjust,
+        LonelyPsuRule::Average,
+    ] {
         let mut r = req(p.clone(), "mean(y)");
         r.design.lonely_psu = rule;
         assert!(estimate(&r).await.is_ok(), "{rule:?}");
@@ -122,8 +166,12 @@ async fn empty_domain_and_bad_statistic() {
     let e = estimate(&r).await.unwrap_err();
     assert!(matches!(e, DataError::EmptyResult), "{e}");
     assert!("avg(y)".parse::<incity_data::survey::Statistic>().is_err());
-    assert!("quantile(y, 1.5)".parse::<incity_data::survey::Statistic>().is_err());
-    assert!("ratio(y)".parse::<incity_data::survey::Statistic>().is_err());
+    assert!("quantile(y, 1.5)"
+        .parse::<incity_data::survey::Statistic>()
+        .is_err());
+    assert!("ratio(y)"
+        .parse::<incity_data::survey::Statistic>()
+        .is_err());
     let mut r = req(p, "mean(y)");
     r.condition = Some("nosuchcolumn > 1".into());
     let e = estimate(&r).await.unwrap_err().to_string();
@@ -154,5 +202,8 @@ async fn malformed_row_in_a_numeric_column_beyond_type_inference() {
     let p = write(dir.path(), "late.csv", &text);
     let e = estimate(&req(p, "mean(y)")).await.unwrap_err().to_string();
     // Header is line 1, the 12,000 good records lines 2-12001, the bad one line 12002.
-    assert!(e.contains("late.csv, line 12002, column `w`: found `abc`"), "{e}");
+    assert!(
+        e.contains("late.csv, line 12002, column `w`: found `abc`"),
+        "{e}"
+    );
 }

@@ -94,10 +94,7 @@ impl SampleDesign {
                 });
             }
         }
-        Ok(Self {
-            strata,
-            lonely_psu,
-        })
+        Ok(Self { strata, lonely_psu })
     }
 
     pub fn strata(&self) -> &[Stratum] {

@@ -327,10 +327,7 @@ fn jackknife_variance(
 ) -> f64 {
     let strata = design.strata();
     let domains: Vec<&DomainSums> = std::iter::once(stat.domain).chain(stat.reference).collect();
-    let totals: Vec<(f64, f64)> = domains
-        .iter()
-        .map(|d| (d.total().y, d.total().x))
-        .collect();
+    let totals: Vec<(f64, f64)> = domains.iter().map(|d| (d.total().y, d.total().x)).collect();
     let eval = |t: &[(f64, f64)]| stat.value_with_totals(t[0], t.get(1).copied());
 
     // Per stratum: the distinct PSUs touched by any domain, and each domain's stratum totals.
@@ -415,7 +412,10 @@ fn jackknife_variance(
                 if untouched > 0.0 {
                     for k in 0..nd {
                         let th = stratum_totals[h][k];
-                        buf[k] = (totals[k].0 + (c - 1.0) * th.0, totals[k].1 + (c - 1.0) * th.1);
+                        buf[k] = (
+                            totals[k].0 + (c - 1.0) * th.0,
+                            totals[k].1 + (c - 1.0) * th.1,
+                        );
                     }
                     reps.push((eval(&buf), rscale, untouched));
                 }
@@ -520,4 +520,63 @@ pub fn supplied_replicate_variance(
         })
         .collect();
     supplied.variance(full, &thetas)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::{LonelyPsuRule, Stratum};
+
+    /// A mean computed by hand. Two strata of two PSUs, one unit per PSU:
+    ///
+    /// | stratum | PSU | w | y |
+    /// |---------|-----|---|---|
+    /// | A       | 1   | 1 | 2 |
+    /// | A       | 2   | 1 | 4 |
+    /// | B       | 1   | 2 | 6 |
+    /// | B       | 2   | 2 | 8 |
+    ///
+    /// Mean = (2 + 4 + 12 + 16) / 6 = 34/6 = 17/3.
+    /// Linearised scores z = w (y - 17/3) / 6: A: (2 - 17/3)/6 = -11/18, (4 - 17/3)/6 = -5/18;
+    /// B: 2 (6 - 17/3)/6 = 1/9, 2 (8 - 17/3)/6 = 7/9.
+    /// Stratum A: mean -8/18, deviations ∓3/18, SS = 2 · 9/324 = 1/18, × 2/(2-1) = 1/9.
+    /// Stratum B: mean 4/9, deviations ∓3/9, SS = 2/9, × 2 = 4/9.
+    /// Variance = 1/9 + 4/9 = 5/9; se = √5/3.
+    #[test]
+    fn mean_by_hand() {
+        let design = SampleDesign::new(
+            vec![
+                Stratum {
+                    label: "A".into(),
+                    psu_count: 2,
+                    sampling_fraction: 0.0,
+                },
+                Stratum {
+                    label: "B".into(),
+                    psu_count: 2,
+                    sampling_fraction: 0.0,
+                },
+            ],
+            LonelyPsuRule::Fail,
+        )
+        .unwrap();
+        let p = |h, j| PsuRef { stratum: h, psu: j };
+        let d = DomainSums::from_cells(vec![
+            (p(0, 0), CellSums::unit(1.0, 2.0, 1.0)),
+            (p(0, 1), CellSums::unit(1.0, 4.0, 1.0)),
+            (p(1, 0), CellSums::unit(2.0, 6.0, 1.0)),
+            (p(1, 1), CellSums::unit(2.0, 8.0, 1.0)),
+        ]);
+        let stat = LinearStatistic {
+            kind: LinearKind::Ratio,
+            domain: &d,
+            reference: None,
+        };
+        let pv = estimate_linear(&design, &stat, &LinearVariance::Linearization).unwrap();
+        assert!((pv.estimate - 17.0 / 3.0).abs() < 1e-12);
+        assert!((pv.variance - 5.0 / 9.0).abs() < 1e-12);
+        assert_eq!(pv.n, 4);
+        assert_eq!(pv.population, 6.0);
+        assert_eq!(pv.degrees_of_freedom, 2);
+    }
 }

@@ -71,9 +71,14 @@ pub enum QuantileRule {
 /// A statistic computed from unit-level values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum NonlinearKind {
-    Quantile { p: f64, rule: QuantileRule },
+    Quantile {
+        p: f64,
+        rule: QuantileRule,
+    },
     /// At-risk-of-poverty rate with threshold `fraction` × median (0.6 in the EU definition).
-    PovertyRate { fraction: f64 },
+    PovertyRate {
+        fraction: f64,
+    },
     Gini,
 }
 
@@ -200,7 +205,12 @@ impl Sorted {
     fn new(units: &UnitData, n_domains: usize) -> Self {
         let mut order: Vec<usize> = (0..units.len()).collect();
         order.sort_by(|&a, &b| units.value[a].total_cmp(&units.value[b]));
-        let n_groups = units.group.iter().copied().max().map_or(0, |g| g as usize + 1);
+        let n_groups = units
+            .group
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |g| g as usize + 1);
         let mut domains = vec![Vec::new(); n_domains];
         let mut groups = vec![Vec::new(); n_groups];
         for &i in &order {
@@ -308,7 +318,11 @@ fn weighted_scores(
             .zip(quantile_slopes)
             .map(|((idx, q), slope)| {
                 let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
-                let below: f64 = idx.iter().filter(|&&i| units.value[i] <= *q).map(|&i| w[i]).sum();
+                let below: f64 = idx
+                    .iter()
+                    .filter(|&&i| units.value[i] <= *q)
+                    .map(|&i| w[i])
+                    .sum();
                 let share = below / n_d;
                 idx.iter()
                     .map(|&i| {
@@ -379,12 +393,21 @@ fn weighted_scores(
                         let gr = &groups[g];
                         let mut z = 0.0;
                         if di == Some(d as u32) {
-                            let poor = if units.value[i] < gr.threshold { 1.0 } else { 0.0 };
+                            let poor = if units.value[i] < gr.threshold {
+                                1.0
+                            } else {
+                                0.0
+                            };
                             z += (poor - rate) / n_d;
                         }
                         if d_dg[g] != 0.0 {
-                            let below_median = if units.value[i] <= gr.median { 1.0 } else { 0.0 };
-                            z -= d_dg[g] * fraction * (below_median - 0.5) / (gr.size * gr.f_median);
+                            let below_median = if units.value[i] <= gr.median {
+                                1.0
+                            } else {
+                                0.0
+                            };
+                            z -=
+                                d_dg[g] * fraction * (below_median - 0.5) / (gr.size * gr.f_median);
                         }
                         if z != 0.0 {
                             scores.push((units.psu[i], w[i] * z));
@@ -407,7 +430,8 @@ fn weighted_scores(
                         let yi = units.value[i];
                         c += w[i];
                         y_le += w[i] * yi;
-                        let z = 2.0 * (yi * c + y - y_le) / (n * y) - (g + 1.0) * (1.0 / n + yi / y);
+                        let z =
+                            2.0 * (yi * c + y - y_le) / (n * y) - (g + 1.0) * (1.0 / n + yi / y);
                         (units.psu[i], w[i] * z)
                     })
                     .collect()
@@ -433,8 +457,13 @@ pub fn estimate_nonlinear(
     method: NonlinearVariance<'_>,
     gaps: &[(usize, usize)],
     confidence: f64,
-) -> Result<(Vec<Result<NonlinearEstimate, EstimationError>>, Vec<Result<NonlinearEstimate, EstimationError>>), EstimationError>
-{
+) -> Result<
+    (
+        Vec<Result<NonlinearEstimate, EstimationError>>,
+        Vec<Result<NonlinearEstimate, EstimationError>>,
+    ),
+    EstimationError,
+> {
     if units.is_empty() {
         return Err(EstimationError::EmptySample);
     }
@@ -503,7 +532,10 @@ pub fn estimate_nonlinear(
                         })
                     })
                     .collect(),
-                _ => scores.iter().map(|s| linearized_variance(design, s)).collect(),
+                _ => scores
+                    .iter()
+                    .map(|s| linearized_variance(design, s))
+                    .collect(),
             };
             for &(a, b) in gaps {
                 let mut s = scores[a].clone();
@@ -612,9 +644,15 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0];
         let w = [1.0, 1.0, 1.0, 1.0];
         // Cumulative shares .25 .5 .75 1: the median hits .5 exactly.
-        assert_eq!(weighted_quantile(&x, &w, 0.5, QuantileRule::InverseCdf), 2.0);
+        assert_eq!(
+            weighted_quantile(&x, &w, 0.5, QuantileRule::InverseCdf),
+            2.0
+        );
         assert_eq!(weighted_quantile(&x, &w, 0.5, QuantileRule::EuSilc), 2.5);
-        assert_eq!(weighted_quantile(&x, &w, 0.6, QuantileRule::InverseCdf), 3.0);
+        assert_eq!(
+            weighted_quantile(&x, &w, 0.6, QuantileRule::InverseCdf),
+            3.0
+        );
         assert_eq!(weighted_quantile(&x, &w, 0.6, QuantileRule::EuSilc), 3.0);
         // hf7 with equal weights is R's type-7 quantile: 1 + 0.3 * (4 - 1) = 1.9.
         assert!((weighted_quantile(&x, &w, 0.3, QuantileRule::Interpolated) - 1.9).abs() < 1e-12);
@@ -624,7 +662,10 @@ mod tests {
         assert!((weighted_quantile(&x, &wu, 0.5, QuantileRule::Interpolated) - 2.5).abs() < 1e-12);
         // Zero weights are ignored.
         let w0 = [1.0, 0.0, 1.0, 1.0];
-        assert_eq!(weighted_quantile(&x, &w0, 0.5, QuantileRule::InverseCdf), 3.0);
+        assert_eq!(
+            weighted_quantile(&x, &w0, 0.5, QuantileRule::InverseCdf),
+            3.0
+        );
     }
 
     #[test]

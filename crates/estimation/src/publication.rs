@@ -141,7 +141,9 @@ pub struct Estimate {
 /// Standard normal quantile.
 pub fn normal_quantile(p: f64) -> f64 {
     // Normal::new(0, 1) cannot fail.
-    Normal::new(0.0, 1.0).map(|n| n.inverse_cdf(p)).unwrap_or(f64::NAN)
+    Normal::new(0.0, 1.0)
+        .map(|n| n.inverse_cdf(p))
+        .unwrap_or(f64::NAN)
 }
 
 /// Student t quantile with `df` degrees of freedom (normal when `df` is 0 or infinite).
@@ -239,18 +241,46 @@ mod tests {
 
     #[test]
     fn suppressed_figures_carry_no_number() {
-        let e = Estimate::publish(&pv(0.5, 0.0001, 19), Interval::Logit, 0.95, &PublicationRules::EU_SILC, 19, true);
+        let e = Estimate::publish(
+            &pv(0.5, 0.0001, 19),
+            Interval::Logit,
+            0.95,
+            &PublicationRules::EU_SILC,
+            19,
+            true,
+        );
         assert_eq!(e.flag, Flag::Suppressed);
         assert!(e.figures.is_none());
-        let e = Estimate::publish(&pv(0.5, 0.0001, 20), Interval::Logit, 0.95, &PublicationRules::EU_SILC, 20, true);
+        let e = Estimate::publish(
+            &pv(0.5, 0.0001, 20),
+            Interval::Logit,
+            0.95,
+            &PublicationRules::EU_SILC,
+            20,
+            true,
+        );
         assert_eq!(e.flag, Flag::LowReliability);
-        let e = Estimate::publish(&pv(0.5, 0.0001, 50), Interval::Logit, 0.95, &PublicationRules::EU_SILC, 50, true);
+        let e = Estimate::publish(
+            &pv(0.5, 0.0001, 50),
+            Interval::Logit,
+            0.95,
+            &PublicationRules::EU_SILC,
+            50,
+            true,
+        );
         assert_eq!(e.flag, Flag::Reliable);
     }
 
     #[test]
     fn undefined_precision_is_not_published() {
-        let e = Estimate::publish(&pv(0.5, f64::NAN, 500), Interval::Logit, 0.95, &PublicationRules::DEFAULT, 500, true);
+        let e = Estimate::publish(
+            &pv(0.5, f64::NAN, 500),
+            Interval::Logit,
+            0.95,
+            &PublicationRules::DEFAULT,
+            500,
+            true,
+        );
         assert_eq!(e.flag, Flag::Suppressed);
         assert!(e.figures.is_none());
     }
@@ -267,7 +297,14 @@ mod tests {
     #[test]
     fn intervals_and_deff() {
         // se = 0.1, z(0.975) = 1.959963984540054
-        let e = Estimate::publish(&pv(2.0, 0.01, 100), Interval::Normal, 0.95, &PublicationRules::DEFAULT, 100, true);
+        let e = Estimate::publish(
+            &pv(2.0, 0.01, 100),
+            Interval::Normal,
+            0.95,
+            &PublicationRules::DEFAULT,
+            100,
+            true,
+        );
         let f = e.figures.unwrap();
         assert!((f.ci_low - (2.0 - 0.1959963984540054)).abs() < 1e-12);
         assert!((f.cv.unwrap() - 0.05).abs() < 1e-12);

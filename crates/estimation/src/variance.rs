@@ -323,12 +323,26 @@ mod tests {
             LonelyPsuRule::Fail,
         )
         .unwrap();
-        let v = linearized_variance(&d, &[(p(0, 0), 1.0), (p(0, 1), 3.0), (p(1, 0), 2.0), (p(1, 2), 4.0)]);
+        let v = linearized_variance(
+            &d,
+            &[
+                (p(0, 0), 1.0),
+                (p(0, 1), 3.0),
+                (p(1, 0), 2.0),
+                (p(1, 2), 4.0),
+            ],
+        );
         assert!((v - 10.0).abs() < 1e-12, "{v}");
         // Entries for the same PSU are added.
         let v2 = linearized_variance(
             &d,
-            &[(p(0, 0), 0.5), (p(0, 0), 0.5), (p(0, 1), 3.0), (p(1, 0), 2.0), (p(1, 2), 4.0)],
+            &[
+                (p(0, 0), 0.5),
+                (p(0, 0), 0.5),
+                (p(0, 1), 3.0),
+                (p(1, 0), 2.0),
+                (p(1, 2), 4.0),
+            ],
         );
         assert!((v2 - 10.0).abs() < 1e-12);
     }
@@ -350,9 +364,19 @@ mod tests {
 
     #[test]
     fn bootstrap_multipliers_average_one_and_are_reproducible() {
-        let d = SampleDesign::new(vec![stratum("A", 4, 0.0), stratum("B", 7, 0.2)], LonelyPsuRule::Fail)
-            .unwrap();
-        let rep = ReplicateDesign::new(&d, ReplicateMethod::Bootstrap { replicates: 2000, seed: 7 }, false);
+        let d = SampleDesign::new(
+            vec![stratum("A", 4, 0.0), stratum("B", 7, 0.2)],
+            LonelyPsuRule::Fail,
+        )
+        .unwrap();
+        let rep = ReplicateDesign::new(
+            &d,
+            ReplicateMethod::Bootstrap {
+                replicates: 2000,
+                seed: 7,
+            },
+            false,
+        );
         let mut m = Vec::new();
         let mut mean = vec![0.0; d.psu_count()];
         for r in 0..2000 {

@@ -18,18 +18,31 @@ fn sample_strategy() -> impl Strategy<Value = Sample> {
         let psus: Vec<PsuRef> = psu_counts
             .iter()
             .enumerate()
-            .flat_map(|(h, &n)| (0..n).map(move |j| PsuRef { stratum: h as u32, psu: j as u32 }))
+            .flat_map(|(h, &n)| {
+                (0..n).map(move |j| PsuRef {
+                    stratum: h as u32,
+                    psu: j as u32,
+                })
+            })
             .collect();
         let k = psus.len();
         (
             Just(psu_counts),
             prop::collection::vec(
-                (0..k, 0.5f64..50.0, -10.0f64..100.0, 0.5f64..5.0, any::<bool>()),
+                (
+                    0..k,
+                    0.5f64..50.0,
+                    -10.0f64..100.0,
+                    0.5f64..5.0,
+                    any::<bool>(),
+                ),
                 k * 2..k * 6,
             )
             .prop_map(move |raw| {
-                let mut units: Vec<_> =
-                    raw.into_iter().map(|(p, w, y, x, d)| (psus[p], w, y, x, d)).collect();
+                let mut units: Vec<_> = raw
+                    .into_iter()
+                    .map(|(p, w, y, x, d)| (psus[p], w, y, x, d))
+                    .collect();
                 // Every PSU has at least one unit, and the domain is never empty.
                 for (i, p) in psus.iter().enumerate() {
                     units.push((*p, 1.0 + i as f64, i as f64, 1.0, i == 0));
@@ -46,7 +59,11 @@ fn design(s: &Sample) -> SampleDesign {
         s.psu_counts
             .iter()
             .enumerate()
-            .map(|(h, &n)| Stratum { label: h.to_string(), psu_count: n, sampling_fraction: 0.0 })
+            .map(|(h, &n)| Stratum {
+                label: h.to_string(),
+                psu_count: n,
+                sampling_fraction: 0.0,
+            })
             .collect(),
         LonelyPsuRule::Fail,
     )
@@ -80,7 +97,15 @@ fn brute_ratio_variance(s: &Sample) -> (f64, f64) {
     let mut v = 0.0;
     for (h, &n) in s.psu_counts.iter().enumerate() {
         let zs: Vec<f64> = (0..n)
-            .map(|j| totals.get(&PsuRef { stratum: h as u32, psu: j as u32 }).copied().unwrap_or(0.0))
+            .map(|j| {
+                totals
+                    .get(&PsuRef {
+                        stratum: h as u32,
+                        psu: j as u32,
+                    })
+                    .copied()
+                    .unwrap_or(0.0)
+            })
             .collect();
         let mean = zs.iter().sum::<f64>() / n as f64;
         v += n as f64 / (n as f64 - 1.0) * zs.iter().map(|z| (z - mean).powi(2)).sum::<f64>();
@@ -159,21 +184,51 @@ fn bootstrap_converges_to_linearisation() {
         for j in 0..8u32 {
             for k in 0..5 {
                 let v = ((h * 31 + j * 7 + k * 13) % 17) as f64;
-                units.push((PsuRef { stratum: h, psu: j }, 1.0 + (h as f64), v, 1.0, k % 2 == 0));
+                units.push((
+                    PsuRef { stratum: h, psu: j },
+                    1.0 + (h as f64),
+                    v,
+                    1.0,
+                    k % 2 == 0,
+                ));
             }
         }
     }
-    let s = Sample { psu_counts: vec![8; 6], units };
+    let s = Sample {
+        psu_counts: vec![8; 6],
+        units,
+    };
     let d = design(&s);
     let dom = domain(&s, |inside| inside);
-    let stat = LinearStatistic { kind: LinearKind::Ratio, domain: &dom, reference: None };
+    let stat = LinearStatistic {
+        kind: LinearKind::Ratio,
+        domain: &dom,
+        reference: None,
+    };
     let lin = estimate_linear(&d, &stat, &LinearVariance::Linearization).unwrap();
-    let rep = ReplicateDesign::new(&d, ReplicateMethod::Bootstrap { replicates: 20_000, seed: 42 }, false);
+    let rep = ReplicateDesign::new(
+        &d,
+        ReplicateMethod::Bootstrap {
+            replicates: 20_000,
+            seed: 42,
+        },
+        false,
+    );
     let boot = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
     let ratio = (boot.variance / lin.variance).sqrt();
-    assert!((ratio - 1.0).abs() < 0.03, "bootstrap se / linearised se = {ratio}");
+    assert!(
+        (ratio - 1.0).abs() < 0.03,
+        "bootstrap se / linearised se = {ratio}"
+    );
     // With few replicates the estimate is noisier but still in the right range.
-    let rep = ReplicateDesign::new(&d, ReplicateMethod::Bootstrap { replicates: 200, seed: 42 }, false);
+    let rep = ReplicateDesign::new(
+        &d,
+        ReplicateMethod::Bootstrap {
+            replicates: 200,
+            seed: 42,
+        },
+        false,
+    );
     let boot = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
     let ratio = (boot.variance / lin.variance).sqrt();
     assert!((ratio - 1.0).abs() < 0.2, "{ratio}");
@@ -188,7 +243,9 @@ fn poverty_rate_linearisation_agrees_with_bootstrap() {
     let mut dom = Vec::new();
     let mut state: u64 = 12345;
     let mut unif = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     for h in 0..4u32 {
@@ -206,30 +263,91 @@ fn poverty_rate_linearisation_agrees_with_bootstrap() {
         }
     }
     let n = value.len();
-    let units = UnitData { psu, weight, value, domain: dom, group: vec![0; n] };
+    let units = UnitData {
+        psu,
+        weight,
+        value,
+        domain: dom,
+        group: vec![0; n],
+    };
     let d = SampleDesign::new(
-        (0..4).map(|h| Stratum { label: h.to_string(), psu_count: 10, sampling_fraction: 0.0 }).collect(),
+        (0..4)
+            .map(|h| Stratum {
+                label: h.to_string(),
+                psu_count: 10,
+                sampling_fraction: 0.0,
+            })
+            .collect(),
         LonelyPsuRule::Fail,
     )
     .unwrap();
     let kind = NonlinearKind::PovertyRate { fraction: 0.6 };
-    let (lin, _) = estimate_nonlinear(&d, &units, 2, kind, NonlinearVariance::Linearization, &[], 0.95).unwrap();
-    let rep = ReplicateDesign::new(&d, ReplicateMethod::Bootstrap { replicates: 2000, seed: 9 }, false);
-    let (boot, _) = estimate_nonlinear(&d, &units, 2, kind, NonlinearVariance::Replicates(&rep), &[], 0.95).unwrap();
+    let (lin, _) = estimate_nonlinear(
+        &d,
+        &units,
+        2,
+        kind,
+        NonlinearVariance::Linearization,
+        &[],
+        0.95,
+    )
+    .unwrap();
+    let rep = ReplicateDesign::new(
+        &d,
+        ReplicateMethod::Bootstrap {
+            replicates: 2000,
+            seed: 9,
+        },
+        false,
+    );
+    let (boot, _) = estimate_nonlinear(
+        &d,
+        &units,
+        2,
+        kind,
+        NonlinearVariance::Replicates(&rep),
+        &[],
+        0.95,
+    )
+    .unwrap();
     for k in 0..2 {
         let a = lin[k].clone().unwrap().point;
         let b = boot[k].clone().unwrap().point;
         assert_eq!(a.estimate, b.estimate);
         let ratio = (a.variance / b.variance).sqrt();
-        assert!((0.8..1.25).contains(&ratio), "domain {k}: linearised/bootstrap se = {ratio}");
+        assert!(
+            (0.8..1.25).contains(&ratio),
+            "domain {k}: linearised/bootstrap se = {ratio}"
+        );
     }
     // Gini: same check.
-    let (lin, _) = estimate_nonlinear(&d, &units, 2, NonlinearKind::Gini, NonlinearVariance::Linearization, &[], 0.95).unwrap();
-    let (boot, _) = estimate_nonlinear(&d, &units, 2, NonlinearKind::Gini, NonlinearVariance::Replicates(&rep), &[], 0.95).unwrap();
+    let (lin, _) = estimate_nonlinear(
+        &d,
+        &units,
+        2,
+        NonlinearKind::Gini,
+        NonlinearVariance::Linearization,
+        &[],
+        0.95,
+    )
+    .unwrap();
+    let (boot, _) = estimate_nonlinear(
+        &d,
+        &units,
+        2,
+        NonlinearKind::Gini,
+        NonlinearVariance::Replicates(&rep),
+        &[],
+        0.95,
+    )
+    .unwrap();
     for k in 0..2 {
         let a = lin[k].clone().unwrap().point;
         let b = boot[k].clone().unwrap().point;
         let ratio = (a.variance / b.variance).sqrt();
-        assert!((0.8..1.25).contains(&ratio), "gini domain {k}: linearised/bootstrap se = {ratio}");
+        assert!(
+            (0.8..1.25).contains(&ratio),
+            "gini domain {k}: linearised/bootstrap se = {ratio}"
+        );
     }
 }

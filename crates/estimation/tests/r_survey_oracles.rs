@@ -15,7 +15,10 @@ struct Table {
 
 impl Table {
     fn load(name: &str) -> Table {
-        let path = format!("{}/../../tests/data/oracles/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../tests/data/oracles/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let mut rdr = csv::Reader::from_path(&path).expect("oracle file");
         let header = rdr.headers().unwrap().iter().map(String::from).collect();
         let rows = rdr
@@ -74,10 +77,17 @@ fn build(strata: &[String], psus: Option<&[String]>, fpc: Option<&[f64]>) -> Bui
                 }
                 None => 0.0,
             };
-            Stratum { label: label.to_string(), psu_count: n, sampling_fraction: f }
+            Stratum {
+                label: label.to_string(),
+                psu_count: n,
+                sampling_fraction: f,
+            }
         })
         .collect();
-    Built { design: SampleDesign::new(design_strata, LonelyPsuRule::Fail).unwrap(), psu: refs }
+    Built {
+        design: SampleDesign::new(design_strata, LonelyPsuRule::Fail).unwrap(),
+        psu: refs,
+    }
 }
 
 fn domain(b: &Built, w: &[f64], y: &[f64], x: &[f64], keep: impl Fn(usize) -> bool) -> DomainSums {
@@ -91,62 +101,160 @@ fn domain(b: &Built, w: &[f64], y: &[f64], x: &[f64], keep: impl Fn(usize) -> bo
 
 fn expected() -> BTreeMap<(String, String), (f64, f64)> {
     let t = Table::load("api_expected.csv");
-    let (case, dom, est, se) = (t.text("case"), t.text("domain"), t.num("estimate"), t.num("se"));
-    (0..case.len()).map(|i| ((case[i].clone(), dom[i].clone()), (est[i], se[i]))).collect()
+    let (case, dom, est, se) = (
+        t.text("case"),
+        t.text("domain"),
+        t.num("estimate"),
+        t.num("se"),
+    );
+    (0..case.len())
+        .map(|i| ((case[i].clone(), dom[i].clone()), (est[i], se[i])))
+        .collect()
 }
 
 fn assert_rel(got: f64, want: f64, tol: f64, what: &str) {
     let rel = ((got - want) / want).abs();
-    assert!(rel <= tol, "{what}: got {got:.15}, want {want:.15}, relative difference {rel:e}");
+    assert!(
+        rel <= tol,
+        "{what}: got {got:.15}, want {want:.15}, relative difference {rel:e}"
+    );
 }
 
-fn check(exp: &BTreeMap<(String, String), (f64, f64)>, case: &str, dom: &str, pv: PointAndVariance) {
+fn check(
+    exp: &BTreeMap<(String, String), (f64, f64)>,
+    case: &str,
+    dom: &str,
+    pv: PointAndVariance,
+) {
     let (e, s) = exp[&(case.to_string(), dom.to_string())];
     assert_rel(pv.estimate, e, 1e-9, &format!("{case} {dom} estimate"));
     assert_rel(pv.variance.sqrt(), s, 1e-9, &format!("{case} {dom} se"));
 }
 
 fn lin(design: &SampleDesign, kind: LinearKind, d: &DomainSums) -> PointAndVariance {
-    estimate_linear(design, &LinearStatistic { kind, domain: d, reference: None }, &LinearVariance::Linearization).unwrap()
+    estimate_linear(
+        design,
+        &LinearStatistic {
+            kind,
+            domain: d,
+            reference: None,
+        },
+        &LinearVariance::Linearization,
+    )
+    .unwrap()
 }
 
 #[test]
 fn stratified_sample_matches_r_survey() {
     let exp = expected();
     let t = Table::load("apistrat.csv");
-    let (w, api00, enroll, stu, fpc) = (t.num("pw"), t.num("api00"), t.num("enroll"), t.num("api.stu"), t.num("fpc"));
+    let (w, api00, enroll, stu, fpc) = (
+        t.num("pw"),
+        t.num("api00"),
+        t.num("enroll"),
+        t.num("api.stu"),
+        t.num("fpc"),
+    );
     let ones = vec![1.0; w.len()];
     let stype = t.text("stype");
     let b = build(&stype, None, None);
     let bf = build(&stype, None, Some(&fpc));
     let all = |_| true;
 
-    check(&exp, "strat_mean", "all", lin(&b.design, LinearKind::Ratio, &domain(&b, &w, &api00, &ones, all)));
-    check(&exp, "strat_fpc_mean", "all", lin(&bf.design, LinearKind::Ratio, &domain(&bf, &w, &api00, &ones, all)));
-    check(&exp, "strat_fpc_total", "all", lin(&bf.design, LinearKind::Total, &domain(&bf, &w, &enroll, &ones, all)));
-    check(&exp, "strat_ratio", "all", lin(&b.design, LinearKind::Ratio, &domain(&b, &w, &stu, &enroll, all)));
+    check(
+        &exp,
+        "strat_mean",
+        "all",
+        lin(
+            &b.design,
+            LinearKind::Ratio,
+            &domain(&b, &w, &api00, &ones, all),
+        ),
+    );
+    check(
+        &exp,
+        "strat_fpc_mean",
+        "all",
+        lin(
+            &bf.design,
+            LinearKind::Ratio,
+            &domain(&bf, &w, &api00, &ones, all),
+        ),
+    );
+    check(
+        &exp,
+        "strat_fpc_total",
+        "all",
+        lin(
+            &bf.design,
+            LinearKind::Total,
+            &domain(&bf, &w, &enroll, &ones, all),
+        ),
+    );
+    check(
+        &exp,
+        "strat_ratio",
+        "all",
+        lin(
+            &b.design,
+            LinearKind::Ratio,
+            &domain(&b, &w, &stu, &enroll, all),
+        ),
+    );
 
     let cname = t.text("cname");
     for county in ["Los Angeles", "San Diego", "Orange"] {
         let d = domain(&b, &w, &api00, &ones, |i| cname[i] == county);
-        check(&exp, "strat_mean_by_cname_subset", &format!("cname={county}"), lin(&b.design, LinearKind::Ratio, &d));
+        check(
+            &exp,
+            "strat_mean_by_cname_subset",
+            &format!("cname={county}"),
+            lin(&b.design, LinearKind::Ratio, &d),
+        );
     }
-    let yes: Vec<f64> = t.text("sch.wide").iter().map(|v| if v == "Yes" { 1.0 } else { 0.0 }).collect();
+    let yes: Vec<f64> = t
+        .text("sch.wide")
+        .iter()
+        .map(|v| if v == "Yes" { 1.0 } else { 0.0 })
+        .collect();
     for s in ["E", "H", "M"] {
         let d = domain(&b, &w, &yes, &ones, |i| stype[i] == s);
-        check(&exp, "strat_prop_by_stype", &format!("stype={s}"), lin(&b.design, LinearKind::Ratio, &d));
+        check(
+            &exp,
+            "strat_prop_by_stype",
+            &format!("stype={s}"),
+            lin(&b.design, LinearKind::Ratio, &d),
+        );
     }
 
     // Gap E - H with covariance.
     let e = domain(&b, &w, &api00, &ones, |i| stype[i] == "E");
     let h = domain(&b, &w, &api00, &ones, |i| stype[i] == "H");
-    let gap = estimate_linear(&b.design, &LinearStatistic { kind: LinearKind::Ratio, domain: &e, reference: Some(&h) }, &LinearVariance::Linearization).unwrap();
+    let gap = estimate_linear(
+        &b.design,
+        &LinearStatistic {
+            kind: LinearKind::Ratio,
+            domain: &e,
+            reference: Some(&h),
+        },
+        &LinearVariance::Linearization,
+    )
+    .unwrap();
     check(&exp, "strat_gap_E_minus_H", "E-H", gap);
 
     // JKn with each school its own PSU.
     let rep = ReplicateDesign::new(&b.design, ReplicateMethod::Jkn, false);
     let d = domain(&b, &w, &api00, &ones, all);
-    let pv = estimate_linear(&b.design, &LinearStatistic { kind: LinearKind::Ratio, domain: &d, reference: None }, &LinearVariance::Replicates(&rep)).unwrap();
+    let pv = estimate_linear(
+        &b.design,
+        &LinearStatistic {
+            kind: LinearKind::Ratio,
+            domain: &d,
+            reference: None,
+        },
+        &LinearVariance::Replicates(&rep),
+    )
+    .unwrap();
     check(&exp, "strat_jkn_mean", "all", pv);
 }
 
@@ -154,22 +262,68 @@ fn stratified_sample_matches_r_survey() {
 fn cluster_samples_match_r_survey() {
     let exp = expected();
     let t = Table::load("apiclus1.csv");
-    let (w, api00, enroll, stu) = (t.num("pw"), t.num("api00"), t.num("enroll"), t.num("api.stu"));
+    let (w, api00, enroll, stu) = (
+        t.num("pw"),
+        t.num("api00"),
+        t.num("enroll"),
+        t.num("api.stu"),
+    );
     let ones = vec![1.0; w.len()];
     let one_stratum = vec!["all".to_string(); w.len()];
     let dnum = t.text("dnum");
     let stype = t.text("stype");
     let b = build(&one_stratum, Some(&dnum), None);
-    check(&exp, "clus1_mean", "all", lin(&b.design, LinearKind::Ratio, &domain(&b, &w, &api00, &ones, |_| true)));
-    check(&exp, "clus1_ratio", "all", lin(&b.design, LinearKind::Ratio, &domain(&b, &w, &stu, &enroll, |_| true)));
+    check(
+        &exp,
+        "clus1_mean",
+        "all",
+        lin(
+            &b.design,
+            LinearKind::Ratio,
+            &domain(&b, &w, &api00, &ones, |_| true),
+        ),
+    );
+    check(
+        &exp,
+        "clus1_ratio",
+        "all",
+        lin(
+            &b.design,
+            LinearKind::Ratio,
+            &domain(&b, &w, &stu, &enroll, |_| true),
+        ),
+    );
     let jk1 = ReplicateDesign::new(&b.design, ReplicateMethod::Jk1, false);
     let all = domain(&b, &w, &api00, &ones, |_| true);
-    let pv = estimate_linear(&b.design, &LinearStatistic { kind: LinearKind::Ratio, domain: &all, reference: None }, &LinearVariance::Replicates(&jk1)).unwrap();
+    let pv = estimate_linear(
+        &b.design,
+        &LinearStatistic {
+            kind: LinearKind::Ratio,
+            domain: &all,
+            reference: None,
+        },
+        &LinearVariance::Replicates(&jk1),
+    )
+    .unwrap();
     check(&exp, "clus1_jk1_mean", "all", pv);
     for s in ["E", "H", "M"] {
         let d = domain(&b, &w, &api00, &ones, |i| stype[i] == s);
-        check(&exp, "clus1_mean_by_stype", &format!("stype={s}"), lin(&b.design, LinearKind::Ratio, &d));
-        let pv = estimate_linear(&b.design, &LinearStatistic { kind: LinearKind::Ratio, domain: &d, reference: None }, &LinearVariance::Replicates(&jk1)).unwrap();
+        check(
+            &exp,
+            "clus1_mean_by_stype",
+            &format!("stype={s}"),
+            lin(&b.design, LinearKind::Ratio, &d),
+        );
+        let pv = estimate_linear(
+            &b.design,
+            &LinearStatistic {
+                kind: LinearKind::Ratio,
+                domain: &d,
+                reference: None,
+            },
+            &LinearVariance::Replicates(&jk1),
+        )
+        .unwrap();
         check(&exp, "clus1_jk1_mean_by_stype", &format!("stype={s}"), pv);
     }
 
@@ -178,7 +332,16 @@ fn cluster_samples_match_r_survey() {
     let one2 = vec!["all".to_string(); w2.len()];
     let b2 = build(&one2, Some(&t2.text("dnum")), None);
     let ones2 = vec![1.0; w2.len()];
-    check(&exp, "clus2_mean", "all", lin(&b2.design, LinearKind::Ratio, &domain(&b2, &w2, &api2, &ones2, |_| true)));
+    check(
+        &exp,
+        "clus2_mean",
+        "all",
+        lin(
+            &b2.design,
+            LinearKind::Ratio,
+            &domain(&b2, &w2, &api2, &ones2, |_| true),
+        ),
+    );
 }
 
 #[test]
@@ -195,17 +358,52 @@ fn quantiles_match_r_svyquantile() {
     };
     // (p, rule, quantile, ci low, ci high, se) from api_oracles.txt
     let cases = [
-        (0.5, QuantileRule::InverseCdf, 668.0, 641.0, 695.0, 13.6911348569373),
-        (0.25, QuantileRule::Interpolated, 565.0, 535.839477105136, 597.702442893182, 15.6847075417451),
-        (0.75, QuantileRule::Interpolated, 755.723353281801, 724.0, 776.640631592958, 13.3464812239545),
+        (
+            0.5,
+            QuantileRule::InverseCdf,
+            668.0,
+            641.0,
+            695.0,
+            13.6911348569373,
+        ),
+        (
+            0.25,
+            QuantileRule::Interpolated,
+            565.0,
+            535.839477105136,
+            597.702442893182,
+            15.6847075417451,
+        ),
+        (
+            0.75,
+            QuantileRule::Interpolated,
+            755.723353281801,
+            724.0,
+            776.640631592958,
+            13.3464812239545,
+        ),
     ];
     for (p, rule, q, lo, hi, se) in cases {
-        let (res, _) = estimate_nonlinear(&b.design, &units, 1, NonlinearKind::Quantile { p, rule }, NonlinearVariance::Linearization, &[], 0.95).unwrap();
+        let (res, _) = estimate_nonlinear(
+            &b.design,
+            &units,
+            1,
+            NonlinearKind::Quantile { p, rule },
+            NonlinearVariance::Linearization,
+            &[],
+            0.95,
+        )
+        .unwrap();
         let r = res[0].clone().unwrap();
         assert_rel(r.point.estimate, q, 1e-9, &format!("quantile {p}"));
         let (l, h) = r.interval.unwrap();
         assert_rel(l, lo, 1e-6, &format!("quantile {p} ci low"));
         assert_rel(h, hi, 1e-6, &format!("quantile {p} ci high"));
-        assert_rel(r.point.variance.sqrt(), se, 1e-6, &format!("quantile {p} se"));
+        assert_rel(
+            r.point.variance.sqrt(),
+            se,
+            1e-6,
+            &format!("quantile {p} se"),
+        );
     }
 }

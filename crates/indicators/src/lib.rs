@@ -10,9 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use incity_data::survey::{
-    estimate, DesignColumns, EstimateRequest, Statistic, VarianceChoice,
-};
+use incity_data::survey::{estimate, DesignColumns, EstimateRequest, Statistic, VarianceChoice};
 use incity_data::DataError;
 use incity_estimation::{Estimate, LonelyPsuRule, PublicationRules, QuantileRule};
 
@@ -232,8 +230,10 @@ pub async fn compute_release(settings: &ComputeSettings) -> Result<Release, Data
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map_or_else(|| p.display().to_string(), |f| f.to_string_lossy().to_string())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |f| f.to_string_lossy().to_string(),
+    )
 }
 
 /// The name of a country or NUTS 2 region known to incity.

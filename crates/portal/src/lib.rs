@@ -219,7 +219,10 @@ fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
 fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
     fn rank(f: &Figure) -> (bool, usize, String) {
         let order = ["total", "native", "eu_born", "non_eu_born"];
-        let pos = order.iter().position(|g| *g == f.group).unwrap_or(order.len());
+        let pos = order
+            .iter()
+            .position(|g| *g == f.group)
+            .unwrap_or(order.len());
         (f.is_gap, pos, f.group.clone())
     }
     figures.sort_by(|a, b| (a.geo.as_str(), rank(a)).cmp(&(b.geo.as_str(), rank(b))));

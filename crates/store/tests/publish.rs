@@ -33,7 +33,16 @@ fn figure(geo: &str, estimate: Estimate) -> Figure {
 fn published(v: f64) -> Estimate {
     Estimate {
         flag: Flag::Reliable,
-        figures: Some(Figures { estimate: v, se: 0.01, ci_low: v - 0.02, ci_high: v + 0.02, cv: Some(0.01 / v), n: 500, population: 1e5, deff: Some(1.2) }),
+        figures: Some(Figures {
+            estimate: v,
+            se: 0.01,
+            ci_low: v - 0.02,
+            ci_high: v + 0.02,
+            cv: Some(0.01 / v),
+            n: 500,
+            population: 1e5,
+            deff: Some(1.2),
+        }),
     }
 }
 
@@ -43,21 +52,38 @@ async fn a_failed_publish_changes_nothing() {
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     let first = Release {
         provenance: provenance("first.csv"),
-        figures: vec![figure("AT13", published(0.7)), figure("AT11", Estimate { flag: Flag::Suppressed, figures: None })],
+        figures: vec![
+            figure("AT13", published(0.7)),
+            figure(
+                "AT11",
+                Estimate {
+                    flag: Flag::Suppressed,
+                    figures: None,
+                },
+            ),
+        ],
     };
     let id = store.publish(&first).await.unwrap();
 
     // The second release fails on its last figure (a duplicate key), after writing others.
     let second = Release {
         provenance: provenance("second.csv"),
-        figures: vec![figure("AT13", published(0.5)), figure("AT12", published(0.6)), figure("AT12", published(0.6))],
+        figures: vec![
+            figure("AT13", published(0.5)),
+            figure("AT12", published(0.6)),
+            figure("AT12", published(0.6)),
+        ],
     };
     assert!(store.publish(&second).await.is_err());
 
     let current = store.current_release().await.unwrap().unwrap();
     assert_eq!(current.id, id);
     assert_eq!(current.provenance.input_file, "first.csv");
-    assert_eq!(store.release_count().await.unwrap(), 1, "no trace of the failed release");
+    assert_eq!(
+        store.release_count().await.unwrap(),
+        1,
+        "no trace of the failed release"
+    );
     let figs = store.figures(id, &FigureFilter::default()).await.unwrap();
     assert_eq!(figs.len(), 2);
     let at13 = figs.iter().find(|f| f.geo == "AT13").unwrap();
@@ -67,7 +93,10 @@ async fn a_failed_publish_changes_nothing() {
     assert!(at11.estimate.figures.is_none());
 
     // A good second release replaces the first.
-    let third = Release { provenance: provenance("third.csv"), figures: vec![figure("AT13", published(0.8))] };
+    let third = Release {
+        provenance: provenance("third.csv"),
+        figures: vec![figure("AT13", published(0.8))],
+    };
     let id3 = store.publish(&third).await.unwrap();
     assert_eq!(store.current_release().await.unwrap().unwrap().id, id3);
 }
@@ -77,8 +106,14 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     // A value that the type system would never produce: flag c with figures.
-    let leaky = Estimate { flag: Flag::Suppressed, figures: published(0.4).figures };
-    let r = Release { provenance: provenance("leak.csv"), figures: vec![figure("AT13", leaky)] };
+    let leaky = Estimate {
+        flag: Flag::Suppressed,
+        figures: published(0.4).figures,
+    };
+    let r = Release {
+        provenance: provenance("leak.csv"),
+        figures: vec![figure("AT13", leaky)],
+    };
     assert!(store.publish(&r).await.is_err());
     assert!(store.current_release().await.unwrap().is_none());
 }
