@@ -322,7 +322,7 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
     if !(a.population_scale > 0.0 && a.population_scale <= 1.0) {
         bail!("--population-scale must lie in (0, 1]");
     }
-    if !(a.sample_scale > 0.0) {
+    if a.sample_scale.is_nan() || a.sample_scale <= 0.0 {
         bail!("--sample-scale must be positive");
     }
     let config = SyntheticConfig {
@@ -370,7 +370,7 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
             _ => bail!("--gap `{g}`: expected COLUMN=REFERENCE_LEVEL"),
         },
     };
-    if a.variance as u8 == VarianceArg::Bootstrap as u8 && a.replicates < 2 {
+    if matches!(a.variance, VarianceArg::Bootstrap) && a.replicates < 2 {
         bail!("--replicates must be at least 2");
     }
     if !(a.confidence > 0.0 && a.confidence < 1.0) {

@@ -17,8 +17,8 @@ use incity_estimation::{
     estimate_linear_batch, estimate_nonlinear, supplied_replicate_variance, CellSums, DomainSums,
     Estimate, EstimationError, Interval, LinearKind, LinearStatistic, LinearVariance,
     LonelyPsuRule, NonlinearKind, NonlinearVariance, PointAndVariance, PsuRef, PublicationRules,
-    QuantileRule, ReplicateDesign, ReplicateMethod, SampleDesign, Stratum, SuppliedReplicates,
-    UnitData,
+    QuantileRule, ReplicateDesign, ReplicateMethod, ReplicateTotals, SampleDesign, Stratum,
+    SuppliedReplicates, UnitData,
 };
 
 use datafusion::arrow::array::Array;
@@ -697,8 +697,7 @@ async fn estimate_linear_statistic(
                     xx: v(9),
                 },
             ));
-            for k in 0..supplied.len() {
-                let t = &mut replicate_totals[id][k];
+            for (k, t) in replicate_totals[id].iter_mut().enumerate() {
                 t.0 += v(11 + 2 * k);
                 t.1 += v(12 + 2 * k);
             }
@@ -771,7 +770,7 @@ async fn estimate_linear_statistic(
                 .zip(ids)
                 .map(|(pv, (a, r))| {
                     let mut pv = pv?;
-                    let totals: Vec<((f64, f64), Option<(f64, f64)>)> = (0..columns.len())
+                    let totals: Vec<ReplicateTotals> = (0..columns.len())
                         .map(|k| {
                             (
                                 replicate_totals[a as usize][k],

@@ -21,7 +21,7 @@ fn setup() -> (SampleDesign, Vec<DomainSums>) {
             let region = (h / 5) as usize;
             for g in 0..3usize {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                let n = 1 + (state >> 60) as u64;
+                let n = 1 + (state >> 60);
                 let employed = (n as f64 * 0.7).round();
                 let w = 300.0 + (h as f64);
                 domains[region * 3 + g].push((

@@ -130,7 +130,7 @@ impl SampleDesign {
     /// R `survey` does: a value above 1 is the population number of PSUs `N_h` (fraction
     /// `n_h / N_h`), a value in `(0, 1]` is the sampling fraction itself.
     pub fn sampling_fraction_from_fpc(fpc: f64, psu_count: usize) -> Result<f64, EstimationError> {
-        if !(fpc > 0.0) || !fpc.is_finite() {
+        if fpc.is_nan() || fpc <= 0.0 || !fpc.is_finite() {
             return Err(EstimationError::InvalidDesign(format!(
                 "finite population correction {fpc} must be a positive number"
             )));

@@ -20,11 +20,11 @@ pub mod variance;
 pub use design::{LonelyPsuRule, PsuRef, SampleDesign, Stratum};
 pub use linear::{
     estimate_linear, estimate_linear_batch, supplied_replicate_variance, CellSums, DomainSums,
-    LinearKind, LinearStatistic, LinearVariance, PointAndVariance,
+    LinearKind, LinearStatistic, LinearVariance, PointAndVariance, ReplicateTotals,
 };
 pub use nonlinear::{
-    estimate_nonlinear, weighted_quantile, NonlinearEstimate, NonlinearKind, NonlinearVariance,
-    QuantileRule, UnitData,
+    estimate_nonlinear, weighted_quantile, NonlinearEstimate, NonlinearKind, NonlinearResults,
+    NonlinearVariance, QuantileRule, UnitData,
 };
 pub use publication::{Estimate, Figures, Flag, Interval, PublicationRules};
 pub use variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};

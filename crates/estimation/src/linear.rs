@@ -501,12 +501,15 @@ fn bootstrap_variances(
         .collect()
 }
 
+/// Replicate totals `(Ŷ_r, X̂_r)` of a domain, and of its reference domain for a gap.
+pub type ReplicateTotals = ((f64, f64), Option<(f64, f64)>);
+
 /// Variance from replicate weights supplied with the data: `replicate_totals[r]` holds the
 /// replicate totals `(Ŷ_r, X̂_r)` of the domain (and of the reference domain for a gap).
 pub fn supplied_replicate_variance(
     kind: LinearKind,
     full: f64,
-    replicate_totals: &[((f64, f64), Option<(f64, f64)>)],
+    replicate_totals: &[ReplicateTotals],
     supplied: &SuppliedReplicates,
 ) -> f64 {
     let thetas: Vec<f64> = replicate_totals

@@ -135,7 +135,7 @@ pub fn weighted_quantile(values: &[f64], weights: &[f64], p: f64, rule: Quantile
     let qs = |p: f64| -> (usize, usize, f64, f64) {
         let target = p * total;
         let pos = cum.partition_point(|c| *c <= target);
-        let pos = pos.checked_sub(1).unwrap_or(0);
+        let pos = pos.saturating_sub(1);
         let next = if pos + 1 >= n { pos } else { pos + 1 };
         let wlow = p - cum[pos] / total;
         let wup = cum[next] / total - p;
@@ -447,6 +447,12 @@ pub enum NonlinearVariance<'a> {
     Replicates(&'a ReplicateDesign),
 }
 
+/// Per-domain results and per-gap results of [`estimate_nonlinear`].
+pub type NonlinearResults = (
+    Vec<Result<NonlinearEstimate, EstimationError>>,
+    Vec<Result<NonlinearEstimate, EstimationError>>,
+);
+
 /// Estimates `kind` in each of `n_domains` domains, and the differences `(a, b)` listed in
 /// `gaps` (domain `a` minus domain `b`). `confidence` sets the Woodruff interval's level.
 pub fn estimate_nonlinear(
@@ -457,13 +463,7 @@ pub fn estimate_nonlinear(
     method: NonlinearVariance<'_>,
     gaps: &[(usize, usize)],
     confidence: f64,
-) -> Result<
-    (
-        Vec<Result<NonlinearEstimate, EstimationError>>,
-        Vec<Result<NonlinearEstimate, EstimationError>>,
-    ),
-    EstimationError,
-> {
+) -> Result<NonlinearResults, EstimationError> {
     if units.is_empty() {
         return Err(EstimationError::EmptySample);
     }
