@@ -708,22 +708,17 @@ async fn estimate_linear_statistic(
 
     if missing_values > 0.0 {
         let predicate = format!("{indom} AND ({y_d} IS NULL OR {x_d} IS NULL)");
-        let column = first_column_of(file, &req.statistic);
-        let (line, value) = file
-            .locate(&predicate, &column)
-            .await?
-            .unwrap_or((0, String::new()));
-        return Err(DataError::BadValue {
-            file: file.path.clone(),
-            line,
-            column,
-            value,
-            expected: format!(
+        return Err(missing_value_error(
+            file,
+            &req.statistic,
+            &predicate,
+            format!(
                 "a value for {stat} inside the domain ({missing_values} records in the domain \
                  have none; exclude them with --where)",
                 stat = describe(&req.statistic)
             ),
-        });
+        )
+        .await);
     }
     let design = builder.build(req.design.lonely_psu, req.design.fpc.as_deref())?;
     let sorted = domains.sorted();
@@ -856,6 +851,29 @@ fn describe(s: &Statistic) -> String {
         Statistic::Median(a) => format!("median({a})"),
         Statistic::PovertyRate(a) => format!("arpr({a})"),
         Statistic::Gini(a) => format!("gini({a})"),
+    }
+}
+
+/// The error for a record without a value for the statistic: locates the first such record.
+async fn missing_value_error(
+    file: &SurveyFile,
+    statistic: &Statistic,
+    predicate: &str,
+    expected: String,
+) -> DataError {
+    let column = first_column_of(file, statistic);
+    match file.locate(predicate, &column).await {
+        Ok(found) => {
+            let (line, value) = found.unwrap_or((0, String::new()));
+            DataError::BadValue {
+                file: file.path.clone(),
+                line,
+                column,
+                value,
+                expected,
+            }
+        }
+        Err(e) => e,
     }
 }
 
@@ -1006,17 +1024,11 @@ async fn estimate_unit_statistic(
         } else {
             format!("{indom} AND {value} IS NULL")
         };
-        let column = first_column_of(file, &req.statistic);
-        let (line, v) = file
-            .locate(&predicate, &column)
-            .await?
-            .unwrap_or((0, String::new()));
-        return Err(DataError::BadValue {
-            file: file.path.clone(),
-            line,
-            column,
-            value: v,
-            expected: if poverty {
+        return Err(missing_value_error(
+            file,
+            &req.statistic,
+            &predicate,
+            if poverty {
                 "an income for every record (the poverty threshold uses the whole file)".into()
             } else {
                 format!(
@@ -1024,7 +1036,8 @@ async fn estimate_unit_statistic(
                     describe(&req.statistic)
                 )
             },
-        });
+        )
+        .await);
     }
     let design = builder.build(req.design.lonely_psu, req.design.fpc.as_deref())?;
     let sorted = domains.sorted();

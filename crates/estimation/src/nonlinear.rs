@@ -440,6 +440,24 @@ fn weighted_scores(
     }
 }
 
+/// Variances implied by Woodruff intervals: `((upper - lower) / (2t))²`.
+fn woodruff_variances(
+    woodruff: &[Option<(f64, f64, f64)>],
+    counts: &[(u64, f64, usize)],
+    confidence: f64,
+) -> Vec<f64> {
+    woodruff
+        .iter()
+        .zip(counts)
+        .map(|(w, c)| {
+            w.map_or(f64::NAN, |(lo, hi, _)| {
+                let t = t_quantile(0.5 + confidence / 2.0, c.2);
+                ((hi - lo) / (2.0 * t)).powi(2)
+            })
+        })
+        .collect()
+}
+
 /// Variance method for nonlinear statistics.
 #[derive(Debug, Clone, Copy)]
 pub enum NonlinearVariance<'a> {
@@ -522,16 +540,9 @@ pub fn estimate_nonlinear(
             let slopes: Vec<f64> = woodruff.iter().map(|w| w.map_or(0.0, |w| w.2)).collect();
             let scores = weighted_scores(kind, units, &sorted, &points, &slopes);
             domain_variance = match kind {
-                NonlinearKind::Quantile { .. } => woodruff
-                    .iter()
-                    .zip(&counts)
-                    .map(|(w, c)| {
-                        w.map_or(f64::NAN, |(lo, hi, _)| {
-                            let t = t_quantile(0.5 + confidence / 2.0, c.2);
-                            ((hi - lo) / (2.0 * t)).powi(2)
-                        })
-                    })
-                    .collect(),
+                NonlinearKind::Quantile { .. } => {
+                    woodruff_variances(&woodruff, &counts, confidence)
+                }
                 _ => scores
                     .iter()
                     .map(|s| linearized_variance(design, s))
@@ -576,16 +587,9 @@ pub fn estimate_nonlinear(
                 rep.variance(full, &reps)
             };
             domain_variance = match kind {
-                NonlinearKind::Quantile { .. } => woodruff
-                    .iter()
-                    .zip(&counts)
-                    .map(|(w, c)| {
-                        w.map_or(f64::NAN, |(lo, hi, _)| {
-                            let t = t_quantile(0.5 + confidence / 2.0, c.2);
-                            ((hi - lo) / (2.0 * t)).powi(2)
-                        })
-                    })
-                    .collect(),
+                NonlinearKind::Quantile { .. } => {
+                    woodruff_variances(&woodruff, &counts, confidence)
+                }
                 _ => (0..n_domains).map(|d| var_of(d, points[d])).collect(),
             };
             for (k, &(a, b)) in gaps.iter().enumerate() {

@@ -266,18 +266,7 @@ async fn indicator_page(
 ) -> Result<Markup, PortalError> {
     let ind = find_indicator(&id)?;
     let level = parse_level(&q)?;
-    let release = current(&state).await?;
-    let figures = state
-        .store
-        .figures(
-            release.id,
-            &FigureFilter {
-                indicator: Some(ind.id.to_string()),
-                geo_level: Some(level),
-                geo: q.geo.clone(),
-            },
-        )
-        .await?;
+    let (release, figures) = figures_for(&state, &id, &q).await?;
     let figures = in_display_order(figures);
     let title = format!("{} ({})", ind.name, ind.population_label);
     Ok(page(
