@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use incity_data::survey::{
     estimate, DesignColumns, EstimateRequest, EstimateTable, Statistic, VarianceChoice,
 };
-use incity_data::synthetic::{write_lfs_csv, write_truth_csv, Population, SyntheticConfig};
+use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
 use incity_estimation::{LonelyPsuRule, PublicationRules, QuantileRule};
 use incity_indicators::{compute_release, ComputeSettings};
 use incity_portal::AppState;
@@ -78,7 +78,7 @@ struct ServeArgs {
 
 #[derive(clap::Args)]
 struct GenerateArgs {
-    /// Output directory (receives lfs_<year>.csv and truth_<year>.csv).
+    /// Output directory (receives lfs_<year>.csv, silc_{d,r,h,p}.csv and truth_<year>.csv).
     #[arg(long)]
     out: PathBuf,
     #[arg(long, default_value_t = SyntheticConfig::default().seed)]
@@ -86,9 +86,22 @@ struct GenerateArgs {
     /// Fraction of the real population that is simulated.
     #[arg(long, default_value_t = SyntheticConfig::default().population_scale)]
     population_scale: f64,
-    /// Multiplies every country's sample size.
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiplies every country's sample sizes.
+    #[arg(long, default_value_t = SyntheticConfig::default().sample_scale)]
     sample_scale: f64,
+    /// Which surveys to write.
+    #[arg(long, value_enum, default_value = "both")]
+    surveys: SurveysArg,
+    /// Skip the truth table (two extra passes over the whole population).
+    #[arg(long)]
+    no_truth: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SurveysArg {
+    Lfs,
+    Silc,
+    Both,
 }
 
 #[derive(clap::Args)]
@@ -267,24 +280,56 @@ fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("incity.sqlite")
 }
 
-/// Generates the demonstration data set into `dir`; returns the microdata file.
-fn write_demo(dir: &Path, config: SyntheticConfig) -> anyhow::Result<PathBuf> {
+/// What [`write_demo`] wrote.
+struct Demo {
+    lfs: Option<PathBuf>,
+}
+
+fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec}, {elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// Generates the demonstration data set into `dir`.
+fn write_demo(
+    dir: &Path,
+    config: SyntheticConfig,
+    surveys: SurveysArg,
+    truth: bool,
+) -> anyhow::Result<Demo> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let population = Population::generate(config);
-    let sample = population.draw_sample(config.seed.wrapping_add(1));
-    let lfs = dir.join(format!("lfs_{}.csv", config.year));
-    write_lfs_csv(&sample, &lfs)?;
-    write_truth_csv(
-        &population.truth(),
-        &dir.join(format!("truth_{}.csv", config.year)),
-    )?;
-    tracing::info!(
-        records = sample.len(),
-        population = population.person_count(),
-        file = %lfs.display(),
-        "synthetic EU-LFS sample written"
-    );
-    Ok(lfs)
+    let sample_seed = config.seed.wrapping_add(1);
+    let mut demo = Demo { lfs: None };
+    if surveys != SurveysArg::Silc {
+        let lfs = dir.join(format!("lfs_{}.csv", config.year));
+        let bar = progress_bar("synthetic EU-LFS");
+        let written = write_lfs(&population, sample_seed, &lfs, &|n| bar.set_position(n))?;
+        bar.finish();
+        tracing::info!(records = written.records[0], file = %lfs.display(), "synthetic EU-LFS written");
+        demo.lfs = Some(lfs);
+    }
+    if surveys != SurveysArg::Lfs {
+        let bar = progress_bar("synthetic EU-SILC (R file)");
+        let written = write_silc(&population, sample_seed.wrapping_add(1), dir, &|n| bar.set_position(n))?;
+        bar.finish();
+        tracing::info!(
+            households = written.records[0],
+            persons = written.records[1],
+            "synthetic EU-SILC D, R, H, P files written"
+        );
+    }
+    if truth {
+        let truth_path = dir.join(format!("truth_{}.csv", config.year));
+        write_truth_csv(&population.truth(), &truth_path)?;
+        tracing::info!(file = %truth_path.display(), "true population values written");
+    }
+    Ok(demo)
 }
 
 async fn serve(a: ServeArgs) -> anyhow::Result<()> {
@@ -296,7 +341,8 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             seed: a.seed,
             ..SyntheticConfig::default()
         };
-        let input = write_demo(&a.data.data_dir.join("demo"), config)?;
+        let demo = write_demo(&a.data.data_dir.join("demo"), config, SurveysArg::Both, true)?;
+        let input = demo.lfs.context("the demonstration data have an EU-LFS file")?;
         let release = compute_release(&ComputeSettings {
             input,
             synthetic: true,
@@ -331,7 +377,7 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
         sample_scale: a.sample_scale,
         ..SyntheticConfig::default()
     };
-    write_demo(&a.out, config)?;
+    write_demo(&a.out, config, a.surveys, !a.no_truth)?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 //! Every error about input names the file and, where the problem is in a record, the line, the
 //! column, the value found and what was expected.
 
+pub mod geography;
+pub mod published;
 pub mod scan;
 pub mod survey;
 pub mod synthetic;
@@ -55,6 +57,8 @@ pub enum DataError {
         file: PathBuf,
         source: std::io::Error,
     },
+    #[error("{file}: {message}")]
+    Mapping { file: PathBuf, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -20,7 +20,7 @@ pub const CATALOGUE_VERSION: &str = "2026.1-skeleton";
 /// Groups of country of birth, as SQL over EU-LFS columns: the country itself is native; an
 /// EU27 (from 2020) country is EU-born; any other is non-EU-born.
 pub fn birth_group_sql() -> String {
-    let eu = incity_data::synthetic::EU27
+    let eu = incity_data::geography::EU27
         .iter()
         .map(|c| format!("'{c}'"))
         .collect::<Vec<_>>()

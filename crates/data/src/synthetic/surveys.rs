@@ -1,0 +1,603 @@
+//! The two surveys drawn from the synthetic population: sample selection, non-response,
+//! weighting and calibration, and the files in the user-database layouts.
+//!
+//! Selection is stratified SRSWOR of clusters (`m_h` of `M_h`), oversampling cities; the
+//! EU-LFS takes every household of a sampled cluster, EU-SILC a simple random sample of
+//! [`SILC_HOUSEHOLDS_PER_CLUSTER`] of its households. Households respond with a probability
+//! that is lower in cities and for non-EU-born households. Weights:
+//!
+//! 1. design weight `d = M_h / m_h` (× `12 / 4` households in EU-SILC);
+//! 2. non-response adjustment within the stratum: `× households approached / responding`;
+//! 3. calibration to the population by region × sex × age band: post-stratification of
+//!    persons 15+ for the EU-LFS (six age bands); for EU-SILC integrated calibration of
+//!    household weights with `x` the household's persons by
+//!    sex × five age bands (collapsed to fewer bands where a region's sample cannot meet
+//!    them), raking ratio `w = d exp(x'λ)` with `Σ w x = t_x` (Deville &
+//!    Särndal 1992), so that every member of a household has the same, positive, weight
+//!    (integrated calibration, Lemaître & Dufour 1987).
+//!
+//! Each pass regenerates the clusters it needs from their streams, so memory does not grow
+//! with the population or the sample; files are written in stratum order in parallel chunks.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::people::{Cluster, OriginGroup};
+use super::{Population, Stratum, HOUSEHOLDS_PER_CLUSTER, PERSONS_PER_HOUSEHOLD};
+use crate::DataError;
+
+/// Households sampled per sampled cluster in EU-SILC.
+pub const SILC_HOUSEHOLDS_PER_CLUSTER: usize = 4;
+
+/// The header of generated EU-LFS files (user-database names; `CITY`, `STRATUM`, `PSU`,
+/// `HHNUM` and single years of `AGE` are what a national extract adds to the UDB).
+pub const LFS_HEADER: &str = "COUNTRY,YEAR,REGION,DEGURBA,CITY,COEFFY,SEX,AGE,COUNTRYB,CITIZENSHIP,\
+COUNTRYBFATH,COUNTRYBMOTH,YEARESID,ILOSTAT,STAPRO,ISCO08_1D,HATLEV,EDUCFED4,EDUCNFE4,STRATUM,PSU,HHNUM,HHSEQNUM";
+/// EU-SILC household register (D file).
+pub const SILC_D_HEADER: &str = "DB010,DB020,DB030,DB040,DB050,DB060,DB090,DB100,CITY";
+/// EU-SILC personal register (R file).
+pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010";
+/// EU-SILC household data (H file).
+pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021";
+/// EU-SILC personal data, persons 16+ (P file).
+pub const SILC_P_HEADER: &str = "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Survey {
+    Lfs,
+    Silc,
+}
+
+const LFS_BANDS: [(u8, u8); 6] = [(15, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 200)];
+const SILC_BANDS: [(u8, u8); 5] = [(0, 15), (16, 24), (25, 44), (45, 64), (65, 200)];
+
+fn band(bands: &[(u8, u8)], age: u8) -> Option<usize> {
+    bands.iter().position(|(lo, hi)| (*lo..=*hi).contains(&age))
+}
+
+/// Population counts by region × sex × single year of age (0-100+).
+fn population_counts(pop: &Population) -> Vec<[[u64; 101]; 2]> {
+    (0..pop.strata.len())
+        .into_par_iter()
+        .fold(
+            || vec![[[0u64; 101]; 2]; pop.parameters.region.len()],
+            |mut acc, si| {
+                let s = &pop.strata[si];
+                for c in 0..s.clusters {
+                    for h in pop.cluster(s, c).households {
+                        for p in h.persons {
+                            acc[s.region][(p.sex - 1) as usize][(p.age as usize).min(100)] += 1;
+                        }
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![[[0u64; 101]; 2]; pop.parameters.region.len()],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    for s in 0..2 {
+                        for k in 0..101 {
+                            x[s][k] += y[s][k];
+                        }
+                    }
+                }
+                a
+            },
+        )
+}
+
+/// Sampled clusters per stratum (sorted indices).
+fn select(pop: &Population, survey: Survey, seed: u64) -> Vec<Vec<u32>> {
+    let over = |s: &Stratum| match (s.city.is_some(), s.degurba) {
+        (true, _) => 2.0,
+        (false, 1) => 1.4,
+        (false, 2) => 1.0,
+        _ => 0.8,
+    };
+    let mut plan = vec![Vec::new(); pop.strata.len()];
+    for (ci, country) in pop.parameters.country.iter().enumerate() {
+        let strata: Vec<&Stratum> = pop.strata.iter().filter(|s| s.country == ci).collect();
+        // Expected clusters needed, before non-response (~0.78).
+        let clusters_needed = match survey {
+            Survey::Lfs => {
+                country.lfs_persons / (HOUSEHOLDS_PER_CLUSTER as f64 * PERSONS_PER_HOUSEHOLD * 0.85)
+            }
+            Survey::Silc => country.silc_households / SILC_HOUSEHOLDS_PER_CLUSTER as f64,
+        } * pop.config.sample_scale
+            / 0.78;
+        let weighted: f64 = strata.iter().map(|s| s.clusters as f64 * over(s)).sum();
+        for s in strata {
+            let m = (s.clusters as f64 * over(s) * clusters_needed / weighted).round() as u32;
+            let m = m.clamp(2.min(s.clusters), s.clusters);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(((survey as u64) << 40) | s.id as u64);
+            plan[s.id as usize] = floyd_sample(&mut rng, s.clusters, m);
+        }
+    }
+    plan
+}
+
+/// Robert Floyd's algorithm: a simple random sample of `m` of `0..n` without replacement.
+fn floyd_sample(rng: &mut ChaCha8Rng, n: u32, m: u32) -> Vec<u32> {
+    let mut chosen = std::collections::BTreeSet::new();
+    for j in (n - m)..n {
+        let t = rng.random_range(0..=j);
+        if !chosen.insert(t) {
+            chosen.insert(j);
+        }
+    }
+    chosen.into_iter().collect()
+}
+
+/// Which households of a sampled cluster are selected and respond.
+fn responding(
+    survey: Survey,
+    seed: u64,
+    s: &Stratum,
+    cluster: &Cluster,
+) -> (usize, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    rng.set_stream(((survey as u64) << 60) | ((s.id as u64) << 32) | cluster.index as u64);
+    let selected: Vec<usize> = match survey {
+        Survey::Lfs => (0..cluster.households.len()).collect(),
+        Survey::Silc => floyd_sample(
+            &mut rng,
+            cluster.households.len() as u32,
+            SILC_HOUSEHOLDS_PER_CLUSTER.min(cluster.households.len()) as u32,
+        )
+        .into_iter()
+        .map(|i| i as usize)
+        .collect(),
+    };
+    let approached = selected.len();
+    let responding = selected
+        .into_iter()
+        .filter(|&h| {
+            let hh = &cluster.households[h];
+            let p = if s.degurba == 1 { 0.72 } else { 0.84 }
+                * if hh.origin == OriginGroup::NonEuBorn { 0.88 } else { 1.0 };
+            rng.random::<f64>() < p
+        })
+        .collect();
+    (approached, responding)
+}
+
+/// Responding households of one stratum with their non-response-adjusted design weights.
+fn stratum_respondents(
+    pop: &Population,
+    survey: Survey,
+    seed: u64,
+    s: &Stratum,
+    clusters: &[u32],
+) -> Vec<(Cluster, Vec<(usize, f64)>)> {
+    let m = clusters.len() as f64;
+    let within = match survey {
+        Survey::Lfs => 1.0,
+        Survey::Silc => (HOUSEHOLDS_PER_CLUSTER / SILC_HOUSEHOLDS_PER_CLUSTER) as f64,
+    };
+    let design = s.clusters as f64 / m * within;
+    let mut approached = 0usize;
+    let mut responded = 0usize;
+    let mut out = Vec::with_capacity(clusters.len());
+    for &c in clusters {
+        let cluster = pop.cluster(s, c);
+        let (a, r) = responding(survey, seed, s, &cluster);
+        approached += a;
+        responded += r.len();
+        out.push((cluster, r));
+    }
+    let adjust = if responded > 0 {
+        approached as f64 / responded as f64
+    } else {
+        0.0
+    };
+    out.into_iter()
+        .map(|(c, r)| (c, r.into_iter().map(|h| (h, design * adjust)).collect()))
+        .collect()
+}
+
+/// Calibrated weights: per region, LFS post-stratification factors by sex × band, or SILC
+/// GREG λ vectors.
+enum Calibration {
+    Lfs(Vec<[[f64; 6]; 2]>),
+    /// Per region: the calibration level and λ.
+    Silc(Vec<(usize, DVector<f64>)>),
+}
+
+/// Calibration variables of a household: its persons by sex × five age bands (level 0), by
+/// sex × under / over 45 (level 1, when level 0 cannot be met in a region's sample), or in
+/// total (level 2).
+fn silc_x(cluster: &Cluster, h: usize, level: usize) -> DVector<f64> {
+    let mut x = DVector::zeros(CALIBRATION_SIZES[level]);
+    for p in &cluster.households[h].persons {
+        let sex = p.sex as usize - 1;
+        match level {
+            0 => {
+                if let Some(b) = band(&SILC_BANDS, p.age) {
+                    x[sex * 5 + b] += 1.0;
+                }
+            }
+            1 => x[sex * 2 + usize::from(p.age >= 45)] += 1.0,
+            _ => x[0] += 1.0,
+        }
+    }
+    x
+}
+
+const CALIBRATION_SIZES: [usize; 3] = [10, 4, 1];
+
+/// Population totals of the calibration variables of `level`, from counts by sex × age.
+fn silc_totals(counts: &[[u64; 101]; 2], level: usize, scale: f64) -> DVector<f64> {
+    let mut t = DVector::zeros(CALIBRATION_SIZES[level]);
+    for (sex, by_age) in counts.iter().enumerate() {
+        for (age, n) in by_age.iter().enumerate() {
+            let n = *n as f64 * scale;
+            match level {
+                0 => {
+                    if let Some(b) = band(&SILC_BANDS, age as u8) {
+                        t[sex * 5 + b] += n;
+                    }
+                }
+                1 => t[sex * 2 + usize::from(age >= 45)] += n,
+                _ => t[0] += n,
+            }
+        }
+    }
+    t
+}
+
+fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> Calibration {
+    let counts = population_counts(pop);
+    let scale = 1.0 / pop.config.population_scale;
+    let regions = pop.parameters.region.len();
+    match survey {
+        Survey::Lfs => {
+            let sums = (0..pop.strata.len())
+                .into_par_iter()
+                .fold(
+                    || vec![[[0.0f64; 6]; 2]; regions],
+                    |mut acc, si| {
+                        let s = &pop.strata[si];
+                        for (cluster, hs) in stratum_respondents(pop, survey, seed, s, &plan[si]) {
+                            for (h, w) in hs {
+                                for p in &cluster.households[h].persons {
+                                    if let Some(b) = band(&LFS_BANDS, p.age) {
+                                        acc[s.region][(p.sex - 1) as usize][b] += w;
+                                    }
+                                }
+                            }
+                        }
+                        acc
+                    },
+                )
+                .reduce(
+                    || vec![[[0.0; 6]; 2]; regions],
+                    |mut a, b| {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            for s in 0..2 {
+                                for k in 0..6 {
+                                    x[s][k] += y[s][k];
+                                }
+                            }
+                        }
+                        a
+                    },
+                );
+            let mut factors = vec![[[1.0; 6]; 2]; regions];
+            for r in 0..regions {
+                for s in 0..2 {
+                    for (b, (lo, hi)) in LFS_BANDS.iter().enumerate() {
+                        let total: u64 = (*lo as usize..=(*hi as usize).min(100))
+                            .map(|a| counts[r][s][a])
+                            .sum();
+                        if sums[r][s][b] > 0.0 {
+                            factors[r][s][b] = total as f64 * scale / sums[r][s][b];
+                        }
+                    }
+                }
+            }
+            Calibration::Lfs(factors)
+        }
+        Survey::Silc => {
+            // (region, design weight, household) of every responding household.
+            let households: Vec<(usize, f64, Cluster, usize)> = (0..pop.strata.len())
+                .into_par_iter()
+                .flat_map_iter(|si| {
+                    let s = &pop.strata[si];
+                    stratum_respondents(pop, survey, seed, s, &plan[si])
+                        .into_iter()
+                        .flat_map(|(cluster, hs)| {
+                            hs.into_iter()
+                                .map(|(h, d)| (s.region, d, cluster.clone(), h))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let lambdas = (0..regions)
+                .into_par_iter()
+                .map(|r| {
+                    let mine: Vec<&(usize, f64, Cluster, usize)> =
+                        households.iter().filter(|h| h.0 == r).collect();
+                    for level in 0..CALIBRATION_SIZES.len() {
+                        let xs: Vec<(f64, DVector<f64>)> = mine
+                            .iter()
+                            .map(|(_, d, c, h)| (*d, silc_x(c, *h, level)))
+                            .collect();
+                        let sample: Vec<(f64, &DVector<f64>)> =
+                            xs.iter().map(|(d, x)| (*d, x)).collect();
+                        if let Some(lambda) = raking(&sample, &silc_totals(&counts[r], level, scale)) {
+                            return (level, lambda);
+                        }
+                    }
+                    (CALIBRATION_SIZES.len() - 1, DVector::zeros(1))
+                })
+                .collect();
+            Calibration::Silc(lambdas)
+        }
+    }
+}
+
+/// Raking-ratio calibration (Deville & Särndal 1992, the exponential distance): finds `λ`
+/// with `Σ d exp(x'λ) x = t`, so that weights stay positive. It minimises the convex dual
+/// `F(λ) = Σ d exp(x'λ) − λ't` by Newton's method with step halving; a category with no
+/// sampled person keeps `λ = 0` (pseudo-inverse of the Hessian).
+fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVector<f64>> {
+    let k = target.len();
+    let objective = |lambda: &DVector<f64>| -> f64 {
+        sample
+            .iter()
+            .map(|(d, x)| d * x.dot(lambda).exp())
+            .sum::<f64>()
+            - lambda.dot(target)
+    };
+    let mut lambda = DVector::zeros(k);
+    let mut current = objective(&lambda);
+    for _ in 0..100 {
+        let mut total = DVector::zeros(k);
+        let mut hessian = DMatrix::zeros(k, k);
+        for (d, x) in sample {
+            let w = d * x.dot(&lambda).exp();
+            total.axpy(w, x, 1.0);
+            hessian.ger(w, x, x, 1.0);
+        }
+        let gradient = target - &total;
+        let Ok(step) = hessian.svd(true, true).solve(&gradient, 1e-9) else {
+            break;
+        };
+        if !step.iter().all(|v| v.is_finite()) {
+            break;
+        }
+        let mut t = 1.0;
+        let mut improved = false;
+        for _ in 0..40 {
+            let candidate = &lambda + &step * t;
+            let value = objective(&candidate);
+            if value.is_finite() && value <= current {
+                lambda = candidate;
+                current = value;
+                improved = true;
+                break;
+            }
+            t /= 2.0;
+        }
+        if !improved || (&step * t).amax() < 1e-12 {
+            break;
+        }
+    }
+    // Converged: every total met to 1e-8 relative, and no weight factor below 1e-3.
+    let mut total = DVector::zeros(k);
+    let mut smallest = f64::INFINITY;
+    for (d, x) in sample {
+        let g = x.dot(&lambda).exp();
+        smallest = smallest.min(g);
+        total.axpy(d * g, x, 1.0);
+    }
+    let met = (0..k).all(|i| (total[i] - target[i]).abs() <= 1e-8 * target[i].max(1.0));
+    (met && smallest > 1e-3).then_some(lambda)
+}
+
+/// Counts of what was written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GeneratedFiles {
+    pub files: Vec<PathBuf>,
+    /// Records per file, in the same order.
+    pub records: Vec<u64>,
+}
+
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, DataError> {
+    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+    Ok(std::io::BufWriter::with_capacity(1 << 22, file))
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Strata are processed in parallel chunks of this many, written in order.
+const CHUNK: usize = 64;
+
+/// Draws an EU-LFS sample and writes it as a CSV file in the user-database layout.
+/// `progress` is called with the number of records written so far.
+pub fn write_lfs(
+    pop: &Population,
+    sample_seed: u64,
+    path: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<GeneratedFiles, DataError> {
+    let plan = select(pop, Survey::Lfs, sample_seed);
+    let Calibration::Lfs(factors) = calibrate(pop, Survey::Lfs, sample_seed, &plan) else {
+        return Err(DataError::Internal("LFS calibration".into()));
+    };
+    let mut out = create(path)?;
+    let io = |e| DataError::io(path, e);
+    writeln!(out, "{LFS_HEADER}").map_err(io)?;
+    let year = pop.config.year;
+    let mut written = 0u64;
+    for chunk in (0..pop.strata.len()).collect::<Vec<_>>().chunks(CHUNK) {
+        let buffers: Vec<(Vec<u8>, u64)> = chunk
+            .par_iter()
+            .map(|&si| {
+                let s = &pop.strata[si];
+                let country = &pop.parameters.country[s.country].code;
+                let region = &pop.parameters.region[s.region].code;
+                let city = s.city.map(|c| pop.parameters.city[c].code.as_str()).unwrap_or("");
+                let mut buf = Vec::new();
+                let mut n = 0u64;
+                for (cluster, hs) in stratum_respondents(pop, Survey::Lfs, sample_seed, s, &plan[si]) {
+                    for (h, d) in hs {
+                        let hh = &cluster.households[h];
+                        for p in hh.persons.iter().filter(|p| p.age >= 15) {
+                            let Some(b) = band(&LFS_BANDS, p.age) else { continue };
+                            let w = d * factors[s.region][(p.sex - 1) as usize][b];
+                            let _ = writeln!(
+                                buf,
+                                "{country},{year},{region},{},{city},{w:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}-{:05},{}-{:05}-{:02},{}",
+                                s.degurba,
+                                p.sex,
+                                p.age,
+                                p.country_of_birth,
+                                p.citizenship,
+                                p.father_birth,
+                                p.mother_birth,
+                                opt(p.years_of_residence),
+                                opt(p.ilostat),
+                                opt(p.stapro),
+                                opt(p.isco),
+                                opt(p.isced),
+                                if p.formal_education { 1 } else { 2 },
+                                if p.training { 1 } else { 2 },
+                                s.label,
+                                s.label,
+                                cluster.index,
+                                s.label,
+                                cluster.index,
+                                hh.number,
+                                p.member,
+                            );
+                            n += 1;
+                        }
+                    }
+                }
+                (buf, n)
+            })
+            .collect();
+        for (buf, n) in buffers {
+            out.write_all(&buf).map_err(io)?;
+            written += n;
+        }
+        progress(written);
+    }
+    out.flush().map_err(io)?;
+    Ok(GeneratedFiles {
+        files: vec![path.to_path_buf()],
+        records: vec![written],
+    })
+}
+
+/// Draws an EU-SILC sample and writes the four user-database files `silc_d.csv`,
+/// `silc_r.csv`, `silc_h.csv`, `silc_p.csv` into `dir`.
+pub fn write_silc(
+    pop: &Population,
+    sample_seed: u64,
+    dir: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<GeneratedFiles, DataError> {
+    let plan = select(pop, Survey::Silc, sample_seed);
+    let Calibration::Silc(lambdas) = calibrate(pop, Survey::Silc, sample_seed, &plan) else {
+        return Err(DataError::Internal("SILC calibration".into()));
+    };
+    let names = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"];
+    let headers = [SILC_D_HEADER, SILC_R_HEADER, SILC_H_HEADER, SILC_P_HEADER];
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    let mut outs = Vec::new();
+    for (p, h) in paths.iter().zip(headers) {
+        let mut o = create(p)?;
+        writeln!(o, "{h}").map_err(|e| DataError::io(p, e))?;
+        outs.push(o);
+    }
+    let year = pop.config.year;
+    let mut counts = [0u64; 4];
+    for chunk in (0..pop.strata.len()).collect::<Vec<_>>().chunks(CHUNK) {
+        let buffers: Vec<([Vec<u8>; 4], [u64; 4])> = chunk
+            .par_iter()
+            .map(|&si| {
+                let s = &pop.strata[si];
+                let country = &pop.parameters.country[s.country].code;
+                let region = &pop.parameters.region[s.region].code;
+                let city = s.city.map(|c| pop.parameters.city[c].code.as_str()).unwrap_or("");
+                let mut bufs: [Vec<u8>; 4] = Default::default();
+                let mut n = [0u64; 4];
+                for (cluster, hs) in stratum_respondents(pop, Survey::Silc, sample_seed, s, &plan[si]) {
+                    for (h, d) in hs {
+                        let (level, lambda) = &lambdas[s.region];
+                        let w = d * silc_x(&cluster, h, *level).dot(lambda).exp();
+                        let hh = &cluster.households[h];
+                        let hid = (s.id as u64 + 1) * 10_000_000 + cluster.index as u64 * 100 + hh.number as u64;
+                        let psu = format!("{}-{:05}", s.label, cluster.index);
+                        let _ = writeln!(bufs[0], "{year},{country},{hid},{region},{},{psu},{w:.4},{},{city}", s.label, s.degurba);
+                        let _ = writeln!(bufs[2], "{year},{country},{hid},{:.2},{}", hh.income, hh.tenure);
+                        n[0] += 1;
+                        n[2] += 1;
+                        for p in &hh.persons {
+                            let pid = hid * 100 + p.member as u64;
+                            let _ = writeln!(
+                                bufs[1],
+                                "{year},{country},{pid},{hid},{w:.4},{},{},{}",
+                                year - p.age as i32,
+                                p.sex,
+                                p.age
+                            );
+                            n[1] += 1;
+                            if p.age >= 16 {
+                                let code = |c: &str| {
+                                    if c == country {
+                                        "LOC"
+                                    } else if crate::geography::is_eu27(c) {
+                                        "EU"
+                                    } else {
+                                        "OTH"
+                                    }
+                                };
+                                let _ = writeln!(
+                                    bufs[3],
+                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{}",
+                                    code(p.country_of_birth),
+                                    code(p.citizenship),
+                                    opt(p.isced),
+                                    opt(p.economic_status),
+                                    p.health
+                                );
+                                n[3] += 1;
+                            }
+                        }
+                    }
+                }
+                (bufs, n)
+            })
+            .collect();
+        for (bufs, n) in buffers {
+            for k in 0..4 {
+                outs[k]
+                    .write_all(&bufs[k])
+                    .map_err(|e| DataError::io(&paths[k], e))?;
+                counts[k] += n[k];
+            }
+        }
+        progress(counts[1]);
+    }
+    for (o, p) in outs.iter_mut().zip(&paths) {
+        o.flush().map_err(|e| DataError::io(p, e))?;
+    }
+    Ok(GeneratedFiles {
+        files: paths,
+        records: counts.to_vec(),
+    })
+}
