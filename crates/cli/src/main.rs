@@ -43,6 +43,52 @@ enum Command {
     Estimate(Box<EstimateArgs>),
     /// Read the given columns of a file once with the same engine (the baseline of benchmarks).
     Scan(ScanArgs),
+    /// Validate microdata through a mapping and store them as harmonised Parquet partitions
+    /// (all or nothing: any rejected record and nothing is stored).
+    Import(ImportArgs),
+    /// Validate microdata through a mapping without storing anything.
+    Validate(ValidateArgs),
+    /// Load published tables (Eurostat TSV or SDMX-CSV) into the database, flags kept.
+    ImportTable(ImportTableArgs),
+}
+
+#[derive(clap::Args)]
+struct MicrodataArgs {
+    /// A shipped mapping (eu-lfs, eu-silc, laeken-eusilc) or the path of a mapping file.
+    #[arg(long)]
+    mapping: String,
+    /// Input files (CSV or Parquet); for eu-silc the D, R, H and P files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write every rejection (file, line, column, value, expected) to this CSV file.
+    #[arg(long)]
+    rejections: Option<PathBuf>,
+    /// Rejections printed (all are counted, and all go to --rejections).
+    #[arg(long, default_value_t = 20)]
+    show: usize,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    #[command(flatten)]
+    input: MicrodataArgs,
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    input: MicrodataArgs,
+}
+
+#[derive(clap::Args)]
+struct ImportTableArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Published table files (.tsv Eurostat bulk format, or SDMX-CSV).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -273,7 +319,187 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import(a) => import(a),
+        Command::Validate(a) => validate(a),
+        Command::ImportTable(a) => import_table(a).await,
     }
+}
+
+fn file_progress_bar(files: &[PathBuf]) -> indicatif::ProgressBar {
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Reads microdata with a progress bar; `store` imports, otherwise validates only.
+fn read_with_progress(
+    input: &MicrodataArgs,
+    store: Option<&incity_data::inputs::InputStore>,
+) -> anyhow::Result<(
+    incity_data::ingest::LoadReport,
+    Vec<incity_data::inputs::Partition>,
+)> {
+    use incity_data::ingest::ReadOptions;
+    let mapping = incity_data::mapping::Mapping::load(&input.mapping)?;
+    let bar = file_progress_bar(&input.files);
+    // Bytes of the files already finished, so the bar covers all files.
+    let sizes: Vec<(PathBuf, u64)> = input
+        .files
+        .iter()
+        .map(|f| (f.clone(), std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)))
+        .collect();
+    let mut progress = |path: &Path, done: u64| {
+        let before: u64 = sizes
+            .iter()
+            .take_while(|(p, _)| p != path)
+            .map(|(_, s)| *s)
+            .sum();
+        bar.set_message(path.display().to_string());
+        bar.set_position(before + done);
+    };
+    let options = ReadOptions {
+        report_limit: input.show.max(if input.rejections.is_some() { usize::MAX } else { 0 }),
+    };
+    let result = match store {
+        Some(s) => s.import(&mapping, &input.files, &options, &mut progress)?,
+        None => (
+            incity_data::inputs::validate(&mapping, &input.files, &options, &mut progress)?,
+            Vec::new(),
+        ),
+    };
+    bar.finish_and_clear();
+    Ok(result)
+}
+
+fn print_report(report: &incity_data::ingest::LoadReport, input: &MicrodataArgs) -> anyhow::Result<()> {
+    println!("mapping {}", report.mapping);
+    for f in &report.files {
+        println!(
+            "{}: {} rows read, {} accepted, {} rejected (sha256 {})",
+            f.file.display(),
+            f.rows_read,
+            f.rows_accepted,
+            f.rows_rejected,
+            &f.sha256[..16.min(f.sha256.len())]
+        );
+    }
+    if !report.unavailable_concepts.is_empty() {
+        println!(
+            "not available (their file was not given): {}",
+            report.unavailable_concepts.join(", ")
+        );
+    }
+    if report.rejections_total > 0 {
+        println!("{} rejections:", report.rejections_total);
+        for r in report.rejections.iter().take(input.show) {
+            println!("  {r}");
+        }
+        if report.rejections_total as usize > input.show {
+            println!("  ... by column:");
+            for (column, n) in &report.rejections_by_column {
+                println!("    {column}: {n}");
+            }
+        }
+    }
+    if let Some(path) = &input.rejections {
+        let mut w = csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+        w.write_record(["file", "line", "column", "value", "expected"])?;
+        for r in &report.rejections {
+            w.write_record([
+                r.file.display().to_string(),
+                r.line.to_string(),
+                r.column.clone(),
+                r.value.clone(),
+                r.expected.clone(),
+            ])?;
+        }
+        w.flush()?;
+        println!("rejections written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<()> {
+    let store = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
+    let (report, partitions) = read_with_progress(&a.input, Some(&store))?;
+    print_report(&report, &a.input)?;
+    if !report.is_clean() {
+        bail!(
+            "{} of {} rows rejected: nothing was imported, the stored data are unchanged",
+            report.rows_rejected(),
+            report.rows_read()
+        );
+    }
+    for p in &partitions {
+        println!("stored {} ({} rows)", p.file, p.rows);
+    }
+    Ok(())
+}
+
+fn validate(a: ValidateArgs) -> anyhow::Result<()> {
+    let (report, _) = read_with_progress(&a.input, None)?;
+    print_report(&report, &a.input)?;
+    if !report.is_clean() {
+        bail!("{} of {} rows rejected", report.rows_rejected(), report.rows_read());
+    }
+    println!("valid: {} rows", report.rows_read());
+    Ok(())
+}
+
+async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
+    use incity_data::published::PublishedTable;
+    use incity_store::{PublishedObservation, PublishedTableRecord};
+    // Read every file first: one bad file and nothing is loaded.
+    let mut records = Vec::new();
+    for path in &a.files {
+        let table = PublishedTable::read(path)?;
+        let observations = table
+            .observations
+            .iter()
+            .map(|o| PublishedObservation {
+                key: o.key.clone(),
+                time: o.time.clone(),
+                value: o.value,
+                value_text: o.value_text.clone(),
+                flags: o.flags.clone(),
+                confidential: o.is_confidential(&table),
+            })
+            .collect();
+        records.push(PublishedTableRecord {
+            dataset: table.dataset.clone(),
+            format: table.format.name().to_string(),
+            source_file: path.display().to_string(),
+            sha256: incity_data::sha256_file(path)?,
+            dimensions: table.dimensions.clone(),
+            observations,
+        });
+    }
+    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    for r in &records {
+        store.load_published(r).await?;
+        let flagged = r.observations.iter().filter(|o| !o.flags.is_empty()).count();
+        println!(
+            "{}: {} ({}) — {} observations, {} flagged, from {}",
+            r.dataset,
+            r.format,
+            r.dimensions.join(","),
+            r.observations.len(),
+            flagged,
+            r.source_file
+        );
+    }
+    Ok(())
 }
 
 fn database_path(data_dir: &Path) -> PathBuf {

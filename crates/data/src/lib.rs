@@ -4,9 +4,14 @@
 //! Every error about input names the file and, where the problem is in a record, the line, the
 //! column, the value found and what was expected.
 
+pub mod concepts;
 pub mod geography;
+pub mod ingest;
+pub mod inputs;
+pub mod mapping;
 pub mod published;
 pub mod scan;
+mod silc;
 pub mod survey;
 pub mod synthetic;
 

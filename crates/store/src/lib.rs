@@ -223,3 +223,141 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
         estimate: Estimate { flag, figures },
     })
 }
+
+/// A published table to store (built by the caller from a reader's output).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedTableRecord {
+    pub dataset: String,
+    pub format: String,
+    pub source_file: String,
+    pub sha256: String,
+    pub dimensions: Vec<String>,
+    pub observations: Vec<PublishedObservation>,
+}
+
+/// One stored observation of a published table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedObservation {
+    /// Dimension codes in the order of [`PublishedTableRecord::dimensions`].
+    pub key: Vec<String>,
+    pub time: String,
+    pub value: Option<f64>,
+    pub value_text: String,
+    pub flags: String,
+    pub confidential: bool,
+}
+
+/// A stored published table (without its observations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTable {
+    pub id: i64,
+    pub dataset: String,
+    pub format: String,
+    pub source_file: String,
+    pub sha256: String,
+    pub dimensions: Vec<String>,
+    pub observations: i64,
+}
+
+impl Store {
+    /// Stores a published table, replacing an earlier load of the same dataset, in one
+    /// transaction: on any error nothing changes. A confidential observation is stored
+    /// without its number whatever the input says.
+    pub async fn load_published(&self, table: &PublishedTableRecord) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM published_tables WHERE dataset = ?")
+            .bind(&table.dataset)
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO published_tables (dataset, format, source_file, sha256, dimensions, loaded_at) \
+             VALUES (?, ?, ?, ?, ?, datetime('now')) RETURNING id",
+        )
+        .bind(&table.dataset)
+        .bind(&table.format)
+        .bind(&table.source_file)
+        .bind(&table.sha256)
+        .bind(table.dimensions.join(","))
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        let geo = table.dimensions.iter().position(|d| d == "geo" || d == "cities");
+        for o in &table.observations {
+            let (value, value_text) = if o.confidential {
+                (None, if o.value_text == ":" { ":" } else { "" })
+            } else {
+                (o.value, o.value_text.as_str())
+            };
+            sqlx::query(
+                "INSERT INTO published_observations \
+                 (table_id, series_key, geo, time_period, value, value_text, flags, confidential) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(o.key.join("\t"))
+            .bind(geo.and_then(|g| o.key.get(g)))
+            .bind(&o.time)
+            .bind(value)
+            .bind(value_text)
+            .bind(&o.flags)
+            .bind(o.confidential)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The stored published tables.
+    pub async fn published_tables(&self) -> Result<Vec<StoredTable>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.dataset, t.format, t.source_file, t.sha256, t.dimensions, \
+             (SELECT COUNT(*) FROM published_observations o WHERE o.table_id = t.id) \
+             FROM published_tables t ORDER BY t.dataset",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredTable {
+                id: r.get(0),
+                dataset: r.get(1),
+                format: r.get(2),
+                source_file: r.get(3),
+                sha256: r.get(4),
+                dimensions: r.get::<String, _>(5).split(',').map(String::from).collect(),
+                observations: r.get(6),
+            })
+            .collect())
+    }
+
+    /// Observations of a published dataset for one geography (all, if `geo` is `None`).
+    pub async fn published_observations(
+        &self,
+        dataset: &str,
+        geo: Option<&str>,
+    ) -> Result<Vec<PublishedObservation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.series_key, o.time_period, o.value, o.value_text, o.flags, o.confidential \
+             FROM published_observations o JOIN published_tables t ON t.id = o.table_id \
+             WHERE t.dataset = ? AND (? IS NULL OR o.geo = ?) \
+             ORDER BY o.series_key, o.time_period",
+        )
+        .bind(dataset)
+        .bind(geo)
+        .bind(geo)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PublishedObservation {
+                key: r.get::<String, _>(0).split('\t').map(String::from).collect(),
+                time: r.get(1),
+                value: r.get(2),
+                value_text: r.get(3),
+                flags: r.get(4),
+                confidential: r.get(5),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,343 @@
+//! The harmonised concepts every input is mapped onto (product brief §2): one row per person,
+//! with the survey design, demography, the target-group variables, labour market, education,
+//! income, housing and health, in codes that do not depend on the source.
+//!
+//! Derived target groups are computed here, once, from the harmonised values:
+//! * by country of birth: `native`, `eu_born`, `non_eu_born` (the EU is EU27 from 2020, and a
+//!   country's "EU" group excludes the country itself);
+//! * by citizenship: `nationals`, `eu_citizens`, `non_eu_citizens`;
+//! * by parents' country of birth (native-born only): `second_generation` (both parents
+//!   foreign-born), `mixed_background` (one), `native_parents`;
+//! * by duration of residence (foreign-born only): `recent_migrants` (< 5 years),
+//!   `settled_migrants` (5-9), `long_settled_migrants` (10+);
+//! * education by ISCED 2011 level: `low` (0-2), `medium` (3-4), `high` (5-8).
+
+use crate::geography::{self, Geography, NutsVersion};
+
+/// What values a concept takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConceptKind {
+    /// Free text (identifiers, stratum and PSU labels).
+    Text,
+    /// A European country code of the NUTS classification (`AT`, `EL`, ...).
+    Country,
+    /// A NUTS code (level 1-3) of the mapping's NUTS version, inside the record's country.
+    Region,
+    /// A city code of the EU city statistics (`AT001C`), inside the record's country.
+    City,
+    /// A country of birth or citizenship: a two-letter country code, or `@home` (the country
+    /// of residence), `@eu` (another EU27 country), `@non_eu` (outside the EU27).
+    Origin,
+    /// A whole number in a range.
+    Integer { min: i64, max: i64 },
+    /// A weight: a finite number > 0.
+    Weight,
+    /// Any finite number (incomes may be negative).
+    Number,
+    /// One of a list of harmonised codes.
+    Codes(&'static [&'static str]),
+}
+
+/// A harmonised concept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Concept {
+    /// Column name in harmonised files and in mapping files.
+    pub id: &'static str,
+    pub kind: ConceptKind,
+    /// Level: household-level concepts must agree among the members of a household.
+    pub household_level: bool,
+    pub description: &'static str,
+}
+
+macro_rules! concept {
+    ($id:literal, $kind:expr, $hh:literal, $desc:literal) => {
+        Concept {
+            id: $id,
+            kind: $kind,
+            household_level: $hh,
+            description: $desc,
+        }
+    };
+}
+
+pub const ILO_STATUS: &[&str] = &["employed", "unemployed", "inactive"];
+pub const EMPLOYMENT_STATUS: &[&str] = &[
+    "self_employed_with_employees",
+    "self_employed_without_employees",
+    "employee",
+    "family_worker",
+];
+pub const ECONOMIC_STATUS: &[&str] = &[
+    "employed",
+    "unemployed",
+    "retired",
+    "disabled",
+    "student",
+    "domestic",
+    "military",
+    "other",
+];
+pub const TENURE: &[&str] = &[
+    "owner_outright",
+    "owner_mortgage",
+    "tenant_market",
+    "tenant_reduced",
+    "rent_free",
+];
+pub const YES_NO: &[&str] = &["yes", "no"];
+pub const SEX: &[&str] = &["M", "F"];
+pub const DEGURBA: &[&str] = &["1", "2", "3"];
+pub const ISCO_MAJOR: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+pub const ISCED_LEVEL: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+pub const HEALTH: &[&str] = &["1", "2", "3", "4", "5"];
+
+/// Every harmonised concept, in the column order of harmonised files.
+pub const CONCEPTS: &[Concept] = &[
+    concept!("country", ConceptKind::Country, true, "Country of residence (Eurostat code)"),
+    concept!("year", ConceptKind::Integer { min: 1950, max: 2100 }, true, "Survey or reference year"),
+    concept!("region", ConceptKind::Region, true, "NUTS region of residence (most detailed level coded)"),
+    concept!("degurba", ConceptKind::Codes(DEGURBA), true, "Degree of urbanisation: 1 cities, 2 towns and suburbs, 3 rural areas"),
+    concept!("city", ConceptKind::City, true, "City of residence (EU city statistics code)"),
+    concept!("household_id", ConceptKind::Text, true, "Household identifier (unique within country and year)"),
+    concept!("person_id", ConceptKind::Text, false, "Person identifier (unique within country and year)"),
+    concept!("stratum", ConceptKind::Text, true, "Design stratum"),
+    concept!("psu", ConceptKind::Text, true, "Primary sampling unit"),
+    concept!("weight", ConceptKind::Weight, false, "Survey weight (EU-LFS COEFFY, EU-SILC RB050)"),
+    concept!("personal_weight", ConceptKind::Weight, false, "EU-SILC personal cross-sectional weight of persons 16+ (PB040)"),
+    concept!("sex", ConceptKind::Codes(SEX), false, "Sex: M, F"),
+    concept!("age", ConceptKind::Integer { min: 0, max: 120 }, false, "Age in completed years"),
+    concept!("country_of_birth", ConceptKind::Origin, false, "Country of birth"),
+    concept!("citizenship", ConceptKind::Origin, false, "Country of citizenship"),
+    concept!("father_country_of_birth", ConceptKind::Origin, false, "Father's country of birth"),
+    concept!("mother_country_of_birth", ConceptKind::Origin, false, "Mother's country of birth"),
+    concept!("years_of_residence", ConceptKind::Integer { min: 0, max: 120 }, false, "Years of residence in the country"),
+    concept!("ilo_status", ConceptKind::Codes(ILO_STATUS), false, "ILO labour status"),
+    concept!("employment_status", ConceptKind::Codes(EMPLOYMENT_STATUS), false, "Status in employment"),
+    concept!("occupation", ConceptKind::Codes(ISCO_MAJOR), false, "Occupation, ISCO-08 major group"),
+    concept!("education_level", ConceptKind::Codes(ISCED_LEVEL), false, "Highest level of education attained, ISCED 2011 level"),
+    concept!("formal_education_4w", ConceptKind::Codes(YES_NO), false, "In formal education in the last four weeks"),
+    concept!("training_4w", ConceptKind::Codes(YES_NO), false, "In non-formal education or training in the last four weeks"),
+    concept!("economic_status", ConceptKind::Codes(ECONOMIC_STATUS), false, "Self-defined current economic status"),
+    concept!("equivalised_income", ConceptKind::Number, true, "Equivalised disposable household income (EU-SILC HX090), euro"),
+    concept!("tenure", ConceptKind::Codes(TENURE), true, "Tenure status of the household"),
+    concept!("health", ConceptKind::Codes(HEALTH), false, "Self-perceived general health: 1 very good ... 5 very bad"),
+];
+
+/// Columns derived at import, after the concepts.
+pub const DERIVED: &[(&str, &str)] = &[
+    ("nuts1", "NUTS 1 region (from region)"),
+    ("nuts2", "NUTS 2 region (from region, when coded at level 2 or 3)"),
+    ("nuts3", "NUTS 3 region (from region, when coded at level 3)"),
+    ("birth_group", "native, eu_born, non_eu_born"),
+    ("citizenship_group", "nationals, eu_citizens, non_eu_citizens"),
+    ("parents_background", "second_generation, mixed_background, native_parents (native-born)"),
+    ("residence_duration", "recent_migrants, settled_migrants, long_settled_migrants (foreign-born)"),
+    ("education", "low (ISCED 0-2), medium (3-4), high (5-8)"),
+];
+
+pub fn concept(id: &str) -> Option<&'static Concept> {
+    CONCEPTS.iter().find(|c| c.id == id)
+}
+
+/// The index of a concept in [`CONCEPTS`].
+pub fn concept_index(id: &str) -> Option<usize> {
+    CONCEPTS.iter().position(|c| c.id == id)
+}
+
+/// Checks one (non-missing) harmonised value; returns what was expected on failure.
+pub fn check_value(
+    concept: &Concept,
+    value: &str,
+    country: Option<&str>,
+    nuts_version: NutsVersion,
+) -> Result<(), String> {
+    let geo = Geography::embedded();
+    match concept.kind {
+        ConceptKind::Text => Ok(()),
+        ConceptKind::Country => {
+            if geo.region(NutsVersion::V2021, value).is_some_and(|r| r.level == 0)
+                || geography::country_name(value).is_some()
+            {
+                Ok(())
+            } else {
+                Err("a European country code (e.g. AT, EL)".into())
+            }
+        }
+        ConceptKind::Region => match geo.region(nuts_version, value) {
+            Some(r) if r.level == 0 => Err(format!(
+                "a NUTS {} code of level 1-3, not a country",
+                nuts_version.year()
+            )),
+            Some(_) if country.is_some_and(|c| !value.starts_with(c)) => Err(format!(
+                "a NUTS region of the record's country {}",
+                country.unwrap_or("")
+            )),
+            Some(_) => Ok(()),
+            None => {
+                let other: Vec<String> = geo
+                    .versions_of(value)
+                    .iter()
+                    .map(|v| v.year().to_string())
+                    .collect();
+                Err(if other.is_empty() {
+                    format!("a NUTS {} code", nuts_version.year())
+                } else {
+                    format!(
+                        "a NUTS {} code (this code is NUTS {}; set nuts_version in the mapping)",
+                        nuts_version.year(),
+                        other.join(", ")
+                    )
+                })
+            }
+        },
+        ConceptKind::City => {
+            let b = value.as_bytes();
+            let shaped = b.len() == 6
+                && b[..2].iter().all(u8::is_ascii_uppercase)
+                && b[2..5].iter().all(u8::is_ascii_digit)
+                && matches!(b[5], b'C' | b'K' | b'F');
+            if !shaped {
+                Err("a city code like AT001C (country, three digits, C/K/F)".into())
+            } else if country.is_some_and(|c| !value.starts_with(c)) {
+                Err(format!("a city of the record's country {}", country.unwrap_or("")))
+            } else {
+                Ok(())
+            }
+        }
+        ConceptKind::Origin => {
+            let b = value.as_bytes();
+            if matches!(value, "@home" | "@eu" | "@non_eu")
+                || (b.len() == 2 && b.iter().all(u8::is_ascii_uppercase))
+            {
+                Ok(())
+            } else {
+                Err("a two-letter country code, or @home, @eu, @non_eu".into())
+            }
+        }
+        ConceptKind::Integer { min, max } => match value.parse::<i64>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(()),
+            Ok(_) => Err(format!("a whole number from {min} to {max}")),
+            Err(_) => Err(format!("a whole number from {min} to {max}")),
+        },
+        ConceptKind::Weight => match value.parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(()),
+            Ok(v) if v.is_finite() => Err("a weight greater than 0".into()),
+            _ => Err("a number (the weight)".into()),
+        },
+        ConceptKind::Number => match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(()),
+            _ => Err("a number".into()),
+        },
+        ConceptKind::Codes(codes) => {
+            if codes.contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("one of {}", codes.join(", ")))
+            }
+        }
+    }
+}
+
+/// Where an origin lies relative to the country of residence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relative {
+    Home,
+    Eu,
+    NonEu,
+}
+
+pub fn relative_origin(origin: &str, country: &str) -> Relative {
+    match origin {
+        "@home" => Relative::Home,
+        "@eu" => Relative::Eu,
+        "@non_eu" => Relative::NonEu,
+        o if o == country => Relative::Home,
+        o if geography::is_eu27(o) => Relative::Eu,
+        _ => Relative::NonEu,
+    }
+}
+
+pub fn birth_group(origin: &str, country: &str) -> &'static str {
+    match relative_origin(origin, country) {
+        Relative::Home => "native",
+        Relative::Eu => "eu_born",
+        Relative::NonEu => "non_eu_born",
+    }
+}
+
+pub fn citizenship_group(origin: &str, country: &str) -> &'static str {
+    match relative_origin(origin, country) {
+        Relative::Home => "nationals",
+        Relative::Eu => "eu_citizens",
+        Relative::NonEu => "non_eu_citizens",
+    }
+}
+
+/// Parents' background of a native-born person from the parents' countries of birth.
+pub fn parents_background(father: &str, mother: &str, country: &str) -> &'static str {
+    let foreign = (relative_origin(father, country) != Relative::Home) as u8
+        + (relative_origin(mother, country) != Relative::Home) as u8;
+    match foreign {
+        2 => "second_generation",
+        1 => "mixed_background",
+        _ => "native_parents",
+    }
+}
+
+pub fn residence_duration(years: i64) -> &'static str {
+    match years {
+        ..=4 => "recent_migrants",
+        5..=9 => "settled_migrants",
+        _ => "long_settled_migrants",
+    }
+}
+
+pub fn education_group(isced_level: &str) -> Option<&'static str> {
+    match isced_level {
+        "0" | "1" | "2" => Some("low"),
+        "3" | "4" => Some("medium"),
+        "5" | "6" | "7" | "8" => Some("high"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_groups_follow_the_eu_definitions() {
+        assert_eq!(birth_group("AT", "AT"), "native");
+        assert_eq!(birth_group("@home", "AT"), "native");
+        assert_eq!(birth_group("DE", "AT"), "eu_born");
+        assert_eq!(birth_group("TR", "AT"), "non_eu_born");
+        // The UK left the EU: EU27 from 2020.
+        assert_eq!(birth_group("UK", "AT"), "non_eu_born");
+        assert_eq!(citizenship_group("@eu", "BE"), "eu_citizens");
+        assert_eq!(parents_background("TR", "MA", "NL"), "second_generation");
+        assert_eq!(parents_background("NL", "DE", "NL"), "mixed_background");
+        assert_eq!(parents_background("@home", "NL", "NL"), "native_parents");
+        assert_eq!(residence_duration(4), "recent_migrants");
+        assert_eq!(residence_duration(5), "settled_migrants");
+        assert_eq!(residence_duration(10), "long_settled_migrants");
+        assert_eq!(education_group("2"), Some("low"));
+        assert_eq!(education_group("4"), Some("medium"));
+        assert_eq!(education_group("5"), Some("high"));
+    }
+
+    #[test]
+    fn values_are_checked_against_their_concept() {
+        let v = NutsVersion::V2021;
+        let c = |id| concept(id).unwrap();
+        assert!(check_value(c("region"), "AT13", Some("AT"), v).is_ok());
+        assert!(check_value(c("region"), "AT13", Some("BE"), v).unwrap_err().contains("BE"));
+        assert!(check_value(c("region"), "HR04", Some("HR"), v).unwrap_err().contains("NUTS 2016"));
+        assert!(check_value(c("age"), "121", None, v).is_err());
+        assert!(check_value(c("weight"), "0", None, v).unwrap_err().contains("greater than 0"));
+        assert!(check_value(c("weight"), "-3", None, v).is_err());
+        assert!(check_value(c("city"), "AT001C", Some("AT"), v).is_ok());
+        assert!(check_value(c("city"), "AT01C", Some("AT"), v).is_err());
+        assert!(check_value(c("country"), "XX", None, v).is_err());
+        assert!(check_value(c("sex"), "X", None, v).unwrap_err().contains("M, F"));
+    }
+}

@@ -1,0 +1,302 @@
+//! Mapping files: how a survey or register extract's columns and codes map onto the harmonised
+//! [concepts](crate::concepts).
+//!
+//! A mapping is a TOML file:
+//!
+//! ```toml
+//! [mapping]
+//! name = "eu-lfs"                  # recorded with every imported partition
+//! description = "EU-LFS user database, yearly file"
+//! source = "lfs"                   # partition of the input store: lfs, silc, or a register name
+//! layout = "table"                 # or "eu-silc-udb": the four EU-SILC files D, R, H, P joined
+//! nuts_version = 2021              # NUTS version of the region codes
+//! missing = [""]                   # how missing values are written (the reader never guesses)
+//!
+//! [columns]                        # concept = column, or a list of columns joined by "/"
+//! country = "COUNTRY"
+//! person_id = ["HHNUM", "HHSEQNUM"]
+//!
+//! [constants]                      # concept = value for every record
+//! year = "2024"
+//!
+//! [codes.sex]                      # source code = harmonised code
+//! "1" = "M"
+//! "2" = "F"
+//! ```
+//!
+//! A concept with a `[codes.*]` table accepts only the listed source codes; one without takes
+//! the source value as the harmonised value (checked against the concept). The shipped
+//! mappings are in `mappings/` at the repository root and compiled in (names `eu-lfs`,
+//! `eu-silc`, `laeken-eusilc`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::concepts::{self, ConceptKind, CONCEPTS};
+use crate::geography::NutsVersion;
+use crate::DataError;
+
+/// The file layout a mapping reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// One file (or several with the same columns), one row per person.
+    #[default]
+    Table,
+    /// The EU-SILC user database: D, R, H and P files joined by their ids.
+    EuSilcUdb,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSpec {
+    One(String),
+    Joined(Vec<String>),
+}
+
+impl ColumnSpec {
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            ColumnSpec::One(c) => vec![c.as_str()],
+            ColumnSpec::Joined(cs) => cs.iter().map(|c| c.as_str()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    name: String,
+    #[serde(default)]
+    description: String,
+    source: String,
+    #[serde(default)]
+    layout: Layout,
+    #[serde(default = "default_nuts")]
+    nuts_version: u16,
+    #[serde(default = "default_missing")]
+    missing: Vec<String>,
+}
+
+fn default_nuts() -> u16 {
+    2021
+}
+
+fn default_missing() -> Vec<String> {
+    vec![String::new()]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    mapping: Header,
+    #[serde(default)]
+    columns: BTreeMap<String, ColumnSpec>,
+    #[serde(default)]
+    constants: BTreeMap<String, String>,
+    #[serde(default)]
+    codes: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A validated mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    pub name: String,
+    pub description: String,
+    pub source: String,
+    pub layout: Layout,
+    pub nuts_version: NutsVersion,
+    /// Strings that mean "missing".
+    pub missing: Vec<String>,
+    /// Concept → source column(s).
+    pub columns: BTreeMap<String, ColumnSpec>,
+    /// Concept → constant value.
+    pub constants: BTreeMap<String, String>,
+    /// Concept → (source code → harmonised code).
+    pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where the mapping came from (file path or `builtin:NAME`) and its text's SHA-256.
+    pub origin: String,
+    pub sha256: String,
+}
+
+/// Concepts every mapping must provide.
+pub const REQUIRED: &[&str] = &["country", "year", "weight", "sex", "age"];
+
+/// The mappings shipped with incity.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("eu-lfs", include_str!("../../../mappings/eu-lfs.toml")),
+    ("eu-silc", include_str!("../../../mappings/eu-silc.toml")),
+    ("laeken-eusilc", include_str!("../../../mappings/laeken-eusilc.toml")),
+];
+
+fn mapping_error(origin: &str, message: impl Into<String>) -> DataError {
+    DataError::Mapping {
+        file: PathBuf::from(origin),
+        message: message.into(),
+    }
+}
+
+impl Mapping {
+    /// A shipped mapping by name, or a mapping file by path.
+    pub fn load(name_or_path: &str) -> Result<Mapping, DataError> {
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Mapping::parse(text, &format!("builtin:{name}"));
+        }
+        let path = Path::new(name_or_path);
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => mapping_error(
+                name_or_path,
+                format!(
+                    "no such mapping file, and not a shipped mapping ({})",
+                    BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            _ => DataError::io(path, e),
+        })?;
+        Mapping::parse(&text, name_or_path)
+    }
+
+    /// Parses and validates a mapping; every error names the file and, for syntax errors,
+    /// the line and column.
+    pub fn parse(text: &str, origin: &str) -> Result<Mapping, DataError> {
+        let file: MappingFile =
+            toml::from_str(text).map_err(|e| mapping_error(origin, e.to_string().trim().to_string()))?;
+        let nuts_version = NutsVersion::from_year(file.mapping.nuts_version).ok_or_else(|| {
+            mapping_error(
+                origin,
+                format!(
+                    "[mapping] nuts_version = {}: expected 2016, 2021 or 2024",
+                    file.mapping.nuts_version
+                ),
+            )
+        })?;
+        if file.mapping.source.is_empty()
+            || !file
+                .mapping
+                .source
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(mapping_error(
+                origin,
+                format!(
+                    "[mapping] source = \"{}\": expected lower-case letters, digits, - or _ (it names a storage partition)",
+                    file.mapping.source
+                ),
+            ));
+        }
+        let known = || CONCEPTS.iter().map(|c| c.id).collect::<Vec<_>>().join(", ");
+        for (section, keys) in [
+            ("columns", file.columns.keys().collect::<Vec<_>>()),
+            ("constants", file.constants.keys().collect()),
+            ("codes", file.codes.keys().collect()),
+        ] {
+            for key in keys {
+                if concepts::concept(key).is_none() {
+                    return Err(mapping_error(
+                        origin,
+                        format!("[{section}] `{key}` is not a harmonised concept; the concepts are: {}", known()),
+                    ));
+                }
+            }
+        }
+        for key in file.constants.keys() {
+            if file.columns.contains_key(key) {
+                return Err(mapping_error(
+                    origin,
+                    format!("`{key}` is given both in [columns] and in [constants]; keep one"),
+                ));
+            }
+        }
+        for key in file.codes.keys() {
+            if !file.columns.contains_key(key) && !file.constants.contains_key(key) {
+                return Err(mapping_error(
+                    origin,
+                    format!("[codes.{key}] maps codes of a concept that is neither in [columns] nor in [constants]"),
+                ));
+            }
+        }
+        for required in REQUIRED {
+            if !file.columns.contains_key(*required) && !file.constants.contains_key(*required) {
+                return Err(mapping_error(
+                    origin,
+                    format!("the required concept `{required}` is missing: give it in [columns] or [constants]"),
+                ));
+            }
+        }
+        for (concept_id, spec) in &file.columns {
+            if spec.columns().is_empty() || spec.columns().iter().any(|c| c.is_empty()) {
+                return Err(mapping_error(
+                    origin,
+                    format!("[columns] `{concept_id}`: expected a column name or a list of column names"),
+                ));
+            }
+        }
+        // Targets of code maps and constants must be valid harmonised values (geography is
+        // checked per record, against the record's country).
+        for (concept_id, map) in &file.codes {
+            let concept = concepts::concept(concept_id).ok_or_else(|| mapping_error(origin, "unknown concept"))?;
+            for (from, to) in map {
+                if matches!(concept.kind, ConceptKind::Region | ConceptKind::City) {
+                    continue;
+                }
+                concepts::check_value(concept, to, None, nuts_version).map_err(|expected| {
+                    mapping_error(
+                        origin,
+                        format!("[codes.{concept_id}] \"{from}\" = \"{to}\": expected {expected}"),
+                    )
+                })?;
+            }
+        }
+        for (concept_id, value) in &file.constants {
+            let concept = concepts::concept(concept_id).ok_or_else(|| mapping_error(origin, "unknown concept"))?;
+            let harmonised = file
+                .codes
+                .get(concept_id)
+                .and_then(|m| m.get(value))
+                .unwrap_or(value);
+            if matches!(concept.kind, ConceptKind::Region | ConceptKind::City) {
+                continue;
+            }
+            concepts::check_value(concept, harmonised, None, nuts_version).map_err(|expected| {
+                mapping_error(origin, format!("[constants] {concept_id} = \"{value}\": expected {expected}"))
+            })?;
+        }
+        use sha2::{Digest, Sha256};
+        Ok(Mapping {
+            name: file.mapping.name,
+            description: file.mapping.description,
+            source: file.mapping.source,
+            layout: file.mapping.layout,
+            nuts_version,
+            missing: file.mapping.missing,
+            columns: file.columns,
+            constants: file.constants,
+            codes: file.codes,
+            origin: origin.to_string(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        })
+    }
+
+    /// True if `value` means "missing" under this mapping.
+    pub fn is_missing(&self, value: &str) -> bool {
+        self.missing.iter().any(|m| m == value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_mappings_are_valid() {
+        for (name, _) in BUILTIN {
+            let m = Mapping::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&m.name, name);
+        }
+        assert_eq!(Mapping::load("eu-silc").unwrap().layout, Layout::EuSilcUdb);
+        assert_eq!(Mapping::load("laeken-eusilc").unwrap().missing, vec!["NA".to_string()]);
+    }
+}

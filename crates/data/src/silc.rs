@@ -1,0 +1,386 @@
+//! The EU-SILC user database: the four files joined by their ids.
+//!
+//! D (household register, `DB030`), R (personal register, `RB030`, household `RB040`),
+//! H (household data, `HB030`) and P (personal data of persons 16+, `PB030`, household
+//! `PX030`), each keyed within country and year (`xB020`, `xB010`). D, H and P are held in
+//! memory (they are at most household- and person-sized); R is streamed, and each R record is
+//! joined to its household's D and H records and to its own P record. R and D are required;
+//! a concept whose file was not given (H or P) is missing in every row and named in the
+//! report. Integrity problems are rejections like any other: a duplicated id, an R person
+//! whose household is not in D, an H household not in D, a P person not in R or living in
+//! another household than in R, a D household without any person.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::ingest::shared::{for_each_record, open_raw, Checks, Harmoniser, Origin};
+use crate::ingest::{LoadReport, ReadOptions, Rejection, RowSink};
+use crate::mapping::Mapping;
+use crate::DataError;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    D,
+    R,
+    H,
+    P,
+}
+
+impl Kind {
+    fn letter(self) -> char {
+        match self {
+            Kind::D => 'D',
+            Kind::R => 'R',
+            Kind::H => 'H',
+            Kind::P => 'P',
+        }
+    }
+    fn id_column(self) -> &'static str {
+        match self {
+            Kind::D => "DB030",
+            Kind::R => "RB030",
+            Kind::H => "HB030",
+            Kind::P => "PB030",
+        }
+    }
+}
+
+struct Keyed {
+    file: usize,
+    header: Vec<String>,
+    /// (country, year, id) → (line, fields, used).
+    records: HashMap<(String, String, String), (u64, Vec<Option<String>>, bool)>,
+}
+
+fn column(header: &[String], name: &str, path: &Path) -> Result<usize, DataError> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| DataError::UnknownColumn {
+            file: path.to_path_buf(),
+            column: name.to_string(),
+            role: "EU-SILC key column".into(),
+            available: header.join(", "),
+        })
+}
+
+pub(crate) fn read_udb(
+    mapping: &Mapping,
+    files: &[PathBuf],
+    options: &ReadOptions,
+    sink: &mut dyn RowSink,
+    progress: &mut dyn FnMut(&Path, u64),
+    report: &mut LoadReport,
+) -> Result<(), DataError> {
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    let mut raws = Vec::new();
+    for (fi, path) in files.iter().enumerate() {
+        let raw = open_raw(path)?;
+        let kind = [Kind::D, Kind::R, Kind::H, Kind::P]
+            .into_iter()
+            .find(|k| raw.header.iter().any(|h| h == k.id_column()))
+            .ok_or_else(|| DataError::BadValue {
+                file: path.clone(),
+                line: 1,
+                column: "header".into(),
+                value: raw.header.iter().take(4).cloned().collect::<Vec<_>>().join(","),
+                expected: "an EU-SILC D, R, H or P file (a header with DB030, RB030, HB030 or PB030)".into(),
+            })?;
+        if let Some((_, other)) = kinds.iter().find(|(k, _)| *k == kind) {
+            return Err(DataError::Design(format!(
+                "two EU-SILC {} files given: {} and {}",
+                kind.letter(),
+                files[*other].display(),
+                path.display()
+            )));
+        }
+        kinds.push((kind, fi));
+        raws.push(raw);
+    }
+    for required in [Kind::D, Kind::R] {
+        if !kinds.iter().any(|(k, _)| *k == required) {
+            return Err(DataError::Design(format!(
+                "the EU-SILC {} file is required (a header with {})",
+                required.letter(),
+                required.id_column()
+            )));
+        }
+    }
+    let index_of = |kind: Kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, i)| *i);
+    let limit = options.report_limit;
+
+    // Load D, H and P into memory.
+    let mut keyed: HashMap<char, Keyed> = HashMap::new();
+    for kind in [Kind::D, Kind::H, Kind::P] {
+        let Some(fi) = index_of(kind) else { continue };
+        let raw = &raws[fi];
+        let path = &files[fi];
+        let l = kind.letter();
+        let (ci, yi, ii) = (
+            column(&raw.header, &format!("{l}B020"), path)?,
+            column(&raw.header, &format!("{l}B010"), path)?,
+            column(&raw.header, kind.id_column(), path)?,
+        );
+        let mut table = Keyed {
+            file: fi,
+            header: raw.header.clone(),
+            records: HashMap::new(),
+        };
+        let mut rejections = Vec::new();
+        let fr = &mut report.files[fi];
+        for_each_record(raw, &mut |done| progress(path, done), &mut |line, fields| {
+            fr.rows_read += 1;
+            if fields.is_empty() {
+                rejections.push(Rejection {
+                    file: path.clone(),
+                    line,
+                    parquet: raw.parquet,
+                    column: "record".into(),
+                    value: String::new(),
+                    expected: format!("{} fields as in the header", raw.header.len()),
+                });
+                return Ok(());
+            }
+            let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
+            let key = (get(ci).to_string(), get(yi).to_string(), get(ii).to_string());
+            if key.2.is_empty() {
+                rejections.push(Rejection {
+                    file: path.clone(),
+                    line,
+                    parquet: raw.parquet,
+                    column: kind.id_column().into(),
+                    value: String::new(),
+                    expected: "an identifier; the field is missing".into(),
+                });
+                return Ok(());
+            }
+            let values = fields.iter().map(|f| f.map(|v| v.to_string())).collect();
+            if let Some((first, _, _)) = table.records.get(&key) {
+                rejections.push(Rejection {
+                    file: path.clone(),
+                    line,
+                    parquet: raw.parquet,
+                    column: kind.id_column().into(),
+                    value: key.2.clone(),
+                    expected: format!("an id not already used in {} {} (first on line {first})", key.0, key.1),
+                });
+                return Ok(());
+            }
+            table.records.insert(key, (line, values, false));
+            Ok(())
+        })?;
+        report.files[fi].rows_rejected += rejections.len() as u64;
+        for r in rejections {
+            report.reject(limit, r);
+        }
+        keyed.insert(l, table);
+    }
+    // H households must be in D.
+    if let Some(h) = keyed.get(&'H') {
+        let d = &keyed[&'D'];
+        let mut bad = Vec::new();
+        for (key, (line, _, _)) in &h.records {
+            if !d.records.contains_key(key) {
+                bad.push(Rejection {
+                    file: files[h.file].clone(),
+                    line: *line,
+                    parquet: false,
+                    column: "HB030".into(),
+                    value: key.2.clone(),
+                    expected: format!("a household of the D file ({} {})", key.0, key.1),
+                });
+            }
+        }
+        bad.sort_by_key(|r| r.line);
+        report.files[h.file].rows_rejected += bad.len() as u64;
+        for r in bad {
+            report.reject(limit, r);
+        }
+    }
+
+    // The unified header: D, R, H, P columns, each owned by its file.
+    let r_index = index_of(Kind::R).unwrap_or(0);
+    let order: Vec<(char, usize)> = [Kind::D, Kind::R, Kind::H, Kind::P]
+        .into_iter()
+        .filter_map(|k| index_of(k).map(|i| (k.letter(), i)))
+        .collect();
+    let mut header = Vec::new();
+    let mut owners = Vec::new();
+    let mut owner_file = Vec::new();
+    let mut offsets: HashMap<char, usize> = HashMap::new();
+    for (letter, fi) in &order {
+        offsets.insert(*letter, header.len());
+        let cols = if *letter == 'R' {
+            raws[*fi].header.clone()
+        } else {
+            keyed[letter].header.clone()
+        };
+        for c in cols {
+            header.push(c);
+            owners.push(files[*fi].display().to_string());
+            owner_file.push((*letter, *fi));
+        }
+    }
+    let given: String = order.iter().map(|(l, _)| *l).collect();
+    let harmoniser = Harmoniser::new(mapping, &header, &mut report.unavailable_concepts, &given, &owners)?;
+
+    // Stream R.
+    let raw_r = &raws[r_index];
+    let path_r = files[r_index].clone();
+    let (rc, ry, rid, rhh) = (
+        column(&raw_r.header, "RB020", &path_r)?,
+        column(&raw_r.header, "RB010", &path_r)?,
+        column(&raw_r.header, "RB030", &path_r)?,
+        column(&raw_r.header, "RB040", &path_r)?,
+    );
+    let px030 = keyed.get(&'P').and_then(|p| p.header.iter().position(|h| h == "PX030"));
+    let mut checks = Checks::new(harmoniser.labels(&header));
+    let mut pending: Vec<(Origin, String, String, String)> = Vec::new();
+    let mut unified: Vec<Option<String>> = vec![None; header.len()];
+    let parquet_r = raw_r.parquet;
+    let mut household_members: HashMap<(String, String, String), u64> = HashMap::new();
+    for_each_record(raw_r, &mut |done| progress(&path_r, done), &mut |line, fields| {
+        report.files[r_index].rows_read += 1;
+        pending.clear();
+        let origin_r = Origin { file: r_index, line };
+        if fields.is_empty() {
+            pending.push((origin_r, "record".into(), String::new(), format!("{} fields as in the header", raw_r.header.len())));
+        } else {
+            let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
+            let (country, year) = (get(rc).to_string(), get(ry).to_string());
+            let hh = (country.clone(), year.clone(), get(rhh).to_string());
+            let person = (country, year, get(rid).to_string());
+            for v in unified.iter_mut() {
+                *v = None;
+            }
+            let mut lines: HashMap<char, u64> = HashMap::new();
+            lines.insert('R', line);
+            let off_r = offsets[&'R'];
+            for (k, f) in fields.iter().enumerate() {
+                unified[off_r + k] = f.map(|v| v.to_string());
+            }
+            match keyed[&'D'].records.get(&hh) {
+                Some((dl, values, _)) => {
+                    lines.insert('D', *dl);
+                    let off = offsets[&'D'];
+                    for (k, v) in values.iter().enumerate() {
+                        unified[off + k] = v.clone();
+                    }
+                    *household_members.entry(hh.clone()).or_default() += 1;
+                }
+                None => pending.push((origin_r, "RB040".into(), hh.2.clone(), format!("a household of the D file ({} {})", hh.0, hh.1))),
+            }
+            if let Some(h) = keyed.get(&'H') {
+                match h.records.get(&hh) {
+                    Some((hl, values, _)) => {
+                        lines.insert('H', *hl);
+                        let off = offsets[&'H'];
+                        for (k, v) in values.iter().enumerate() {
+                            unified[off + k] = v.clone();
+                        }
+                    }
+                    None => pending.push((origin_r, "RB040".into(), hh.2.clone(), format!("a household of the H file ({} {})", hh.0, hh.1))),
+                }
+            }
+            if let Some(p) = keyed.get_mut(&'P') {
+                if let Some((pl, values, used)) = p.records.get_mut(&person) {
+                    *used = true;
+                    lines.insert('P', *pl);
+                    if let Some(x) = px030 {
+                        let in_p = values[x].as_deref().unwrap_or("");
+                        if in_p != hh.2 {
+                            pending.push((
+                                Origin { file: p.file, line: *pl },
+                                "PX030".into(),
+                                in_p.to_string(),
+                                format!("the household of person {} in the R file ({})", person.2, hh.2),
+                            ));
+                        }
+                    }
+                    let off = offsets[&'P'];
+                    for (k, v) in values.iter().enumerate() {
+                        unified[off + k] = v.clone();
+                    }
+                }
+            }
+            if pending.is_empty() {
+                let borrowed: Vec<Option<&str>> = unified.iter().map(|v| v.as_deref()).collect();
+                let origin_of = |col: usize| {
+                    let (letter, fi) = owner_file[col];
+                    Origin {
+                        file: fi,
+                        line: lines.get(&letter).copied().unwrap_or(line),
+                    }
+                };
+                let row = harmoniser.apply(&borrowed, &origin_of, &header, origin_r, &mut pending);
+                if pending.is_empty() {
+                    checks.check(&row, origin_r, files, &mut pending);
+                }
+                if pending.is_empty() {
+                    report.files[r_index].rows_accepted += 1;
+                    if report.is_clean() {
+                        let year = row[1].as_deref().and_then(|y| y.parse().ok()).unwrap_or(0);
+                        sink.accept(row[0].as_deref().unwrap_or(""), year, &row)?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        report.files[r_index].rows_rejected += 1;
+        for (o, column, value, expected) in pending.drain(..) {
+            report.reject(
+                limit,
+                Rejection {
+                    file: files[o.file].clone(),
+                    line: o.line,
+                    parquet: parquet_r,
+                    column,
+                    value,
+                    expected,
+                },
+            );
+        }
+        Ok(())
+    })?;
+    // P persons not in R; D households without persons.
+    let mut late = Vec::new();
+    if let Some(p) = keyed.get(&'P') {
+        for (key, (line, _, used)) in &p.records {
+            if !used {
+                late.push((p.file, Rejection {
+                    file: files[p.file].clone(),
+                    line: *line,
+                    parquet: false,
+                    column: "PB030".into(),
+                    value: key.2.clone(),
+                    expected: format!("a person of the R file ({} {})", key.0, key.1),
+                }));
+            }
+        }
+    }
+    let d = &keyed[&'D'];
+    for (key, (line, _, _)) in &d.records {
+        if !household_members.contains_key(key) {
+            late.push((d.file, Rejection {
+                file: files[d.file].clone(),
+                line: *line,
+                parquet: false,
+                column: "DB030".into(),
+                value: key.2.clone(),
+                expected: "a household with at least one person in the R file".into(),
+            }));
+        }
+    }
+    late.sort_by(|a, b| (a.0, a.1.line).cmp(&(b.0, b.1.line)));
+    for (fi, r) in late {
+        report.files[fi].rows_rejected += 1;
+        report.reject(limit, r);
+    }
+    for (kind, fi) in &kinds {
+        if *kind != Kind::R {
+            let f = &mut report.files[*fi];
+            f.rows_accepted = f.rows_read.saturating_sub(f.rows_rejected);
+        }
+    }
+    Ok(())
+}
