@@ -357,7 +357,12 @@ fn read_with_progress(
     let sizes: Vec<(PathBuf, u64)> = input
         .files
         .iter()
-        .map(|f| (f.clone(), std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)))
+        .map(|f| {
+            (
+                f.clone(),
+                std::fs::metadata(f).map(|m| m.len()).unwrap_or(0),
+            )
+        })
         .collect();
     let mut progress = |path: &Path, done: u64| {
         let before: u64 = sizes
@@ -369,7 +374,11 @@ fn read_with_progress(
         bar.set_position(before + done);
     };
     let options = ReadOptions {
-        report_limit: input.show.max(if input.rejections.is_some() { usize::MAX } else { 0 }),
+        report_limit: input.show.max(if input.rejections.is_some() {
+            usize::MAX
+        } else {
+            0
+        }),
     };
     let result = match store {
         Some(s) => s.import(&mapping, &input.files, &options, &mut progress)?,
@@ -382,7 +391,10 @@ fn read_with_progress(
     Ok(result)
 }
 
-fn print_report(report: &incity_data::ingest::LoadReport, input: &MicrodataArgs) -> anyhow::Result<()> {
+fn print_report(
+    report: &incity_data::ingest::LoadReport,
+    input: &MicrodataArgs,
+) -> anyhow::Result<()> {
     println!("mapping {}", report.mapping);
     for f in &report.files {
         println!(
@@ -413,7 +425,8 @@ fn print_report(report: &incity_data::ingest::LoadReport, input: &MicrodataArgs)
         }
     }
     if let Some(path) = &input.rejections {
-        let mut w = csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+        let mut w =
+            csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
         w.write_record(["file", "line", "column", "value", "expected"])?;
         for r in &report.rejections {
             w.write_record([
@@ -451,7 +464,11 @@ fn validate(a: ValidateArgs) -> anyhow::Result<()> {
     let (report, _) = read_with_progress(&a.input, None)?;
     print_report(&report, &a.input)?;
     if !report.is_clean() {
-        bail!("{} of {} rows rejected", report.rows_rejected(), report.rows_read());
+        bail!(
+            "{} of {} rows rejected",
+            report.rows_rejected(),
+            report.rows_read()
+        );
     }
     println!("valid: {} rows", report.rows_read());
     Ok(())
@@ -488,7 +505,11 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
     for r in &records {
         store.load_published(r).await?;
-        let flagged = r.observations.iter().filter(|o| !o.flags.is_empty()).count();
+        let flagged = r
+            .observations
+            .iter()
+            .filter(|o| !o.flags.is_empty())
+            .count();
         println!(
             "{}: {} ({}) — {} observations, {} flagged, from {}",
             r.dataset,
@@ -514,8 +535,10 @@ struct Demo {
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec}, {elapsed})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg}: {human_pos} records ({per_sec}, {elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar.set_message(message);
     bar
@@ -542,7 +565,9 @@ fn write_demo(
     }
     if surveys != SurveysArg::Lfs {
         let bar = progress_bar("synthetic EU-SILC (R file)");
-        let written = write_silc(&population, sample_seed.wrapping_add(1), dir, &|n| bar.set_position(n))?;
+        let written = write_silc(&population, sample_seed.wrapping_add(1), dir, &|n| {
+            bar.set_position(n)
+        })?;
         bar.finish();
         tracing::info!(
             households = written.records[0],
@@ -567,8 +592,15 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             seed: a.seed,
             ..SyntheticConfig::default()
         };
-        let demo = write_demo(&a.data.data_dir.join("demo"), config, SurveysArg::Both, true)?;
-        let input = demo.lfs.context("the demonstration data have an EU-LFS file")?;
+        let demo = write_demo(
+            &a.data.data_dir.join("demo"),
+            config,
+            SurveysArg::Both,
+            true,
+        )?;
+        let input = demo
+            .lfs
+            .context("the demonstration data have an EU-LFS file")?;
         let release = compute_release(&ComputeSettings {
             input,
             synthetic: true,

@@ -93,45 +93,188 @@ pub const HEALTH: &[&str] = &["1", "2", "3", "4", "5"];
 
 /// Every harmonised concept, in the column order of harmonised files.
 pub const CONCEPTS: &[Concept] = &[
-    concept!("country", ConceptKind::Country, true, "Country of residence (Eurostat code)"),
-    concept!("year", ConceptKind::Integer { min: 1950, max: 2100 }, true, "Survey or reference year"),
-    concept!("region", ConceptKind::Region, true, "NUTS region of residence (most detailed level coded)"),
-    concept!("degurba", ConceptKind::Codes(DEGURBA), true, "Degree of urbanisation: 1 cities, 2 towns and suburbs, 3 rural areas"),
-    concept!("city", ConceptKind::City, true, "City of residence (EU city statistics code)"),
-    concept!("household_id", ConceptKind::Text, true, "Household identifier (unique within country and year)"),
-    concept!("person_id", ConceptKind::Text, false, "Person identifier (unique within country and year)"),
+    concept!(
+        "country",
+        ConceptKind::Country,
+        true,
+        "Country of residence (Eurostat code)"
+    ),
+    concept!(
+        "year",
+        ConceptKind::Integer {
+            min: 1950,
+            max: 2100
+        },
+        true,
+        "Survey or reference year"
+    ),
+    concept!(
+        "region",
+        ConceptKind::Region,
+        true,
+        "NUTS region of residence (most detailed level coded)"
+    ),
+    concept!(
+        "degurba",
+        ConceptKind::Codes(DEGURBA),
+        true,
+        "Degree of urbanisation: 1 cities, 2 towns and suburbs, 3 rural areas"
+    ),
+    concept!(
+        "city",
+        ConceptKind::City,
+        true,
+        "City of residence (EU city statistics code)"
+    ),
+    concept!(
+        "household_id",
+        ConceptKind::Text,
+        true,
+        "Household identifier (unique within country and year)"
+    ),
+    concept!(
+        "person_id",
+        ConceptKind::Text,
+        false,
+        "Person identifier (unique within country and year)"
+    ),
     concept!("stratum", ConceptKind::Text, true, "Design stratum"),
     concept!("psu", ConceptKind::Text, true, "Primary sampling unit"),
-    concept!("weight", ConceptKind::Weight, false, "Survey weight (EU-LFS COEFFY, EU-SILC RB050)"),
-    concept!("personal_weight", ConceptKind::Weight, false, "EU-SILC personal cross-sectional weight of persons 16+ (PB040)"),
+    concept!(
+        "weight",
+        ConceptKind::Weight,
+        false,
+        "Survey weight (EU-LFS COEFFY, EU-SILC RB050)"
+    ),
+    concept!(
+        "personal_weight",
+        ConceptKind::Weight,
+        false,
+        "EU-SILC personal cross-sectional weight of persons 16+ (PB040)"
+    ),
     concept!("sex", ConceptKind::Codes(SEX), false, "Sex: M, F"),
-    concept!("age", ConceptKind::Integer { min: 0, max: 120 }, false, "Age in completed years"),
-    concept!("country_of_birth", ConceptKind::Origin, false, "Country of birth"),
-    concept!("citizenship", ConceptKind::Origin, false, "Country of citizenship"),
-    concept!("father_country_of_birth", ConceptKind::Origin, false, "Father's country of birth"),
-    concept!("mother_country_of_birth", ConceptKind::Origin, false, "Mother's country of birth"),
-    concept!("years_of_residence", ConceptKind::Integer { min: 0, max: 120 }, false, "Years of residence in the country"),
-    concept!("ilo_status", ConceptKind::Codes(ILO_STATUS), false, "ILO labour status"),
-    concept!("employment_status", ConceptKind::Codes(EMPLOYMENT_STATUS), false, "Status in employment"),
-    concept!("occupation", ConceptKind::Codes(ISCO_MAJOR), false, "Occupation, ISCO-08 major group"),
-    concept!("education_level", ConceptKind::Codes(ISCED_LEVEL), false, "Highest level of education attained, ISCED 2011 level"),
-    concept!("formal_education_4w", ConceptKind::Codes(YES_NO), false, "In formal education in the last four weeks"),
-    concept!("training_4w", ConceptKind::Codes(YES_NO), false, "In non-formal education or training in the last four weeks"),
-    concept!("economic_status", ConceptKind::Codes(ECONOMIC_STATUS), false, "Self-defined current economic status"),
-    concept!("equivalised_income", ConceptKind::Number, true, "Equivalised disposable household income (EU-SILC HX090), euro"),
-    concept!("tenure", ConceptKind::Codes(TENURE), true, "Tenure status of the household"),
-    concept!("health", ConceptKind::Codes(HEALTH), false, "Self-perceived general health: 1 very good ... 5 very bad"),
+    concept!(
+        "age",
+        ConceptKind::Integer { min: 0, max: 120 },
+        false,
+        "Age in completed years"
+    ),
+    concept!(
+        "country_of_birth",
+        ConceptKind::Origin,
+        false,
+        "Country of birth"
+    ),
+    concept!(
+        "citizenship",
+        ConceptKind::Origin,
+        false,
+        "Country of citizenship"
+    ),
+    concept!(
+        "father_country_of_birth",
+        ConceptKind::Origin,
+        false,
+        "Father's country of birth"
+    ),
+    concept!(
+        "mother_country_of_birth",
+        ConceptKind::Origin,
+        false,
+        "Mother's country of birth"
+    ),
+    concept!(
+        "years_of_residence",
+        ConceptKind::Integer { min: 0, max: 120 },
+        false,
+        "Years of residence in the country"
+    ),
+    concept!(
+        "ilo_status",
+        ConceptKind::Codes(ILO_STATUS),
+        false,
+        "ILO labour status"
+    ),
+    concept!(
+        "employment_status",
+        ConceptKind::Codes(EMPLOYMENT_STATUS),
+        false,
+        "Status in employment"
+    ),
+    concept!(
+        "occupation",
+        ConceptKind::Codes(ISCO_MAJOR),
+        false,
+        "Occupation, ISCO-08 major group"
+    ),
+    concept!(
+        "education_level",
+        ConceptKind::Codes(ISCED_LEVEL),
+        false,
+        "Highest level of education attained, ISCED 2011 level"
+    ),
+    concept!(
+        "formal_education_4w",
+        ConceptKind::Codes(YES_NO),
+        false,
+        "In formal education in the last four weeks"
+    ),
+    concept!(
+        "training_4w",
+        ConceptKind::Codes(YES_NO),
+        false,
+        "In non-formal education or training in the last four weeks"
+    ),
+    concept!(
+        "economic_status",
+        ConceptKind::Codes(ECONOMIC_STATUS),
+        false,
+        "Self-defined current economic status"
+    ),
+    concept!(
+        "equivalised_income",
+        ConceptKind::Number,
+        true,
+        "Equivalised disposable household income (EU-SILC HX090), euro"
+    ),
+    concept!(
+        "tenure",
+        ConceptKind::Codes(TENURE),
+        true,
+        "Tenure status of the household"
+    ),
+    concept!(
+        "health",
+        ConceptKind::Codes(HEALTH),
+        false,
+        "Self-perceived general health: 1 very good ... 5 very bad"
+    ),
 ];
 
 /// Columns derived at import, after the concepts.
 pub const DERIVED: &[(&str, &str)] = &[
     ("nuts1", "NUTS 1 region (from region)"),
-    ("nuts2", "NUTS 2 region (from region, when coded at level 2 or 3)"),
-    ("nuts3", "NUTS 3 region (from region, when coded at level 3)"),
+    (
+        "nuts2",
+        "NUTS 2 region (from region, when coded at level 2 or 3)",
+    ),
+    (
+        "nuts3",
+        "NUTS 3 region (from region, when coded at level 3)",
+    ),
     ("birth_group", "native, eu_born, non_eu_born"),
-    ("citizenship_group", "nationals, eu_citizens, non_eu_citizens"),
-    ("parents_background", "second_generation, mixed_background, native_parents (native-born)"),
-    ("residence_duration", "recent_migrants, settled_migrants, long_settled_migrants (foreign-born)"),
+    (
+        "citizenship_group",
+        "nationals, eu_citizens, non_eu_citizens",
+    ),
+    (
+        "parents_background",
+        "second_generation, mixed_background, native_parents (native-born)",
+    ),
+    (
+        "residence_duration",
+        "recent_migrants, settled_migrants, long_settled_migrants (foreign-born)",
+    ),
     ("education", "low (ISCED 0-2), medium (3-4), high (5-8)"),
 ];
 
@@ -155,7 +298,9 @@ pub fn check_value(
     match concept.kind {
         ConceptKind::Text => Ok(()),
         ConceptKind::Country => {
-            if geo.region(NutsVersion::V2021, value).is_some_and(|r| r.level == 0)
+            if geo
+                .region(NutsVersion::V2021, value)
+                .is_some_and(|r| r.level == 0)
                 || geography::country_name(value).is_some()
             {
                 Ok(())
@@ -199,7 +344,10 @@ pub fn check_value(
             if !shaped {
                 Err("a city code like AT001C (country, three digits, C/K/F)".into())
             } else if country.is_some_and(|c| !value.starts_with(c)) {
-                Err(format!("a city of the record's country {}", country.unwrap_or("")))
+                Err(format!(
+                    "a city of the record's country {}",
+                    country.unwrap_or("")
+                ))
             } else {
                 Ok(())
             }
@@ -330,14 +478,22 @@ mod tests {
         let v = NutsVersion::V2021;
         let c = |id| concept(id).unwrap();
         assert!(check_value(c("region"), "AT13", Some("AT"), v).is_ok());
-        assert!(check_value(c("region"), "AT13", Some("BE"), v).unwrap_err().contains("BE"));
-        assert!(check_value(c("region"), "HR04", Some("HR"), v).unwrap_err().contains("NUTS 2016"));
+        assert!(check_value(c("region"), "AT13", Some("BE"), v)
+            .unwrap_err()
+            .contains("BE"));
+        assert!(check_value(c("region"), "HR04", Some("HR"), v)
+            .unwrap_err()
+            .contains("NUTS 2016"));
         assert!(check_value(c("age"), "121", None, v).is_err());
-        assert!(check_value(c("weight"), "0", None, v).unwrap_err().contains("greater than 0"));
+        assert!(check_value(c("weight"), "0", None, v)
+            .unwrap_err()
+            .contains("greater than 0"));
         assert!(check_value(c("weight"), "-3", None, v).is_err());
         assert!(check_value(c("city"), "AT001C", Some("AT"), v).is_ok());
         assert!(check_value(c("city"), "AT01C", Some("AT"), v).is_err());
         assert!(check_value(c("country"), "XX", None, v).is_err());
-        assert!(check_value(c("sex"), "X", None, v).unwrap_err().contains("M, F"));
+        assert!(check_value(c("sex"), "X", None, v)
+            .unwrap_err()
+            .contains("M, F"));
     }
 }

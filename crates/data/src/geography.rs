@@ -62,7 +62,11 @@ pub enum Degurba {
 }
 
 impl Degurba {
-    pub const ALL: [Degurba; 3] = [Degurba::Cities, Degurba::TownsAndSuburbs, Degurba::RuralAreas];
+    pub const ALL: [Degurba; 3] = [
+        Degurba::Cities,
+        Degurba::TownsAndSuburbs,
+        Degurba::RuralAreas,
+    ];
 
     pub fn code(self) -> u8 {
         self as u8
@@ -100,19 +104,45 @@ pub const EU27: [&str; 27] = [
 
 /// English names of the EU27 and EFTA countries (Eurostat codes).
 pub const COUNTRY_NAMES: [(&str, &str); 31] = [
-    ("AT", "Austria"), ("BE", "Belgium"), ("BG", "Bulgaria"), ("CY", "Cyprus"),
-    ("CZ", "Czechia"), ("DE", "Germany"), ("DK", "Denmark"), ("EE", "Estonia"),
-    ("EL", "Greece"), ("ES", "Spain"), ("FI", "Finland"), ("FR", "France"), ("HR", "Croatia"),
-    ("HU", "Hungary"), ("IE", "Ireland"), ("IT", "Italy"), ("LT", "Lithuania"),
-    ("LU", "Luxembourg"), ("LV", "Latvia"), ("MT", "Malta"), ("NL", "Netherlands"),
-    ("PL", "Poland"), ("PT", "Portugal"), ("RO", "Romania"), ("SE", "Sweden"),
-    ("SI", "Slovenia"), ("SK", "Slovakia"), ("IS", "Iceland"), ("LI", "Liechtenstein"),
-    ("NO", "Norway"), ("CH", "Switzerland"),
+    ("AT", "Austria"),
+    ("BE", "Belgium"),
+    ("BG", "Bulgaria"),
+    ("CY", "Cyprus"),
+    ("CZ", "Czechia"),
+    ("DE", "Germany"),
+    ("DK", "Denmark"),
+    ("EE", "Estonia"),
+    ("EL", "Greece"),
+    ("ES", "Spain"),
+    ("FI", "Finland"),
+    ("FR", "France"),
+    ("HR", "Croatia"),
+    ("HU", "Hungary"),
+    ("IE", "Ireland"),
+    ("IT", "Italy"),
+    ("LT", "Lithuania"),
+    ("LU", "Luxembourg"),
+    ("LV", "Latvia"),
+    ("MT", "Malta"),
+    ("NL", "Netherlands"),
+    ("PL", "Poland"),
+    ("PT", "Portugal"),
+    ("RO", "Romania"),
+    ("SE", "Sweden"),
+    ("SI", "Slovenia"),
+    ("SK", "Slovakia"),
+    ("IS", "Iceland"),
+    ("LI", "Liechtenstein"),
+    ("NO", "Norway"),
+    ("CH", "Switzerland"),
 ];
 
 /// The English name of a country code.
 pub fn country_name(code: &str) -> Option<&'static str> {
-    COUNTRY_NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    COUNTRY_NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
 }
 
 /// True if `country` (a Eurostat two-letter code) is an EU27 member state.
@@ -325,21 +355,30 @@ mod tests {
     fn knows_nuts_versions_and_names() {
         let g = Geography::embedded();
         assert_eq!(g.name("AT13"), Some("Wien"));
-        assert_eq!(g.region(NutsVersion::V2021, "AT130").map(|r| r.level), Some(3));
+        assert_eq!(
+            g.region(NutsVersion::V2021, "AT130").map(|r| r.level),
+            Some(3)
+        );
         // Counts of the shipped 60M boundaries (EU27 + others): the code list has at least as
         // many level-2 regions in the EU27.
         let eu_nuts2 = g
             .regions(NutsVersion::V2021, 2)
             .filter(|r| is_eu27(&r.code[..2]))
             .count();
-        assert!((240..=250).contains(&eu_nuts2), "EU27 NUTS 2 regions: {eu_nuts2}");
+        assert!(
+            (240..=250).contains(&eu_nuts2),
+            "EU27 NUTS 2 regions: {eu_nuts2}"
+        );
         // Croatia's NUTS 2 regions were redrawn in 2021: HR04 (2016) is discontinued.
         assert!(g.versions_of("HR04").contains(&NutsVersion::V2016));
         assert!(!g.versions_of("HR04").contains(&NutsVersion::V2021));
         assert_eq!(g.translate_2016_to_2021("HR04"), None);
         assert_eq!(g.translate_2016_to_2021("AT13"), Some("AT13"));
         // Belgian Limburg districts were recoded with a boundary change in 2021.
-        assert_eq!(g.change_from_2016("BE221").map(|c| c.change.as_str()), Some("boundary change, recode"));
+        assert_eq!(
+            g.change_from_2016("BE221").map(|c| c.change.as_str()),
+            Some("boundary change, recode")
+        );
         assert_eq!(g.translate_2016_to_2021("BE221"), None);
     }
 

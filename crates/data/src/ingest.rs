@@ -16,7 +16,9 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, Int32Builder, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Builder, Int32Builder, StringBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -92,7 +94,10 @@ impl LoadReport {
 
     pub(crate) fn reject(&mut self, limit: usize, r: Rejection) {
         self.rejections_total += 1;
-        *self.rejections_by_column.entry(r.column.clone()).or_default() += 1;
+        *self
+            .rejections_by_column
+            .entry(r.column.clone())
+            .or_default() += 1;
         if self.rejections.len() < limit {
             self.rejections.push(r);
         }
@@ -119,7 +124,11 @@ pub fn harmonised_schema() -> SchemaRef {
             Field::new(c.id, t, true)
         })
         .collect();
-    fields.extend(DERIVED.iter().map(|(id, _)| Field::new(*id, DataType::Utf8, true)));
+    fields.extend(
+        DERIVED
+            .iter()
+            .map(|(id, _)| Field::new(*id, DataType::Utf8, true)),
+    );
     Arc::new(Schema::new(fields))
 }
 
@@ -218,7 +227,8 @@ impl BatchBuilder {
             }
         }
         self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| DataError::Internal(e.to_string()))
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| DataError::Internal(e.to_string()))
     }
 }
 
@@ -231,7 +241,9 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&'static str>> {
     let country = value(row, "country").unwrap_or("");
     let region = value(row, "region");
     let nuts = |len: usize| -> Option<&'static str> {
-        region.filter(|r| r.len() >= len).map(|r| leak_code(&r[..len]))
+        region
+            .filter(|r| r.len() >= len)
+            .map(|r| leak_code(&r[..len]))
     };
     let birth = value(row, "country_of_birth").map(|o| concepts::birth_group(o, country));
     let citizenship = value(row, "citizenship").map(|o| concepts::citizenship_group(o, country));
@@ -244,11 +256,22 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&'static str>> {
         _ => None,
     };
     let residence = match (birth, value(row, "years_of_residence")) {
-        (Some("eu_born" | "non_eu_born"), Some(y)) => y.parse().ok().map(concepts::residence_duration),
+        (Some("eu_born" | "non_eu_born"), Some(y)) => {
+            y.parse().ok().map(concepts::residence_duration)
+        }
         _ => None,
     };
     let education = value(row, "education_level").and_then(concepts::education_group);
-    vec![nuts(3), nuts(4), nuts(5), birth, citizenship, parents, residence, education]
+    vec![
+        nuts(3),
+        nuts(4),
+        nuts(5),
+        birth,
+        citizenship,
+        parents,
+        residence,
+        education,
+    ]
 }
 
 /// Interned NUTS prefixes (a small, bounded set: the codes of the NUTS classification).
@@ -275,11 +298,15 @@ pub(crate) struct RawFile {
     pub(crate) parquet: bool,
 }
 
+/// A consumer of records: `(line, fields)`; an empty field list means a record whose number
+/// of fields differs from the header's.
+pub(crate) type RecordFn<'a> = dyn FnMut(u64, &[Option<&str>]) -> Result<(), DataError> + 'a;
+
 /// Calls `f(line, fields)` for every record; missing Parquet values are `None`.
 pub(crate) fn for_each_record(
     file: &RawFile,
     progress: &mut dyn FnMut(u64),
-    f: &mut dyn FnMut(u64, &[Option<&str>]) -> Result<(), DataError>,
+    f: &mut RecordFn<'_>,
 ) -> Result<(), DataError> {
     if file.parquet {
         use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -337,7 +364,9 @@ pub(crate) fn for_each_record(
                     return Err(DataError::Unreadable {
                         file: file.path.clone(),
                         reason: match e.kind() {
-                            csv::ErrorKind::Utf8 { .. } => format!("line {line}: the file is not UTF-8 text"),
+                            csv::ErrorKind::Utf8 { .. } => {
+                                format!("line {line}: the file is not UTF-8 text")
+                            }
                             _ => format!("line {line}: {e}"),
                         },
                     });
@@ -352,7 +381,7 @@ pub(crate) fn for_each_record(
                 f(line, &fields)?;
             }
             n += 1;
-            if n % 65_536 == 0 {
+            if n.is_multiple_of(65_536) {
                 progress(record.position().map(|p| p.byte()).unwrap_or(0));
             }
         }
@@ -374,11 +403,18 @@ pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
         Some("parquet") => {
             use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
             let handle = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| DataError::Unreadable {
-                file: path.to_path_buf(),
-                reason: e.to_string(),
+            let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| {
+                DataError::Unreadable {
+                    file: path.to_path_buf(),
+                    reason: e.to_string(),
+                }
             })?;
-            let header = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let header = builder
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             Ok(RawFile {
                 path: path.to_path_buf(),
                 header,
@@ -398,7 +434,9 @@ pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
                 .map_err(|e| DataError::Unreadable {
                     file: path.to_path_buf(),
                     reason: match e.kind() {
-                        csv::ErrorKind::Utf8 { .. } => "line 1: the header is not UTF-8 text".to_string(),
+                        csv::ErrorKind::Utf8 { .. } => {
+                            "line 1: the header is not UTF-8 text".to_string()
+                        }
                         _ => e.to_string(),
                     },
                 })?
@@ -408,7 +446,8 @@ pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
             if header.is_empty() || header.iter().all(|h| h.is_empty()) {
                 return Err(DataError::Unreadable {
                     file: path.to_path_buf(),
-                    reason: "line 1: expected a header naming the columns; the file is empty".into(),
+                    reason: "line 1: expected a header naming the columns; the file is empty"
+                        .into(),
                 });
             }
             let mut seen = std::collections::HashSet::new();
@@ -533,10 +572,15 @@ impl<'m> Harmoniser<'m> {
                             });
                         }
                         many => {
-                            let which: Vec<&str> = many.iter().map(|k| owners[*k].as_str()).collect();
+                            let which: Vec<&str> =
+                                many.iter().map(|k| owners[*k].as_str()).collect();
                             return Err(DataError::Mapping {
                                 file: PathBuf::from(&mapping.origin),
-                                message: format!("column `{col}` of `{}` is in several files: {}", c.id, which.join(", ")),
+                                message: format!(
+                                    "column `{col}` of `{}` is in several files: {}",
+                                    c.id,
+                                    which.join(", ")
+                                ),
                             });
                         }
                     }
@@ -580,7 +624,9 @@ impl<'m> Harmoniser<'m> {
             let c = &CONCEPTS[i];
             let (raw, origin, column): (Option<String>, Origin, String) = match &self.sources[i] {
                 Source::None => continue,
-                Source::Constant(v) => (Some(v.clone()), row_origin, format!("{} (constant)", c.id)),
+                Source::Constant(v) => {
+                    (Some(v.clone()), row_origin, format!("{} (constant)", c.id))
+                }
                 Source::Columns(cols) => {
                     let mut parts = Vec::with_capacity(cols.len());
                     let mut missing = false;
@@ -600,7 +646,15 @@ impl<'m> Harmoniser<'m> {
             };
             let Some(raw) = raw else {
                 if crate::mapping::REQUIRED.contains(&c.id) {
-                    rejections.push((origin, column, String::new(), format!("a value ({}: {}); the field is missing", c.id, c.description)));
+                    rejections.push((
+                        origin,
+                        column,
+                        String::new(),
+                        format!(
+                            "a value ({}: {}); the field is missing",
+                            c.id, c.description
+                        ),
+                    ));
                 }
                 continue;
             };
@@ -610,14 +664,29 @@ impl<'m> Harmoniser<'m> {
                     None => {
                         let mut known: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
                         known.truncate(20);
-                        rejections.push((origin, column, raw, format!("a code of {} ({})", c.id, known.join(", "))));
+                        rejections.push((
+                            origin,
+                            column,
+                            raw,
+                            format!("a code of {} ({})", c.id, known.join(", ")),
+                        ));
                         continue;
                     }
                 },
-                None => raw.clone(),
+                None => match self
+                    .mapping
+                    .recode
+                    .get(c.id)
+                    .and_then(|m| m.get(raw.as_str()))
+                {
+                    Some(h) => h.clone(),
+                    None => raw.clone(),
+                },
             };
             let country = row[0].as_deref();
-            if let Err(expected) = concepts::check_value(c, &harmonised, country, self.mapping.nuts_version) {
+            if let Err(expected) =
+                concepts::check_value(c, &harmonised, country, self.mapping.nuts_version)
+            {
                 rejections.push((origin, column, raw, format!("{expected} ({})", c.id)));
                 continue;
             }
@@ -634,7 +703,12 @@ impl<'m> Harmoniser<'m> {
                     Source::Columns(cols) => (origin_of(cols[0]), header[cols[0]].clone()),
                     _ => (row_origin, "years_of_residence".into()),
                 };
-                rejections.push((origin, column, y.to_string(), format!("years of residence at most the age ({a})")));
+                rejections.push((
+                    origin,
+                    column,
+                    y.to_string(),
+                    format!("years of residence at most the age ({a})"),
+                ));
             }
         }
         row
@@ -674,18 +748,20 @@ pub fn read_microdata(
     for path in files {
         report.files.push(FileReport {
             file: path.clone(),
-            sha256: crate::sha256_file(path).or_else(|e| match e {
+            sha256: crate::sha256_file(path).map_err(|e| match e {
                 DataError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                    Err(DataError::FileNotFound { file: path.clone() })
+                    DataError::FileNotFound { file: path.clone() }
                 }
-                other => Err(other),
+                other => other,
             })?,
             ..Default::default()
         });
     }
     match mapping.layout {
         Layout::Table => read_tables(mapping, files, options, sink, progress, &mut report)?,
-        Layout::EuSilcUdb => crate::silc::read_udb(mapping, files, options, sink, progress, &mut report)?,
+        Layout::EuSilcUdb => {
+            crate::silc::read_udb(mapping, files, options, sink, progress, &mut report)?
+        }
     }
     Ok(report)
 }
@@ -791,7 +867,13 @@ fn read_tables(
         let raw = open_raw(path)?;
         let name = path.display().to_string();
         let owners = vec![name; raw.header.len()];
-        let harmoniser = Harmoniser::new(mapping, &raw.header, &mut report.unavailable_concepts, "", &owners)?;
+        let harmoniser = Harmoniser::new(
+            mapping,
+            &raw.header,
+            &mut report.unavailable_concepts,
+            "",
+            &owners,
+        )?;
         // Duplicates and households are checked across all files of the load.
         let checks = checks.get_or_insert_with(|| Checks::new(harmoniser.labels(&raw.header)));
         let mut pending = Vec::new();
@@ -803,7 +885,12 @@ fn read_tables(
             report.files[fi].rows_read += 1;
             pending.clear();
             if fields.is_empty() {
-                pending.push((origin, "record".to_string(), String::new(), format!("{} fields as in the header", header.len())));
+                pending.push((
+                    origin,
+                    "record".to_string(),
+                    String::new(),
+                    format!("{} fields as in the header", header.len()),
+                ));
             } else {
                 let row = harmoniser.apply(fields, &|_| origin, &header, origin, &mut pending);
                 if pending.is_empty() {
@@ -812,7 +899,9 @@ fn read_tables(
                 if pending.is_empty() {
                     report.files[fi].rows_accepted += 1;
                     if report.is_clean() {
-                        let year = value(&row, "year").and_then(|y| y.parse().ok()).unwrap_or(0);
+                        let year = value(&row, "year")
+                            .and_then(|y| y.parse().ok())
+                            .unwrap_or(0);
                         sink.accept(row[0].as_deref().unwrap_or(""), year, &row)?;
                     }
                     return Ok(());

@@ -25,7 +25,9 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{read_microdata, BatchBuilder, HarmonisedRow, LoadReport, ReadOptions, RowSink};
+use crate::ingest::{
+    read_microdata, BatchBuilder, HarmonisedRow, LoadReport, ReadOptions, RowSink,
+};
 use crate::mapping::Mapping;
 use crate::DataError;
 
@@ -112,11 +114,9 @@ impl InputStore {
     ) -> Result<(LoadReport, Vec<Partition>), DataError> {
         let _lock = Lock::acquire(&self.root)?;
         self.collect_garbage()?;
-        let staging = self.root.join(format!(
-            ".staging-{}-{}",
-            std::process::id(),
-            now_nanos()
-        ));
+        let staging = self
+            .root
+            .join(format!(".staging-{}-{}", std::process::id(), now_nanos()));
         fs::create_dir_all(&staging).map_err(|e| DataError::io(&staging, e))?;
         let result = self.import_staged(mapping, files, options, progress, &staging);
         let _ = fs::remove_dir_all(&staging);
@@ -208,10 +208,12 @@ impl InputStore {
         {
             use std::io::Write;
             let mut f = fs::File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
-            f.write_all(b"# incity input store: the live partitions. Written by `incity import`.\n")
-                .and_then(|_| f.write_all(text.as_bytes()))
-                .and_then(|_| f.sync_all())
-                .map_err(|e| DataError::io(&tmp, e))?;
+            f.write_all(
+                b"# incity input store: the live partitions. Written by `incity import`.\n",
+            )
+            .and_then(|_| f.write_all(text.as_bytes()))
+            .and_then(|_| f.sync_all())
+            .map_err(|e| DataError::io(&tmp, e))?;
         }
         fs::rename(&tmp, &path).map_err(|e| DataError::io(&path, e))
     }
@@ -219,8 +221,11 @@ impl InputStore {
     /// Removes Parquet files no manifest entry refers to, and stale staging directories.
     fn collect_garbage(&self) -> Result<(), DataError> {
         let manifest = self.manifest()?;
-        let live: std::collections::HashSet<PathBuf> =
-            manifest.partition.iter().map(|p| self.root.join(&p.file)).collect();
+        let live: std::collections::HashSet<PathBuf> = manifest
+            .partition
+            .iter()
+            .map(|p| self.root.join(&p.file))
+            .collect();
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
             let entries = fs::read_dir(&dir).map_err(|e| DataError::io(&dir, e))?;
@@ -255,13 +260,19 @@ struct Lock(PathBuf);
 impl Lock {
     fn acquire(root: &Path) -> Result<Lock, DataError> {
         let path = root.join(".import.lock");
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(_) => Ok(Lock(path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(DataError::Design(format!(
-                "another import is running on {} (remove {} if no import is running)",
-                root.display(),
-                path.display()
-            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(DataError::Design(format!(
+                    "another import is running on {} (remove {} if no import is running)",
+                    root.display(),
+                    path.display()
+                )))
+            }
             Err(e) => Err(DataError::io(&path, e)),
         }
     }
@@ -295,8 +306,9 @@ impl RowSink for PartitionSink {
             let props = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
                 .build();
-            let writer = ArrowWriter::try_new(file, crate::ingest::harmonised_schema(), Some(props))
-                .map_err(|e| DataError::Internal(e.to_string()))?;
+            let writer =
+                ArrowWriter::try_new(file, crate::ingest::harmonised_schema(), Some(props))
+                    .map_err(|e| DataError::Internal(e.to_string()))?;
             self.writers.insert(
                 key.clone(),
                 PartitionWriter {
@@ -322,8 +334,11 @@ impl RowSink for PartitionSink {
     }
 }
 
+/// Staged files by (country, year), with their row counts.
+type Staged = BTreeMap<(String, i32), (PathBuf, u64)>;
+
 impl PartitionSink {
-    fn finish(self) -> Result<BTreeMap<(String, i32), (PathBuf, u64)>, DataError> {
+    fn finish(self) -> Result<Staged, DataError> {
         let mut out = BTreeMap::new();
         for (key, mut w) in self.writers {
             if !w.builder.is_empty() {
@@ -348,5 +363,11 @@ pub fn validate(
     options: &ReadOptions,
     progress: &mut dyn FnMut(&Path, u64),
 ) -> Result<LoadReport, DataError> {
-    read_microdata(mapping, files, options, &mut crate::ingest::Discard, progress)
+    read_microdata(
+        mapping,
+        files,
+        options,
+        &mut crate::ingest::Discard,
+        progress,
+    )
 }

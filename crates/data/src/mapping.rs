@@ -25,7 +25,8 @@
 //! ```
 //!
 //! A concept with a `[codes.*]` table accepts only the listed source codes; one without takes
-//! the source value as the harmonised value (checked against the concept). The shipped
+//! the source value as the harmonised value (checked against the concept). A `[recode.*]`
+//! table replaces some values and lets the others through (e.g. `"-1" = "0"` for an age). The shipped
 //! mappings are in `mappings/` at the repository root and compiled in (names `eu-lfs`,
 //! `eu-silc`, `laeken-eusilc`).
 
@@ -98,6 +99,8 @@ struct MappingFile {
     constants: BTreeMap<String, String>,
     #[serde(default)]
     codes: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    recode: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A validated mapping.
@@ -114,8 +117,10 @@ pub struct Mapping {
     pub columns: BTreeMap<String, ColumnSpec>,
     /// Concept → constant value.
     pub constants: BTreeMap<String, String>,
-    /// Concept → (source code → harmonised code).
+    /// Concept → (source code → harmonised code): only the listed codes are accepted.
     pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    /// Concept → (source value → harmonised value) for some values; others pass unchanged.
+    pub recode: BTreeMap<String, BTreeMap<String, String>>,
     /// Where the mapping came from (file path or `builtin:NAME`) and its text's SHA-256.
     pub origin: String,
     pub sha256: String,
@@ -128,7 +133,10 @@ pub const REQUIRED: &[&str] = &["country", "year", "weight", "sex", "age"];
 pub const BUILTIN: &[(&str, &str)] = &[
     ("eu-lfs", include_str!("../../../mappings/eu-lfs.toml")),
     ("eu-silc", include_str!("../../../mappings/eu-silc.toml")),
-    ("laeken-eusilc", include_str!("../../../mappings/laeken-eusilc.toml")),
+    (
+        "laeken-eusilc",
+        include_str!("../../../mappings/laeken-eusilc.toml"),
+    ),
 ];
 
 fn mapping_error(origin: &str, message: impl Into<String>) -> DataError {
@@ -150,7 +158,11 @@ impl Mapping {
                 name_or_path,
                 format!(
                     "no such mapping file, and not a shipped mapping ({})",
-                    BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ),
             _ => DataError::io(path, e),
@@ -161,8 +173,8 @@ impl Mapping {
     /// Parses and validates a mapping; every error names the file and, for syntax errors,
     /// the line and column.
     pub fn parse(text: &str, origin: &str) -> Result<Mapping, DataError> {
-        let file: MappingFile =
-            toml::from_str(text).map_err(|e| mapping_error(origin, e.to_string().trim().to_string()))?;
+        let file: MappingFile = toml::from_str(text)
+            .map_err(|e| mapping_error(origin, e.to_string().trim().to_string()))?;
         let nuts_version = NutsVersion::from_year(file.mapping.nuts_version).ok_or_else(|| {
             mapping_error(
                 origin,
@@ -192,12 +204,16 @@ impl Mapping {
             ("columns", file.columns.keys().collect::<Vec<_>>()),
             ("constants", file.constants.keys().collect()),
             ("codes", file.codes.keys().collect()),
+            ("recode", file.recode.keys().collect()),
         ] {
             for key in keys {
                 if concepts::concept(key).is_none() {
                     return Err(mapping_error(
                         origin,
-                        format!("[{section}] `{key}` is not a harmonised concept; the concepts are: {}", known()),
+                        format!(
+                            "[{section}] `{key}` is not a harmonised concept; the concepts are: {}",
+                            known()
+                        ),
                     ));
                 }
             }
@@ -210,7 +226,15 @@ impl Mapping {
                 ));
             }
         }
-        for key in file.codes.keys() {
+        for key in file.recode.keys() {
+            if file.codes.contains_key(key) {
+                return Err(mapping_error(
+                    origin,
+                    format!("`{key}` has both [codes.{key}] and [recode.{key}]; keep one"),
+                ));
+            }
+        }
+        for key in file.codes.keys().chain(file.recode.keys()) {
             if !file.columns.contains_key(key) && !file.constants.contains_key(key) {
                 return Err(mapping_error(
                     origin,
@@ -236,8 +260,9 @@ impl Mapping {
         }
         // Targets of code maps and constants must be valid harmonised values (geography is
         // checked per record, against the record's country).
-        for (concept_id, map) in &file.codes {
-            let concept = concepts::concept(concept_id).ok_or_else(|| mapping_error(origin, "unknown concept"))?;
+        for (concept_id, map) in file.codes.iter().chain(&file.recode) {
+            let concept = concepts::concept(concept_id)
+                .ok_or_else(|| mapping_error(origin, "unknown concept"))?;
             for (from, to) in map {
                 if matches!(concept.kind, ConceptKind::Region | ConceptKind::City) {
                     continue;
@@ -251,7 +276,8 @@ impl Mapping {
             }
         }
         for (concept_id, value) in &file.constants {
-            let concept = concepts::concept(concept_id).ok_or_else(|| mapping_error(origin, "unknown concept"))?;
+            let concept = concepts::concept(concept_id)
+                .ok_or_else(|| mapping_error(origin, "unknown concept"))?;
             let harmonised = file
                 .codes
                 .get(concept_id)
@@ -261,7 +287,10 @@ impl Mapping {
                 continue;
             }
             concepts::check_value(concept, harmonised, None, nuts_version).map_err(|expected| {
-                mapping_error(origin, format!("[constants] {concept_id} = \"{value}\": expected {expected}"))
+                mapping_error(
+                    origin,
+                    format!("[constants] {concept_id} = \"{value}\": expected {expected}"),
+                )
             })?;
         }
         use sha2::{Digest, Sha256};
@@ -275,6 +304,7 @@ impl Mapping {
             columns: file.columns,
             constants: file.constants,
             codes: file.codes,
+            recode: file.recode,
             origin: origin.to_string(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
@@ -297,6 +327,9 @@ mod tests {
             assert_eq!(&m.name, name);
         }
         assert_eq!(Mapping::load("eu-silc").unwrap().layout, Layout::EuSilcUdb);
-        assert_eq!(Mapping::load("laeken-eusilc").unwrap().missing, vec!["NA".to_string()]);
+        assert_eq!(
+            Mapping::load("laeken-eusilc").unwrap().missing,
+            vec!["NA".to_string()]
+        );
     }
 }

@@ -121,8 +121,12 @@ fn is_sdmx_id(s: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    let lower = first.is_ascii_lowercase() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let upper = first.is_ascii_uppercase() && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let lower = first.is_ascii_lowercase()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let upper = first.is_ascii_uppercase()
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
     lower || upper
 }
 
@@ -204,11 +208,23 @@ impl PublishedTable {
         };
         let dimensions: Vec<String> = dims.split(',').map(|d| d.trim().to_string()).collect();
         if dimensions.iter().any(|d| d.is_empty()) {
-            return Err(bad(path, 1, "header", keys, "comma-separated dimension names"));
+            return Err(bad(
+                path,
+                1,
+                "header",
+                keys,
+                "comma-separated dimension names",
+            ));
         }
         let periods: Vec<String> = cells.map(|c| c.trim().to_string()).collect();
         if periods.is_empty() || periods.iter().any(|p| p.is_empty()) {
-            return Err(bad(path, 1, "header", header, "time periods after the first cell, separated by tabs"));
+            return Err(bad(
+                path,
+                1,
+                "header",
+                header,
+                "time periods after the first cell, separated by tabs",
+            ));
         }
         let mut observations = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
@@ -224,7 +240,11 @@ impl PublishedTable {
                     line_no,
                     "row",
                     &format!("{} cells", cells.len()),
-                    &format!("{} tab-separated cells (the key and {} periods)", periods.len() + 1, periods.len()),
+                    &format!(
+                        "{} tab-separated cells (the key and {} periods)",
+                        periods.len() + 1,
+                        periods.len()
+                    ),
                 ));
             }
             let key: Vec<String> = cells[0].split(',').map(|c| c.trim().to_string()).collect();
@@ -257,14 +277,22 @@ impl PublishedTable {
                         line_no,
                         period,
                         cell,
-                        &format!("a value followed by flags from `{FLAG_LETTERS}` (found `{bad_flag}`)"),
+                        &format!(
+                            "a value followed by flags from `{FLAG_LETTERS}` (found `{bad_flag}`)"
+                        ),
                     ));
                 }
                 let value = if value_text == ":" {
                     None
                 } else {
                     Some(parse_number(value_text).ok_or_else(|| {
-                        bad(path, line_no, period, cell, "a number or `:`, optionally followed by a space and flags")
+                        bad(
+                            path,
+                            line_no,
+                            period,
+                            cell,
+                            "a number or `:`, optionally followed by a space and flags",
+                        )
                     })?)
                 };
                 observations.push(Observation {
@@ -328,7 +356,10 @@ impl PublishedTable {
                 Role::Attribute(attrs.len() - 1)
             } else if !is_sdmx_id(h)
                 && i > 0
-                && !matches!(roles.last(), Some(Role::Label(_)) | Some(Role::Structure(_)) | None)
+                && !matches!(
+                    roles.last(),
+                    Some(Role::Label(_)) | Some(Role::Structure(_)) | None
+                )
             {
                 Role::Label(i - 1)
             } else if is_sdmx_id(h) {
@@ -350,7 +381,13 @@ impl PublishedTable {
             }
         }
         if dims.is_empty() {
-            return Err(bad(path, 1, "header", &header.join(","), "at least one dimension column"));
+            return Err(bad(
+                path,
+                1,
+                "header",
+                &header.join(","),
+                "at least one dimension column",
+            ));
         }
         let mut structure = vec![String::new(); structure_names.len()];
         let mut labels: BTreeMap<usize, HashMap<String, String>> = BTreeMap::new();
@@ -385,7 +422,16 @@ impl PublishedTable {
                         if n == 0 {
                             structure[*k] = cell.to_string();
                         } else if structure[*k] != cell {
-                            return Err(bad(path, line, &header[i], cell, &format!("`{}` as on every other row (one dataset per file)", structure[*k])));
+                            return Err(bad(
+                                path,
+                                line,
+                                &header[i],
+                                cell,
+                                &format!(
+                                    "`{}` as on every other row (one dataset per file)",
+                                    structure[*k]
+                                ),
+                            ));
                         }
                     }
                     Role::Dimension(k) => obs.key[*k] = cell.to_string(),
@@ -394,13 +440,25 @@ impl PublishedTable {
                         obs.value_text = cell.to_string();
                         if !cell.is_empty() {
                             obs.value = Some(parse_number(cell).ok_or_else(|| {
-                                bad(path, line, "OBS_VALUE", cell, "a number, or an empty field for a missing value")
+                                bad(
+                                    path,
+                                    line,
+                                    "OBS_VALUE",
+                                    cell,
+                                    "a number, or an empty field for a missing value",
+                                )
                             })?);
                         }
                     }
                     Role::Flags => {
                         if let Some(c) = cell.chars().find(|c| !FLAG_LETTERS.contains(*c)) {
-                            return Err(bad(path, line, "OBS_FLAG", cell, &format!("flags from `{FLAG_LETTERS}` (found `{c}`)")));
+                            return Err(bad(
+                                path,
+                                line,
+                                "OBS_FLAG",
+                                cell,
+                                &format!("flags from `{FLAG_LETTERS}` (found `{c}`)"),
+                            ));
                         }
                         obs.flags = cell.to_string()
                     }
@@ -410,7 +468,13 @@ impl PublishedTable {
                         let map = labels.entry(*of).or_default();
                         match map.get(code) {
                             Some(existing) if existing != cell => {
-                                return Err(bad(path, line, &header[i], cell, &format!("the label `{existing}` given to `{code}` earlier")));
+                                return Err(bad(
+                                    path,
+                                    line,
+                                    &header[i],
+                                    cell,
+                                    &format!("the label `{existing}` given to `{code}` earlier"),
+                                ));
                             }
                             Some(_) => {}
                             None => {
@@ -497,8 +561,11 @@ impl PublishedTable {
                 }
             }
         }
-        let index: HashMap<&str, usize> =
-            periods.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = periods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
         let mut series: Vec<(String, Vec<Option<&Observation>>)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
         for o in &self.observations {
@@ -551,10 +618,17 @@ impl PublishedTable {
             }
             header.extend(["TIME_PERIOD", "OBS_VALUE", "OBS_FLAG"].map(String::from));
             roles.extend([Role::Time, Role::Value, Role::Flags]);
-            let structure = vec!["dataflow".to_string(), format!("ESTAT:{}(1.0)", self.dataset)];
+            let structure = vec![
+                "dataflow".to_string(),
+                format!("ESTAT:{}(1.0)", self.dataset),
+            ];
             (header, roles, structure)
         } else {
-            (self.header.clone(), self.roles.clone(), self.structure.clone())
+            (
+                self.header.clone(),
+                self.roles.clone(),
+                self.structure.clone(),
+            )
         };
         let mut writer = csv::WriterBuilder::new()
             .terminator(if self.crlf {
@@ -562,7 +636,11 @@ impl PublishedTable {
             } else {
                 csv::Terminator::Any(b'\n')
             })
-            .from_writer(if self.bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() });
+            .from_writer(if self.bom {
+                "\u{feff}".as_bytes().to_vec()
+            } else {
+                Vec::new()
+            });
         let internal = |e: csv::Error| DataError::Internal(e.to_string());
         writer.write_record(&header).map_err(internal)?;
         for o in &self.observations {
@@ -602,7 +680,9 @@ impl PublishedTable {
             }
             writer.write_record(&row).map_err(internal)?;
         }
-        let bytes = writer.into_inner().map_err(|e| DataError::Internal(e.to_string()))?;
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| DataError::Internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| DataError::Internal(e.to_string()))
     }
 }

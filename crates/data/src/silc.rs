@@ -45,11 +45,15 @@ impl Kind {
     }
 }
 
+/// (country, year, id) of a record.
+type Key = (String, String, String);
+/// Line, fields, and whether an R record used it.
+type Held = (u64, Vec<Option<String>>, bool);
+
 struct Keyed {
     file: usize,
     header: Vec<String>,
-    /// (country, year, id) → (line, fields, used).
-    records: HashMap<(String, String, String), (u64, Vec<Option<String>>, bool)>,
+    records: HashMap<Key, Held>,
 }
 
 fn column(header: &[String], name: &str, path: &Path) -> Result<usize, DataError> {
@@ -83,8 +87,16 @@ pub(crate) fn read_udb(
                 file: path.clone(),
                 line: 1,
                 column: "header".into(),
-                value: raw.header.iter().take(4).cloned().collect::<Vec<_>>().join(","),
-                expected: "an EU-SILC D, R, H or P file (a header with DB030, RB030, HB030 or PB030)".into(),
+                value: raw
+                    .header
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+                expected:
+                    "an EU-SILC D, R, H or P file (a header with DB030, RB030, HB030 or PB030)"
+                        .into(),
             })?;
         if let Some((_, other)) = kinds.iter().find(|(k, _)| *k == kind) {
             return Err(DataError::Design(format!(
@@ -128,47 +140,58 @@ pub(crate) fn read_udb(
         };
         let mut rejections = Vec::new();
         let fr = &mut report.files[fi];
-        for_each_record(raw, &mut |done| progress(path, done), &mut |line, fields| {
-            fr.rows_read += 1;
-            if fields.is_empty() {
-                rejections.push(Rejection {
-                    file: path.clone(),
-                    line,
-                    parquet: raw.parquet,
-                    column: "record".into(),
-                    value: String::new(),
-                    expected: format!("{} fields as in the header", raw.header.len()),
-                });
-                return Ok(());
-            }
-            let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
-            let key = (get(ci).to_string(), get(yi).to_string(), get(ii).to_string());
-            if key.2.is_empty() {
-                rejections.push(Rejection {
-                    file: path.clone(),
-                    line,
-                    parquet: raw.parquet,
-                    column: kind.id_column().into(),
-                    value: String::new(),
-                    expected: "an identifier; the field is missing".into(),
-                });
-                return Ok(());
-            }
-            let values = fields.iter().map(|f| f.map(|v| v.to_string())).collect();
-            if let Some((first, _, _)) = table.records.get(&key) {
-                rejections.push(Rejection {
-                    file: path.clone(),
-                    line,
-                    parquet: raw.parquet,
-                    column: kind.id_column().into(),
-                    value: key.2.clone(),
-                    expected: format!("an id not already used in {} {} (first on line {first})", key.0, key.1),
-                });
-                return Ok(());
-            }
-            table.records.insert(key, (line, values, false));
-            Ok(())
-        })?;
+        for_each_record(
+            raw,
+            &mut |done| progress(path, done),
+            &mut |line, fields| {
+                fr.rows_read += 1;
+                if fields.is_empty() {
+                    rejections.push(Rejection {
+                        file: path.clone(),
+                        line,
+                        parquet: raw.parquet,
+                        column: "record".into(),
+                        value: String::new(),
+                        expected: format!("{} fields as in the header", raw.header.len()),
+                    });
+                    return Ok(());
+                }
+                let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
+                let key = (
+                    get(ci).to_string(),
+                    get(yi).to_string(),
+                    get(ii).to_string(),
+                );
+                if key.2.is_empty() {
+                    rejections.push(Rejection {
+                        file: path.clone(),
+                        line,
+                        parquet: raw.parquet,
+                        column: kind.id_column().into(),
+                        value: String::new(),
+                        expected: "an identifier; the field is missing".into(),
+                    });
+                    return Ok(());
+                }
+                let values = fields.iter().map(|f| f.map(|v| v.to_string())).collect();
+                if let Some((first, _, _)) = table.records.get(&key) {
+                    rejections.push(Rejection {
+                        file: path.clone(),
+                        line,
+                        parquet: raw.parquet,
+                        column: kind.id_column().into(),
+                        value: key.2.clone(),
+                        expected: format!(
+                            "an id not already used in {} {} (first on line {first})",
+                            key.0, key.1
+                        ),
+                    });
+                    return Ok(());
+                }
+                table.records.insert(key, (line, values, false));
+                Ok(())
+            },
+        )?;
         report.files[fi].rows_rejected += rejections.len() as u64;
         for r in rejections {
             report.reject(limit, r);
@@ -222,7 +245,13 @@ pub(crate) fn read_udb(
         }
     }
     let given: String = order.iter().map(|(l, _)| *l).collect();
-    let harmoniser = Harmoniser::new(mapping, &header, &mut report.unavailable_concepts, &given, &owners)?;
+    let harmoniser = Harmoniser::new(
+        mapping,
+        &header,
+        &mut report.unavailable_concepts,
+        &given,
+        &owners,
+    )?;
 
     // Stream R.
     let raw_r = &raws[r_index];
@@ -233,145 +262,183 @@ pub(crate) fn read_udb(
         column(&raw_r.header, "RB030", &path_r)?,
         column(&raw_r.header, "RB040", &path_r)?,
     );
-    let px030 = keyed.get(&'P').and_then(|p| p.header.iter().position(|h| h == "PX030"));
+    let px030 = keyed
+        .get(&'P')
+        .and_then(|p| p.header.iter().position(|h| h == "PX030"));
     let mut checks = Checks::new(harmoniser.labels(&header));
     let mut pending: Vec<(Origin, String, String, String)> = Vec::new();
     let mut unified: Vec<Option<String>> = vec![None; header.len()];
     let parquet_r = raw_r.parquet;
     let mut household_members: HashMap<(String, String, String), u64> = HashMap::new();
-    for_each_record(raw_r, &mut |done| progress(&path_r, done), &mut |line, fields| {
-        report.files[r_index].rows_read += 1;
-        pending.clear();
-        let origin_r = Origin { file: r_index, line };
-        if fields.is_empty() {
-            pending.push((origin_r, "record".into(), String::new(), format!("{} fields as in the header", raw_r.header.len())));
-        } else {
-            let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
-            let (country, year) = (get(rc).to_string(), get(ry).to_string());
-            let hh = (country.clone(), year.clone(), get(rhh).to_string());
-            let person = (country, year, get(rid).to_string());
-            for v in unified.iter_mut() {
-                *v = None;
-            }
-            let mut lines: HashMap<char, u64> = HashMap::new();
-            lines.insert('R', line);
-            let off_r = offsets[&'R'];
-            for (k, f) in fields.iter().enumerate() {
-                unified[off_r + k] = f.map(|v| v.to_string());
-            }
-            match keyed[&'D'].records.get(&hh) {
-                Some((dl, values, _)) => {
-                    lines.insert('D', *dl);
-                    let off = offsets[&'D'];
-                    for (k, v) in values.iter().enumerate() {
-                        unified[off + k] = v.clone();
-                    }
-                    *household_members.entry(hh.clone()).or_default() += 1;
+    for_each_record(
+        raw_r,
+        &mut |done| progress(&path_r, done),
+        &mut |line, fields| {
+            report.files[r_index].rows_read += 1;
+            pending.clear();
+            let origin_r = Origin {
+                file: r_index,
+                line,
+            };
+            if fields.is_empty() {
+                pending.push((
+                    origin_r,
+                    "record".into(),
+                    String::new(),
+                    format!("{} fields as in the header", raw_r.header.len()),
+                ));
+            } else {
+                let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
+                let (country, year) = (get(rc).to_string(), get(ry).to_string());
+                let hh = (country.clone(), year.clone(), get(rhh).to_string());
+                let person = (country, year, get(rid).to_string());
+                for v in unified.iter_mut() {
+                    *v = None;
                 }
-                None => pending.push((origin_r, "RB040".into(), hh.2.clone(), format!("a household of the D file ({} {})", hh.0, hh.1))),
-            }
-            if let Some(h) = keyed.get(&'H') {
-                match h.records.get(&hh) {
-                    Some((hl, values, _)) => {
-                        lines.insert('H', *hl);
-                        let off = offsets[&'H'];
+                let mut lines: HashMap<char, u64> = HashMap::new();
+                lines.insert('R', line);
+                let off_r = offsets[&'R'];
+                for (k, f) in fields.iter().enumerate() {
+                    unified[off_r + k] = f.map(|v| v.to_string());
+                }
+                match keyed[&'D'].records.get(&hh) {
+                    Some((dl, values, _)) => {
+                        lines.insert('D', *dl);
+                        let off = offsets[&'D'];
+                        for (k, v) in values.iter().enumerate() {
+                            unified[off + k] = v.clone();
+                        }
+                        *household_members.entry(hh.clone()).or_default() += 1;
+                    }
+                    None => pending.push((
+                        origin_r,
+                        "RB040".into(),
+                        hh.2.clone(),
+                        format!("a household of the D file ({} {})", hh.0, hh.1),
+                    )),
+                }
+                if let Some(h) = keyed.get(&'H') {
+                    match h.records.get(&hh) {
+                        Some((hl, values, _)) => {
+                            lines.insert('H', *hl);
+                            let off = offsets[&'H'];
+                            for (k, v) in values.iter().enumerate() {
+                                unified[off + k] = v.clone();
+                            }
+                        }
+                        None => pending.push((
+                            origin_r,
+                            "RB040".into(),
+                            hh.2.clone(),
+                            format!("a household of the H file ({} {})", hh.0, hh.1),
+                        )),
+                    }
+                }
+                if let Some(p) = keyed.get_mut(&'P') {
+                    if let Some((pl, values, used)) = p.records.get_mut(&person) {
+                        *used = true;
+                        lines.insert('P', *pl);
+                        if let Some(x) = px030 {
+                            let in_p = values[x].as_deref().unwrap_or("");
+                            if in_p != hh.2 {
+                                pending.push((
+                                    Origin {
+                                        file: p.file,
+                                        line: *pl,
+                                    },
+                                    "PX030".into(),
+                                    in_p.to_string(),
+                                    format!(
+                                        "the household of person {} in the R file ({})",
+                                        person.2, hh.2
+                                    ),
+                                ));
+                            }
+                        }
+                        let off = offsets[&'P'];
                         for (k, v) in values.iter().enumerate() {
                             unified[off + k] = v.clone();
                         }
                     }
-                    None => pending.push((origin_r, "RB040".into(), hh.2.clone(), format!("a household of the H file ({} {})", hh.0, hh.1))),
                 }
-            }
-            if let Some(p) = keyed.get_mut(&'P') {
-                if let Some((pl, values, used)) = p.records.get_mut(&person) {
-                    *used = true;
-                    lines.insert('P', *pl);
-                    if let Some(x) = px030 {
-                        let in_p = values[x].as_deref().unwrap_or("");
-                        if in_p != hh.2 {
-                            pending.push((
-                                Origin { file: p.file, line: *pl },
-                                "PX030".into(),
-                                in_p.to_string(),
-                                format!("the household of person {} in the R file ({})", person.2, hh.2),
-                            ));
+                if pending.is_empty() {
+                    let borrowed: Vec<Option<&str>> =
+                        unified.iter().map(|v| v.as_deref()).collect();
+                    let origin_of = |col: usize| {
+                        let (letter, fi) = owner_file[col];
+                        Origin {
+                            file: fi,
+                            line: lines.get(&letter).copied().unwrap_or(line),
                         }
+                    };
+                    let row =
+                        harmoniser.apply(&borrowed, &origin_of, &header, origin_r, &mut pending);
+                    if pending.is_empty() {
+                        checks.check(&row, origin_r, files, &mut pending);
                     }
-                    let off = offsets[&'P'];
-                    for (k, v) in values.iter().enumerate() {
-                        unified[off + k] = v.clone();
+                    if pending.is_empty() {
+                        report.files[r_index].rows_accepted += 1;
+                        if report.is_clean() {
+                            let year = row[1].as_deref().and_then(|y| y.parse().ok()).unwrap_or(0);
+                            sink.accept(row[0].as_deref().unwrap_or(""), year, &row)?;
+                        }
+                        return Ok(());
                     }
                 }
             }
-            if pending.is_empty() {
-                let borrowed: Vec<Option<&str>> = unified.iter().map(|v| v.as_deref()).collect();
-                let origin_of = |col: usize| {
-                    let (letter, fi) = owner_file[col];
-                    Origin {
-                        file: fi,
-                        line: lines.get(&letter).copied().unwrap_or(line),
-                    }
-                };
-                let row = harmoniser.apply(&borrowed, &origin_of, &header, origin_r, &mut pending);
-                if pending.is_empty() {
-                    checks.check(&row, origin_r, files, &mut pending);
-                }
-                if pending.is_empty() {
-                    report.files[r_index].rows_accepted += 1;
-                    if report.is_clean() {
-                        let year = row[1].as_deref().and_then(|y| y.parse().ok()).unwrap_or(0);
-                        sink.accept(row[0].as_deref().unwrap_or(""), year, &row)?;
-                    }
-                    return Ok(());
-                }
+            report.files[r_index].rows_rejected += 1;
+            for (o, column, value, expected) in pending.drain(..) {
+                report.reject(
+                    limit,
+                    Rejection {
+                        file: files[o.file].clone(),
+                        line: o.line,
+                        parquet: parquet_r,
+                        column,
+                        value,
+                        expected,
+                    },
+                );
             }
-        }
-        report.files[r_index].rows_rejected += 1;
-        for (o, column, value, expected) in pending.drain(..) {
-            report.reject(
-                limit,
-                Rejection {
-                    file: files[o.file].clone(),
-                    line: o.line,
-                    parquet: parquet_r,
-                    column,
-                    value,
-                    expected,
-                },
-            );
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     // P persons not in R; D households without persons.
     let mut late = Vec::new();
     if let Some(p) = keyed.get(&'P') {
         for (key, (line, _, used)) in &p.records {
             if !used {
-                late.push((p.file, Rejection {
-                    file: files[p.file].clone(),
-                    line: *line,
-                    parquet: false,
-                    column: "PB030".into(),
-                    value: key.2.clone(),
-                    expected: format!("a person of the R file ({} {})", key.0, key.1),
-                }));
+                late.push((
+                    p.file,
+                    Rejection {
+                        file: files[p.file].clone(),
+                        line: *line,
+                        parquet: false,
+                        column: "PB030".into(),
+                        value: key.2.clone(),
+                        expected: format!("a person of the R file ({} {})", key.0, key.1),
+                    },
+                ));
             }
         }
     }
     let d = &keyed[&'D'];
     for (key, (line, _, _)) in &d.records {
         if !household_members.contains_key(key) {
-            late.push((d.file, Rejection {
-                file: files[d.file].clone(),
-                line: *line,
-                parquet: false,
-                column: "DB030".into(),
-                value: key.2.clone(),
-                expected: "a household with at least one person in the R file".into(),
-            }));
+            late.push((
+                d.file,
+                Rejection {
+                    file: files[d.file].clone(),
+                    line: *line,
+                    parquet: false,
+                    column: "DB030".into(),
+                    value: key.2.clone(),
+                    expected: "a household with at least one person in the R file".into(),
+                },
+            ));
         }
     }
-    late.sort_by(|a, b| (a.0, a.1.line).cmp(&(b.0, b.1.line)));
+    late.sort_by_key(|(file, r)| (*file, r.line));
     for (fi, r) in late {
         report.files[fi].rows_rejected += 1;
         report.reject(limit, r);

@@ -1,35 +1,45 @@
-//! Simulation with known truth: repeated samples from one synthetic finite population; the 95 %
-//! intervals of the employment rate 20-64 (by country × group of country of birth, Taylor
-//! linearisation, logit intervals) must cover the true population value 93-97 % of the time.
+//! Simulation with known truth: repeated EU-LFS samples from one synthetic finite population
+//! (stratified cluster design, non-response, calibrated weights); the 95 % intervals of the
+//! employment rate 20-64 (10 countries × 3 groups of country of birth, Taylor linearisation,
+//! logit intervals) must cover the true population value 93-97 % of the time.
 
 use std::collections::{BTreeMap, HashMap};
 
-use incity_data::synthetic::{Population, SyntheticConfig, ILO_EMPLOYED};
+use incity_data::synthetic::{lfs_sample, OriginGroup, Population, SyntheticConfig, ILO_EMPLOYED};
 use incity_estimation::{
     estimate_linear_batch, CellSums, DomainSums, Estimate, Interval, LinearKind, LinearStatistic,
     LinearVariance, LonelyPsuRule, PsuRef, PublicationRules, SampleDesign, Stratum,
 };
 
-const SAMPLES: u64 = 1000;
+const SAMPLES: u64 = 400;
 
 #[test]
 fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
     let config = SyntheticConfig {
         seed: 77,
-        population_scale: 0.01,
-        sample_scale: 0.15,
+        population_scale: 0.003,
+        sample_scale: 0.06,
         year: 2024,
     };
     let population = Population::generate(config);
     let truth: HashMap<(String, String), f64> = population
         .truth()
+        .rows
         .into_iter()
         .filter(|t| {
-            t.indicator == "employment_rate_20_64" && t.nuts_level == 0 && t.group != "total"
+            t.indicator == "employment_rate_20_64"
+                && t.geo_level == "country"
+                && t.sex == "T"
+                && ["native", "eu_born", "non_eu_born"].contains(&t.group.as_str())
         })
         .map(|t| ((t.geo, t.group), t.value))
         .collect();
-    assert_eq!(truth.len(), 12);
+    assert_eq!(truth.len(), 30);
+    let country_of: Vec<&str> = population
+        .strata
+        .iter()
+        .map(|s| population.parameters.country[s.country].code.as_str())
+        .collect();
 
     let publish_all = PublicationRules {
         suppress_below_n: 0,
@@ -40,15 +50,15 @@ fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
     let (mut covered, mut total) = (0usize, 0usize);
     let mut per_domain: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
     for s in 0..SAMPLES {
-        let sample = population.draw_sample(10_000 + s);
-        // Design from the sample.
-        let mut strata: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
+        let sample = lfs_sample(&population, 10_000 + s).unwrap();
+        // Design from the sample: strata and their sampled PSUs.
+        let mut strata: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();
         for r in &sample {
-            let psus = strata.entry(r.stratum.as_str()).or_default();
+            let psus = strata.entry(r.stratum.id).or_default();
             let next = psus.len() as u32;
-            psus.entry(r.psu.as_str()).or_insert(next);
+            psus.entry(r.cluster).or_insert(next);
         }
-        let index: HashMap<&str, u32> = strata
+        let index: HashMap<u32, u32> = strata
             .keys()
             .enumerate()
             .map(|(i, k)| (*k, i as u32))
@@ -66,15 +76,24 @@ fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
         )
         .unwrap();
         let mut cells: BTreeMap<(&str, &str), Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-        for r in sample.iter().filter(|r| (20..=64).contains(&r.age)) {
-            let h = index[r.stratum.as_str()];
+        for r in sample.iter().filter(|r| (20..=64).contains(&r.person.age)) {
+            let h = index[&r.stratum.id];
             let psu = PsuRef {
                 stratum: h,
-                psu: strata[r.stratum.as_str()][r.psu.as_str()],
+                psu: strata[&r.stratum.id][&r.cluster],
             };
-            let y = if r.ilostat == ILO_EMPLOYED { 1.0 } else { 0.0 };
+            let y = if r.person.ilostat == Some(ILO_EMPLOYED) {
+                1.0
+            } else {
+                0.0
+            };
+            let group = match r.person.birth {
+                OriginGroup::Native => "native",
+                OriginGroup::EuBorn => "eu_born",
+                OriginGroup::NonEuBorn => "non_eu_born",
+            };
             cells
-                .entry((r.country, r.group.code()))
+                .entry((country_of[r.stratum.id as usize], group))
                 .or_default()
                 .push((psu, CellSums::unit(r.weight, y, 1.0)));
         }
@@ -113,7 +132,8 @@ fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
     assert!((0.93..=0.97).contains(&rate), "coverage {rate}");
     for (k, (c, n)) in per_domain {
         let r = c as f64 / n as f64;
-        // Per domain (1,000 intervals) the Monte Carlo error is ~0.7 points.
-        assert!((0.91..=0.98).contains(&r), "{k:?}: coverage {r}");
+        // Per domain (400 intervals) the Monte Carlo error is ~1.1 points; a domain far off
+        // the nominal rate means a biased estimator or a wrong variance.
+        assert!((0.90..=0.99).contains(&r), "{k:?}: coverage {r}");
     }
 }

@@ -7,7 +7,9 @@ use incity_data::published::{PublishedTable, TableFormat};
 use incity_data::DataError;
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 /// Every real Eurostat file shipped in `data/eurostat/` (SDMX-CSV 1.0 with labels only, and
@@ -27,7 +29,11 @@ fn real_sdmx_csv_files_round_trip_byte_for_byte() {
             assert!(!table.observations.is_empty());
             let original = std::fs::read_to_string(&path).unwrap();
             let written = table.to_sdmx_csv().unwrap();
-            assert!(written == original, "{} differs after a round trip", path.display());
+            assert!(
+                written == original,
+                "{} differs after a round trip",
+                path.display()
+            );
             files += 1;
         }
     }
@@ -36,9 +42,13 @@ fn real_sdmx_csv_files_round_trip_byte_for_byte() {
 
 #[test]
 fn sdmx_csv_keeps_codes_labels_and_flags() {
-    let t = PublishedTable::read(&repo("data/eurostat/national/employment_rates_yearly.csv")).unwrap();
+    let t =
+        PublishedTable::read(&repo("data/eurostat/national/employment_rates_yearly.csv")).unwrap();
     assert_eq!(t.dataset, "LFSA_ERGAN");
-    assert_eq!(t.dimensions, ["freq", "unit", "sex", "age", "citizen", "geo"]);
+    assert_eq!(
+        t.dimensions,
+        ["freq", "unit", "sex", "age", "citizen", "geo"]
+    );
     assert_eq!(t.label("geo", "AT"), Some("Austria"));
     assert_eq!(t.label("citizen", "FOR"), Some("Foreign country"));
     let geo = t.dimension("geo").unwrap();
@@ -49,12 +59,20 @@ fn sdmx_csv_keeps_codes_labels_and_flags() {
         .unwrap();
     assert_eq!(at_1995.value, Some(59.3));
     // The file has flagged observations; every flag is a known Eurostat letter.
-    let flagged = t.observations.iter().filter(|o| !o.flags.is_empty()).count();
+    let flagged = t
+        .observations
+        .iter()
+        .filter(|o| !o.flags.is_empty())
+        .count();
     assert!(flagged > 100, "{flagged} flagged observations");
     // City file (2.0, CRLF): confidential and missing values keep no number.
-    let c = PublishedTable::read(&repo("data/eurostat/cities/urb_cpopcb_page_linear_2_0.csv")).unwrap();
+    let c =
+        PublishedTable::read(&repo("data/eurostat/cities/urb_cpopcb_page_linear_2_0.csv")).unwrap();
     assert_eq!(c.dataset, "URB_CPOPCB");
-    assert_eq!(c.label("cities", "BE001C"), Some("Bruxelles/Brussel (greater city)"));
+    assert_eq!(
+        c.label("cities", "BE001C"),
+        Some("Bruxelles/Brussel (greater city)")
+    );
     for o in &c.observations {
         if o.is_confidential(&c) {
             assert_eq!(o.value, None);
@@ -64,10 +82,14 @@ fn sdmx_csv_keeps_codes_labels_and_flags() {
 
 #[test]
 fn eurostat_tsv_reads_values_missing_and_flags_and_round_trips() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/published/lfsa_ergan_sample.tsv");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/published/lfsa_ergan_sample.tsv");
     let t = PublishedTable::read(&path).unwrap();
     assert_eq!(t.format, TableFormat::EurostatTsv);
-    assert_eq!(t.dimensions, ["freq", "unit", "sex", "age", "citizen", "geo"]);
+    assert_eq!(
+        t.dimensions,
+        ["freq", "unit", "sex", "age", "citizen", "geo"]
+    );
     assert_eq!(t.observations.len(), 9);
     let find = |geo: &str, time: &str| {
         t.observations
@@ -77,12 +99,27 @@ fn eurostat_tsv_reads_values_missing_and_flags_and_round_trips() {
     };
     assert_eq!(find("AT", "2022").value, Some(67.1));
     assert_eq!(find("AT", "2022").flags, "");
-    assert_eq!((find("LU", "2022").value, find("LU", "2022").flags.as_str()), (Some(72.4), "b"));
-    assert_eq!((find("LU", "2023").value, find("LU", "2023").flags.as_str()), (None, ""));
-    assert_eq!((find("LU", "2024").value, find("LU", "2024").flags.as_str()), (None, "c"));
+    assert_eq!(
+        (find("LU", "2022").value, find("LU", "2022").flags.as_str()),
+        (Some(72.4), "b")
+    );
+    assert_eq!(
+        (find("LU", "2023").value, find("LU", "2023").flags.as_str()),
+        (None, "")
+    );
+    assert_eq!(
+        (find("LU", "2024").value, find("LU", "2024").flags.as_str()),
+        (None, "c")
+    );
     assert!(find("LU", "2024").is_confidential(&t));
-    assert_eq!((find("MT", "2022").value, find("MT", "2022").flags.as_str()), (None, "z"));
-    assert_eq!((find("MT", "2023").value, find("MT", "2023").flags.as_str()), (Some(12.3), "u"));
+    assert_eq!(
+        (find("MT", "2022").value, find("MT", "2022").flags.as_str()),
+        (None, "z")
+    );
+    assert_eq!(
+        (find("MT", "2023").value, find("MT", "2023").flags.as_str()),
+        (Some(12.3), "u")
+    );
     assert_eq!(find("MT", "2024").flags, "ep");
     let original = std::fs::read_to_string(&path).unwrap();
     assert_eq!(t.to_tsv().unwrap(), original);
@@ -91,19 +128,30 @@ fn eurostat_tsv_reads_values_missing_and_flags_and_round_trips() {
 /// A real SDMX-CSV table written as TSV and read back has the same observations and flags.
 #[test]
 fn real_sdmx_table_survives_conversion_to_tsv() {
-    let sdmx = PublishedTable::read(&repo("data/eurostat/national/unemployment_rates_yearly.csv")).unwrap();
+    let sdmx = PublishedTable::read(&repo(
+        "data/eurostat/national/unemployment_rates_yearly.csv",
+    ))
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let tsv_path = dir.path().join("lfsa_urgan.tsv");
     std::fs::write(&tsv_path, sdmx.to_tsv().unwrap()).unwrap();
     let tsv = PublishedTable::read(&tsv_path).unwrap();
     assert_eq!(tsv.dataset, "LFSA");
     let key = |o: &incity_data::published::Observation| (o.key.clone(), o.time.clone());
-    let mut a: Vec<_> = sdmx.observations.iter().map(|o| (key(o), o.value, o.flags.clone())).collect();
+    let mut a: Vec<_> = sdmx
+        .observations
+        .iter()
+        .map(|o| (key(o), o.value, o.flags.clone()))
+        .collect();
     // Series × periods absent from the SDMX file appear in the TSV as `:`; compare the rest.
     let mut b: Vec<_> = tsv
         .observations
         .iter()
-        .filter(|o| o.value.is_some() || !o.flags.is_empty() || sdmx.observations.iter().any(|s| key(s) == key(o)))
+        .filter(|o| {
+            o.value.is_some()
+                || !o.flags.is_empty()
+                || sdmx.observations.iter().any(|s| key(s) == key(o))
+        })
         .map(|o| (key(o), o.value, o.flags.clone()))
         .collect();
     a.sort_by(|x, y| x.0.cmp(&y.0));
@@ -124,17 +172,32 @@ fn parse_error(name: &str, content: &str) -> String {
 #[test]
 fn malformed_published_tables_are_refused_with_line_and_expectation() {
     let e = parse_error("a.tsv", "unit,geo\\TIME_PERIOD\t2020 \nPC,AT\t12.x \n");
-    assert!(e.contains("line 2") && e.contains("12.x") && e.contains("a number or `:`"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("12.x") && e.contains("a number or `:`"),
+        "{e}"
+    );
     let e = parse_error("a.tsv", "unit,geo\\TIME_PERIOD\t2020 \t2021 \nPC,AT\t1 \n");
-    assert!(e.contains("line 2") && e.contains("3 tab-separated cells"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("3 tab-separated cells"),
+        "{e}"
+    );
     let e = parse_error("a.tsv", "unit,geo\\TIME_PERIOD\t2020 \nPC\t1 \n");
-    assert!(e.contains("line 2") && e.contains("2 comma-separated codes"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("2 comma-separated codes"),
+        "{e}"
+    );
     let e = parse_error("a.tsv", "unit,geo\\TIME_PERIOD\t2020 \nPC,AT\t1 x\n");
     assert!(e.contains("line 2") && e.contains("found `x`"), "{e}");
-    let e = parse_error("a.tsv", "unit,geo\\TIME_PERIOD\t2020 \nPC,AT\t1 \nPC,AT\t2 \n");
+    let e = parse_error(
+        "a.tsv",
+        "unit,geo\\TIME_PERIOD\t2020 \nPC,AT\t1 \nPC,AT\t2 \n",
+    );
     assert!(e.contains("line 3") && e.contains("line 2"), "{e}");
     let e = parse_error("a.csv", "geo,TIME_PERIOD,OBS_VALUE\nAT,2020,abc\n");
-    assert!(e.contains("line 2") && e.contains("OBS_VALUE") && e.contains("abc"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("OBS_VALUE") && e.contains("abc"),
+        "{e}"
+    );
     let e = parse_error("a.csv", "geo,TIME_PERIOD\nAT,2020\n");
     assert!(e.contains("OBS_VALUE"), "{e}");
     let e = parse_error("a.csv", "geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\nAT,2020,1,q\n");

@@ -281,7 +281,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        let geo = table.dimensions.iter().position(|d| d == "geo" || d == "cities");
+        let geo = table
+            .dimensions
+            .iter()
+            .position(|d| d == "geo" || d == "cities");
         for o in &table.observations {
             let (value, value_text) = if o.confidential {
                 (None, if o.value_text == ":" { ":" } else { "" })
@@ -351,7 +354,11 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|r| PublishedObservation {
-                key: r.get::<String, _>(0).split('\t').map(String::from).collect(),
+                key: r
+                    .get::<String, _>(0)
+                    .split('\t')
+                    .map(String::from)
+                    .collect(),
                 time: r.get(1),
                 value: r.get(2),
                 value_text: r.get(3),

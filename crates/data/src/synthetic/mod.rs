@@ -46,8 +46,8 @@ use serde::Deserialize;
 
 pub use people::{Cluster, Household, OriginGroup, Person, NON_EU_ORIGINS};
 pub use surveys::{
-    write_lfs, write_silc, GeneratedFiles, LFS_HEADER, SILC_D_HEADER, SILC_H_HEADER,
-    SILC_P_HEADER, SILC_R_HEADER,
+    lfs_sample, write_lfs, write_silc, GeneratedFiles, LfsRespondent, LFS_HEADER, SILC_D_HEADER,
+    SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,
 };
 pub use truth::{write_truth_csv, Truth, TruthRow, TRUTH_GROUPS};
 
@@ -185,6 +185,8 @@ pub struct Population {
     pub strata: Vec<Stratum>,
     /// Regional effect on employment (logit scale), per region.
     pub(crate) region_effect: Vec<f64>,
+    /// Population by region × sex × age (computed once, for calibration).
+    pub(crate) calibration_counts: std::sync::OnceLock<Vec<[[u64; 101]; 2]>>,
 }
 
 /// Degree-of-urbanisation population mix of a NUTS 3 region by its urban-rural type
@@ -210,12 +212,19 @@ impl Population {
                     message: format!("country {} has no [[region]]", country.code),
                 });
             }
-            let nuts3_total: f64 = regions.iter().map(|&r| parameters.region[r].nuts3 as f64).sum();
+            let nuts3_total: f64 = regions
+                .iter()
+                .map(|&r| parameters.region[r].nuts3 as f64)
+                .sum();
             // Population by region: proportional to its NUTS 3 count, but at least the
             // population of its listed cities / 0.7; the other regions share the rest.
             let cities_in = |r: usize| -> Vec<usize> {
                 (0..parameters.city.len())
-                    .filter(|&c| parameters.city[c].nuts3.starts_with(&parameters.region[r].code))
+                    .filter(|&c| {
+                        parameters.city[c]
+                            .nuts3
+                            .starts_with(&parameters.region[r].code)
+                    })
                     .collect()
             };
             let mut pops: Vec<f64> = regions
@@ -224,14 +233,23 @@ impl Population {
                 .collect();
             let mut fixed = vec![false; regions.len()];
             for (k, &r) in regions.iter().enumerate() {
-                let city_pop: f64 = cities_in(r).iter().map(|&c| parameters.city[c].population).sum();
+                let city_pop: f64 = cities_in(r)
+                    .iter()
+                    .map(|&c| parameters.city[c].population)
+                    .sum();
                 if city_pop / 0.7 > pops[k] {
                     pops[k] = city_pop / 0.7;
                     fixed[k] = true;
                 }
             }
-            let fixed_total: f64 = (0..regions.len()).filter(|&k| fixed[k]).map(|k| pops[k]).sum();
-            let free_total: f64 = (0..regions.len()).filter(|&k| !fixed[k]).map(|k| pops[k]).sum();
+            let fixed_total: f64 = (0..regions.len())
+                .filter(|&k| fixed[k])
+                .map(|k| pops[k])
+                .sum();
+            let free_total: f64 = (0..regions.len())
+                .filter(|&k| !fixed[k])
+                .map(|k| pops[k])
+                .sum();
             let factor = ((country.population - fixed_total) / free_total).max(0.2);
             for k in 0..regions.len() {
                 if !fixed[k] {
@@ -282,7 +300,9 @@ impl Population {
                         return;
                     }
                     let label = match city {
-                        Some(c) => format!("{}-{}-{}", region.code, degurba, parameters.city[c].code),
+                        Some(c) => {
+                            format!("{}-{}-{}", region.code, degurba, parameters.city[c].code)
+                        }
                         None => format!("{}-{}", region.code, degurba),
                     };
                     strata.push(Stratum {
@@ -303,10 +323,25 @@ impl Population {
                 }
                 let rest_cities = deg_pop[0] - listed;
                 if rest_cities > 1.0 {
-                    push(1, None, rest_cities, rest_share * FOREIGN_FACTOR_BY_DEGURBA[0]);
+                    push(
+                        1,
+                        None,
+                        rest_cities,
+                        rest_share * FOREIGN_FACTOR_BY_DEGURBA[0],
+                    );
                 }
-                push(2, None, deg_pop[1], rest_share * FOREIGN_FACTOR_BY_DEGURBA[1]);
-                push(3, None, deg_pop[2], rest_share * FOREIGN_FACTOR_BY_DEGURBA[2]);
+                push(
+                    2,
+                    None,
+                    deg_pop[1],
+                    rest_share * FOREIGN_FACTOR_BY_DEGURBA[1],
+                );
+                push(
+                    3,
+                    None,
+                    deg_pop[2],
+                    rest_share * FOREIGN_FACTOR_BY_DEGURBA[2],
+                );
             }
         }
         Ok(Population {
@@ -314,6 +349,7 @@ impl Population {
             parameters,
             strata,
             region_effect,
+            calibration_counts: std::sync::OnceLock::new(),
         })
     }
 
@@ -393,7 +429,10 @@ mod tests {
             for code in expected {
                 let ri = pop.parameters.region.iter().position(|r| r.code == code);
                 let ri = ri.unwrap_or_else(|| panic!("{code} missing"));
-                assert!(pop.strata.iter().any(|s| s.region == ri), "{code} has no stratum");
+                assert!(
+                    pop.strata.iter().any(|s| s.region == ri),
+                    "{code} has no stratum"
+                );
             }
         }
         let cities: std::collections::BTreeSet<usize> =
@@ -443,9 +482,11 @@ mod survey_tests {
             for c in 0..s.clusters {
                 for h in pop.cluster(s, c).households {
                     for p in h.persons {
-                        *all.entry(country.clone()).or_insert(0.0) += 1.0 / pop.config.population_scale;
+                        *all.entry(country.clone()).or_insert(0.0) +=
+                            1.0 / pop.config.population_scale;
                         if p.age >= 15 {
-                            *adults.entry(country.clone()).or_insert(0.0) += 1.0 / pop.config.population_scale;
+                            *adults.entry(country.clone()).or_insert(0.0) +=
+                                1.0 / pop.config.population_scale;
                         }
                     }
                 }
@@ -466,11 +507,19 @@ mod survey_tests {
         let silc_sums = sum_weights(&dir.path().join("silc_r.csv"), 1, 4);
         for (country, total) in &adults {
             let rel = (lfs_sums[country] / total - 1.0).abs();
-            assert!(rel < 1e-6, "LFS {country}: {} vs {total}", lfs_sums[country]);
+            assert!(
+                rel < 1e-6,
+                "LFS {country}: {} vs {total}",
+                lfs_sums[country]
+            );
         }
         for (country, total) in &all {
             let rel = (silc_sums[country] / total - 1.0).abs();
-            assert!(rel < 1e-6, "SILC {country}: {} vs {total}", silc_sums[country]);
+            assert!(
+                rel < 1e-6,
+                "SILC {country}: {} vs {total}",
+                silc_sums[country]
+            );
         }
         // Household weights: the D file's weight equals each member's R weight.
         let mut d_weights = BTreeMap::new();

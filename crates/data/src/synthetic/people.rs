@@ -341,8 +341,7 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
     } else {
         0.75 * (workers / adults - 0.6) - 0.35 * unemployed / adults
     };
-    let log_income = ctx.country.median_income_nationals.ln()
-        - 0.12
+    let log_income = ctx.country.median_income_nationals.ln() - 0.12
         + group_effect
         + work_effect
         + 0.4 * ctx.effect
@@ -354,7 +353,8 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
         OriginGroup::EuBorn => 0.45,
         OriginGroup::NonEuBorn => 0.28,
     };
-    let owner_eta = logit(owner_base) + if ctx.degurba == 1 { -0.6 } else { 0.25 }
+    let owner_eta = logit(owner_base)
+        + if ctx.degurba == 1 { -0.6 } else { 0.25 }
         + 0.6 * (log_income - ctx.country.median_income_nationals.ln());
     let tenure = if rng.random::<f64>() < expit(owner_eta) {
         if rng.random::<f64>() < 0.5 {
@@ -381,12 +381,12 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         OriginGroup::Native => {
             s.father_birth == ctx.home || s.mother_birth == ctx.home || rng.random::<f64>() < 0.75
         }
-        OriginGroup::EuBorn => s
-            .years_of_residence
-            .is_some_and(|y| y >= 5 && rng.random::<f64>() < (0.15 + 0.01 * (y - 5) as f64).min(0.45)),
-        OriginGroup::NonEuBorn => s
-            .years_of_residence
-            .is_some_and(|y| y >= 5 && rng.random::<f64>() < (0.2 + 0.03 * (y - 5) as f64).min(0.8)),
+        OriginGroup::EuBorn => s.years_of_residence.is_some_and(|y| {
+            y >= 5 && rng.random::<f64>() < (0.15 + 0.01 * (y - 5) as f64).min(0.45)
+        }),
+        OriginGroup::NonEuBorn => s.years_of_residence.is_some_and(|y| {
+            y >= 5 && rng.random::<f64>() < (0.2 + 0.03 * (y - 5) as f64).min(0.8)
+        }),
     };
     let citizenship = if national {
         ctx.home
@@ -424,7 +424,11 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         let older = if age >= 55 { 0.08 } else { 0.0 };
         if age < 18 {
             formal_education = rng.random::<f64>() < 0.93;
-            isced = Some(if age < 16 { 200 } else { pick(rng, &[200, 200, 303]) });
+            isced = Some(if age < 16 {
+                200
+            } else {
+                pick(rng, &[200, 200, 303])
+            });
         } else if age < 25 {
             let p_low = 0.08 + 0.16 * migrant_like;
             if rng.random::<f64>() < p_low {
@@ -432,7 +436,11 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
                 formal_education = rng.random::<f64>() < 0.2;
             } else {
                 let tertiary = age >= 21 && rng.random::<f64>() < 0.32;
-                isced = Some(if tertiary { 600 } else { pick(rng, &[302, 303, 304, 400]) });
+                isced = Some(if tertiary {
+                    600
+                } else {
+                    pick(rng, &[302, 303, 304, 400])
+                });
                 formal_education = rng.random::<f64>() < if age <= 20 { 0.65 } else { 0.4 };
             }
         } else {
@@ -469,7 +477,13 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         } else {
             0.2
         };
-        eta += if low_edu { -0.6 } else if high_edu { 0.5 } else { 0.0 };
+        eta += if low_edu {
+            -0.6
+        } else if high_edu {
+            0.5
+        } else {
+            0.0
+        };
         eta += match age {
             15..=19 => -2.0,
             20..=24 => -0.5,

@@ -27,7 +27,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::people::{Cluster, OriginGroup};
+use super::people::{Cluster, OriginGroup, Person};
 use super::{Population, Stratum, HOUSEHOLDS_PER_CLUSTER, PERSONS_PER_HOUSEHOLD};
 use crate::DataError;
 
@@ -137,12 +137,7 @@ fn floyd_sample(rng: &mut ChaCha8Rng, n: u32, m: u32) -> Vec<u32> {
 }
 
 /// Which households of a sampled cluster are selected and respond.
-fn responding(
-    survey: Survey,
-    seed: u64,
-    s: &Stratum,
-    cluster: &Cluster,
-) -> (usize, Vec<usize>) {
+fn responding(survey: Survey, seed: u64, s: &Stratum, cluster: &Cluster) -> (usize, Vec<usize>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
     rng.set_stream(((survey as u64) << 60) | ((s.id as u64) << 32) | cluster.index as u64);
     let selected: Vec<usize> = match survey {
@@ -162,7 +157,11 @@ fn responding(
         .filter(|&h| {
             let hh = &cluster.households[h];
             let p = if s.degurba == 1 { 0.72 } else { 0.84 }
-                * if hh.origin == OriginGroup::NonEuBorn { 0.88 } else { 1.0 };
+                * if hh.origin == OriginGroup::NonEuBorn {
+                    0.88
+                } else {
+                    1.0
+                };
             rng.random::<f64>() < p
         })
         .collect();
@@ -254,7 +253,9 @@ fn silc_totals(counts: &[[u64; 101]; 2], level: usize, scale: f64) -> DVector<f6
 }
 
 fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> Calibration {
-    let counts = population_counts(pop);
+    let counts = pop
+        .calibration_counts
+        .get_or_init(|| population_counts(pop));
     let scale = 1.0 / pop.config.population_scale;
     let regions = pop.parameters.region.len();
     match survey {
@@ -333,7 +334,9 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
                             .collect();
                         let sample: Vec<(f64, &DVector<f64>)> =
                             xs.iter().map(|(d, x)| (*d, x)).collect();
-                        if let Some(lambda) = raking(&sample, &silc_totals(&counts[r], level, scale)) {
+                        if let Some(lambda) =
+                            raking(&sample, &silc_totals(&counts[r], level, scale))
+                        {
                             return (level, lambda);
                         }
                     }
@@ -424,6 +427,70 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 /// Strata are processed in parallel chunks of this many, written in order.
 const CHUNK: usize = 64;
 
+/// One respondent of the EU-LFS sample.
+#[derive(Debug, Clone)]
+pub struct LfsRespondent<'a> {
+    pub stratum: &'a Stratum,
+    pub cluster: u32,
+    pub household: u8,
+    pub person: Person,
+    /// Calibrated weight.
+    pub weight: f64,
+}
+
+/// Plan and calibration of one EU-LFS draw.
+struct LfsDraw {
+    plan: Vec<Vec<u32>>,
+    factors: Vec<[[f64; 6]; 2]>,
+}
+
+fn lfs_draw(pop: &Population, sample_seed: u64) -> Result<LfsDraw, DataError> {
+    let plan = select(pop, Survey::Lfs, sample_seed);
+    let Calibration::Lfs(factors) = calibrate(pop, Survey::Lfs, sample_seed, &plan) else {
+        return Err(DataError::Internal("LFS calibration".into()));
+    };
+    Ok(LfsDraw { plan, factors })
+}
+
+/// The respondents (persons 15+) of one stratum, in file order.
+fn lfs_stratum<'a>(
+    pop: &'a Population,
+    draw: &LfsDraw,
+    sample_seed: u64,
+    si: usize,
+) -> Vec<LfsRespondent<'a>> {
+    let s = &pop.strata[si];
+    let mut out = Vec::new();
+    for (cluster, hs) in stratum_respondents(pop, Survey::Lfs, sample_seed, s, &draw.plan[si]) {
+        for (h, d) in hs {
+            let hh = &cluster.households[h];
+            for p in hh.persons.iter().filter(|p| p.age >= 15) {
+                let Some(b) = band(&LFS_BANDS, p.age) else {
+                    continue;
+                };
+                out.push(LfsRespondent {
+                    stratum: s,
+                    cluster: cluster.index,
+                    household: hh.number,
+                    person: p.clone(),
+                    weight: d * draw.factors[s.region][(p.sex - 1) as usize][b],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Draws an EU-LFS sample in memory (what [`write_lfs`] writes, as records).
+pub fn lfs_sample(pop: &Population, sample_seed: u64) -> Result<Vec<LfsRespondent<'_>>, DataError> {
+    let draw = lfs_draw(pop, sample_seed)?;
+    let per_stratum: Vec<Vec<LfsRespondent>> = (0..pop.strata.len())
+        .into_par_iter()
+        .map(|si| lfs_stratum(pop, &draw, sample_seed, si))
+        .collect();
+    Ok(per_stratum.into_iter().flatten().collect())
+}
+
 /// Draws an EU-LFS sample and writes it as a CSV file in the user-database layout.
 /// `progress` is called with the number of records written so far.
 pub fn write_lfs(
@@ -432,10 +499,7 @@ pub fn write_lfs(
     path: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<GeneratedFiles, DataError> {
-    let plan = select(pop, Survey::Lfs, sample_seed);
-    let Calibration::Lfs(factors) = calibrate(pop, Survey::Lfs, sample_seed, &plan) else {
-        return Err(DataError::Internal("LFS calibration".into()));
-    };
+    let draw = lfs_draw(pop, sample_seed)?;
     let mut out = create(path)?;
     let io = |e| DataError::io(path, e);
     writeln!(out, "{LFS_HEADER}").map_err(io)?;
@@ -450,43 +514,37 @@ pub fn write_lfs(
                 let region = &pop.parameters.region[s.region].code;
                 let city = s.city.map(|c| pop.parameters.city[c].code.as_str()).unwrap_or("");
                 let mut buf = Vec::new();
-                let mut n = 0u64;
-                for (cluster, hs) in stratum_respondents(pop, Survey::Lfs, sample_seed, s, &plan[si]) {
-                    for (h, d) in hs {
-                        let hh = &cluster.households[h];
-                        for p in hh.persons.iter().filter(|p| p.age >= 15) {
-                            let Some(b) = band(&LFS_BANDS, p.age) else { continue };
-                            let w = d * factors[s.region][(p.sex - 1) as usize][b];
-                            let _ = writeln!(
-                                buf,
-                                "{country},{year},{region},{},{city},{w:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}-{:05},{}-{:05}-{:02},{}",
-                                s.degurba,
-                                p.sex,
-                                p.age,
-                                p.country_of_birth,
-                                p.citizenship,
-                                p.father_birth,
-                                p.mother_birth,
-                                opt(p.years_of_residence),
-                                opt(p.ilostat),
-                                opt(p.stapro),
-                                opt(p.isco),
-                                opt(p.isced),
-                                if p.formal_education { 1 } else { 2 },
-                                if p.training { 1 } else { 2 },
-                                s.label,
-                                s.label,
-                                cluster.index,
-                                s.label,
-                                cluster.index,
-                                hh.number,
-                                p.member,
-                            );
-                            n += 1;
-                        }
-                    }
+                let respondents = lfs_stratum(pop, &draw, sample_seed, si);
+                for r in &respondents {
+                    let p = &r.person;
+                    let _ = writeln!(
+                        buf,
+                        "{country},{year},{region},{},{city},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}-{:05},{}-{:05}-{:02},{}",
+                        s.degurba,
+                        r.weight,
+                        p.sex,
+                        p.age,
+                        p.country_of_birth,
+                        p.citizenship,
+                        p.father_birth,
+                        p.mother_birth,
+                        opt(p.years_of_residence),
+                        opt(p.ilostat),
+                        opt(p.stapro),
+                        opt(p.isco),
+                        opt(p.isced),
+                        if p.formal_education { 1 } else { 2 },
+                        if p.training { 1 } else { 2 },
+                        s.label,
+                        s.label,
+                        r.cluster,
+                        s.label,
+                        r.cluster,
+                        r.household,
+                        p.member,
+                    );
                 }
-                (buf, n)
+                (buf, respondents.len() as u64)
             })
             .collect();
         for (buf, n) in buffers {
@@ -532,18 +590,33 @@ pub fn write_silc(
                 let s = &pop.strata[si];
                 let country = &pop.parameters.country[s.country].code;
                 let region = &pop.parameters.region[s.region].code;
-                let city = s.city.map(|c| pop.parameters.city[c].code.as_str()).unwrap_or("");
+                let city = s
+                    .city
+                    .map(|c| pop.parameters.city[c].code.as_str())
+                    .unwrap_or("");
                 let mut bufs: [Vec<u8>; 4] = Default::default();
                 let mut n = [0u64; 4];
-                for (cluster, hs) in stratum_respondents(pop, Survey::Silc, sample_seed, s, &plan[si]) {
+                for (cluster, hs) in
+                    stratum_respondents(pop, Survey::Silc, sample_seed, s, &plan[si])
+                {
                     for (h, d) in hs {
                         let (level, lambda) = &lambdas[s.region];
                         let w = d * silc_x(&cluster, h, *level).dot(lambda).exp();
                         let hh = &cluster.households[h];
-                        let hid = (s.id as u64 + 1) * 10_000_000 + cluster.index as u64 * 100 + hh.number as u64;
+                        let hid = (s.id as u64 + 1) * 10_000_000
+                            + cluster.index as u64 * 100
+                            + hh.number as u64;
                         let psu = format!("{}-{:05}", s.label, cluster.index);
-                        let _ = writeln!(bufs[0], "{year},{country},{hid},{region},{},{psu},{w:.4},{},{city}", s.label, s.degurba);
-                        let _ = writeln!(bufs[2], "{year},{country},{hid},{:.2},{}", hh.income, hh.tenure);
+                        let _ = writeln!(
+                            bufs[0],
+                            "{year},{country},{hid},{region},{},{psu},{w:.4},{},{city}",
+                            s.label, s.degurba
+                        );
+                        let _ = writeln!(
+                            bufs[2],
+                            "{year},{country},{hid},{:.2},{}",
+                            hh.income, hh.tenure
+                        );
                         n[0] += 1;
                         n[2] += 1;
                         for p in &hh.persons {

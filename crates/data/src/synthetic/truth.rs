@@ -133,11 +133,14 @@ pub(crate) fn groups_of(p: &Person, home: &str) -> Vec<usize> {
         g.push(5);
     } else {
         g.push(6);
-        g.push(if crate::geography::is_eu27(p.citizenship) { 7 } else { 8 });
+        g.push(if crate::geography::is_eu27(p.citizenship) {
+            7
+        } else {
+            8
+        });
     }
     if p.birth == OriginGroup::Native {
-        let foreign_parents =
-            (p.father_birth != home) as u8 + (p.mother_birth != home) as u8;
+        let foreign_parents = (p.father_birth != home) as u8 + (p.mother_birth != home) as u8;
         g.push(match foreign_parents {
             2 => 9,
             1 => 10,
@@ -170,8 +173,14 @@ fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool,
         (w2064 && employed, w2064),
         (w2064 && unemployed, w2064 && active),
         (w2064 && active, w2064),
-        ((15..=74).contains(&a) && unemployed, (15..=74).contains(&a) && active),
-        (w2064 && employed && matches!(p.stapro, Some(1 | 2)), w2064 && employed),
+        (
+            (15..=74).contains(&a) && unemployed,
+            (15..=74).contains(&a) && active,
+        ),
+        (
+            w2064 && employed && matches!(p.stapro, Some(1 | 2)),
+            w2064 && employed,
+        ),
         (
             w2064 && employed && high && p.isco.is_some_and(|i| i >= 4),
             w2064 && employed && high,
@@ -180,8 +189,14 @@ fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool,
         (w2564 && medium, w2564),
         (w2564 && high, w2564),
         ((25..=34).contains(&a) && high, (25..=34).contains(&a)),
-        ((18..=24).contains(&a) && low && !in_edu, (18..=24).contains(&a)),
-        ((15..=29).contains(&a) && !employed && !in_edu, (15..=29).contains(&a)),
+        (
+            (18..=24).contains(&a) && low && !in_edu,
+            (18..=24).contains(&a),
+        ),
+        (
+            (15..=29).contains(&a) && !employed && !in_edu,
+            (15..=29).contains(&a),
+        ),
         (a >= 18 && income < threshold, a >= 18),
         (a >= 16 && p.health <= 2, a >= 16),
         (a >= 18 && tenure <= 2, a >= 18),
@@ -202,18 +217,20 @@ fn frame(pop: &Population) -> Frame {
     let mut median_geo = Vec::new();
     let mut median_count = 0;
     let mut id = |level: &'static str, code: String, degurba: Option<u8>| -> usize {
-        *index.entry((level, code.clone(), degurba)).or_insert_with(|| {
-            geos.push(GeoDomain {
-                level,
-                code,
-                degurba,
-            });
-            median_geo.push(matches!(level, "country" | "nuts2" | "city").then(|| {
-                median_count += 1;
-                median_count - 1
-            }));
-            geos.len() - 1
-        })
+        *index
+            .entry((level, code.clone(), degurba))
+            .or_insert_with(|| {
+                geos.push(GeoDomain {
+                    level,
+                    code,
+                    degurba,
+                });
+                median_geo.push(matches!(level, "country" | "nuts2" | "city").then(|| {
+                    median_count += 1;
+                    median_count - 1
+                }));
+                geos.len() - 1
+            })
     };
     let mut stratum_geos = Vec::new();
     for s in &pop.strata {
@@ -266,7 +283,12 @@ impl Population {
         let (mut incomes, national) = (0..self.strata.len())
             .into_par_iter()
             .fold(
-                || (vec![Vec::<f32>::new(); slots], vec![Vec::<f32>::new(); n_countries]),
+                || {
+                    (
+                        vec![Vec::<f32>::new(); slots],
+                        vec![Vec::<f32>::new(); n_countries],
+                    )
+                },
                 |(mut inc, mut nat), si| {
                     let s = &self.strata[si];
                     let home = home_of(self, si);
@@ -309,7 +331,13 @@ impl Population {
             );
         let thresholds: Vec<f64> = national
             .into_iter()
-            .map(|mut v| if v.is_empty() { 0.0 } else { 0.6 * median(&mut v) })
+            .map(|mut v| {
+                if v.is_empty() {
+                    0.0
+                } else {
+                    0.6 * median(&mut v)
+                }
+            })
             .collect();
         // Pass 2: counts.
         let cells = frame.geos.len() * G * 3;
