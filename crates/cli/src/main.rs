@@ -86,9 +86,13 @@ struct ValidateArgs {
 struct ImportTableArgs {
     #[command(flatten)]
     data: DataDirArg,
-    /// Published table files (.tsv Eurostat bulk format, or SDMX-CSV).
+    /// Published table files (.tsv Eurostat bulk format, or SDMX-CSV), or administrative
+    /// tables (CSV) with --mapping.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// An admin-table mapping file (TOML, `[admin_table]`) for administrative CSV tables.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -479,8 +483,15 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     use incity_store::{PublishedObservation, PublishedTableRecord};
     // Read every file first: one bad file and nothing is loaded.
     let mut records = Vec::new();
+    let admin = match &a.mapping {
+        Some(m) => Some(incity_data::mapping::AdminTableMapping::load(m)?),
+        None => None,
+    };
     for path in &a.files {
-        let table = PublishedTable::read(path)?;
+        let table = match &admin {
+            Some(m) => PublishedTable::read_admin_csv(path, m)?,
+            None => PublishedTable::read(path)?,
+        };
         let observations = table
             .observations
             .iter()
@@ -554,6 +565,19 @@ fn write_demo(
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let population = Population::generate(config);
     let sample_seed = config.seed.wrapping_add(1);
+    let notice = dir.join("SYNTHETIC-DATA.txt");
+    std::fs::write(
+        &notice,
+        format!(
+            "The files in this directory are SYNTHETIC: drawn by `incity generate` (seed {}, \
+             population scale {}, sample scale {}) from a simulated population whose parameters \
+             are set from real Eurostat tables (Source: Eurostat; see data/synthetic/README.md \
+             in the incity repository). They describe no real person or household. Never \
+             present figures computed from them as statistics of the real population.\n",
+            config.seed, config.population_scale, config.sample_scale
+        ),
+    )
+    .with_context(|| format!("writing {}", notice.display()))?;
     let mut demo = Demo { lfs: None };
     if surveys != SurveysArg::Silc {
         let lfs = dir.join(format!("lfs_{}.csv", config.year));

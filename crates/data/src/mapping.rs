@@ -333,3 +333,129 @@ mod tests {
         );
     }
 }
+
+/// A mapping for an administrative table (population by citizenship or country of birth,
+/// acquisitions of citizenship, residence permits, ... by city or region and year): which
+/// columns are the dimensions, the time, the value and (optionally) the flags, and how codes
+/// translate. The table is stored like a published table, as dataset `dataset`.
+///
+/// ```toml
+/// [admin_table]
+/// dataset = "CITY_POP_CTZ"
+/// description = "Registered population by citizenship group"
+/// geo = "city"            # column with NUTS or city codes (checked against the geography)
+/// time = "year"
+/// value = "persons"
+/// flags = "flag"          # optional
+/// missing = [""]
+///
+/// [dimensions]            # further dimensions: id = column
+/// citizen = "citizenship"
+///
+/// [codes.citizen]         # optional code translation per dimension
+/// "national" = "NAT"
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminTableMapping {
+    pub dataset: String,
+    pub description: String,
+    pub geo: String,
+    pub time: String,
+    pub value: String,
+    pub flags: Option<String>,
+    pub missing: Vec<String>,
+    /// (dimension id, column), in order.
+    pub dimensions: Vec<(String, String)>,
+    pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminHeader {
+    dataset: String,
+    #[serde(default)]
+    description: String,
+    geo: String,
+    time: String,
+    value: String,
+    flags: Option<String>,
+    #[serde(default = "default_missing")]
+    missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminFile {
+    admin_table: AdminHeader,
+    /// In file order (`toml::Table` keeps it).
+    #[serde(default)]
+    dimensions: toml::Table,
+    #[serde(default)]
+    codes: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl AdminTableMapping {
+    pub fn load(path: &Path) -> Result<AdminTableMapping, DataError> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                mapping_error(&path.display().to_string(), "no such mapping file")
+            }
+            _ => DataError::io(path, e),
+        })?;
+        AdminTableMapping::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<AdminTableMapping, DataError> {
+        let file: AdminFile = toml::from_str(text)
+            .map_err(|e| mapping_error(origin, e.to_string().trim().to_string()))?;
+        let h = file.admin_table;
+        let id_ok =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !id_ok(&h.dataset) {
+            return Err(mapping_error(
+                origin,
+                format!(
+                    "[admin_table] dataset = \"{}\": expected letters, digits and _",
+                    h.dataset
+                ),
+            ));
+        }
+        let mut dimensions = Vec::new();
+        for (id, column) in &file.dimensions {
+            if !id_ok(id) || matches!(id.as_str(), "geo" | "time") {
+                return Err(mapping_error(
+                    origin,
+                    format!("[dimensions] `{id}`: expected an identifier other than geo and time"),
+                ));
+            }
+            let Some(column) = column.as_str() else {
+                return Err(mapping_error(
+                    origin,
+                    format!("[dimensions] {id} = {column}: expected a column name in quotes"),
+                ));
+            };
+            dimensions.push((id.clone(), column.to_string()));
+        }
+        for id in file.codes.keys() {
+            if id != "geo" && !file.dimensions.contains_key(id) {
+                return Err(mapping_error(
+                    origin,
+                    format!("[codes.{id}] translates a dimension that is not in [dimensions]"),
+                ));
+            }
+        }
+        Ok(AdminTableMapping {
+            dataset: h.dataset,
+            description: h.description,
+            geo: h.geo,
+            time: h.time,
+            value: h.value,
+            flags: h.flags,
+            missing: h.missing,
+            dimensions,
+            codes: file.codes,
+            origin: origin.to_string(),
+        })
+    }
+}

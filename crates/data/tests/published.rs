@@ -209,3 +209,81 @@ fn malformed_published_tables_are_refused_with_line_and_expectation() {
     let err = PublishedTable::read(Path::new("/nonexistent/table.tsv")).unwrap_err();
     assert!(matches!(err, DataError::FileNotFound { .. }));
 }
+
+#[test]
+fn administrative_tables_load_through_an_admin_mapping() {
+    use incity_data::mapping::AdminTableMapping;
+    let mapping = AdminTableMapping::load(&repo("data/admin/example-city-register.toml")).unwrap();
+    let t = PublishedTable::read_admin_csv(&repo("data/admin/example-city-register.csv"), &mapping)
+        .unwrap();
+    assert_eq!(t.dataset, "EXAMPLE_CITY_REGISTER");
+    assert_eq!(t.dimensions, ["indic", "citizen", "geo"]);
+    assert_eq!(t.observations.len(), 11);
+    let o = &t.observations[2];
+    assert_eq!(
+        (o.key.join(","), o.time.as_str(), o.value, o.flags.as_str()),
+        (
+            "POP,NEU27_2020_FOR,AT001C".to_string(),
+            "2023",
+            Some(340000.0),
+            "e"
+        )
+    );
+    // `.` is declared missing.
+    assert_eq!(t.observations[7].value, None);
+    // Malformed administrative tables: line, column, value, expectation.
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(repo("data/admin/example-city-register.csv")).unwrap();
+    let cases = [
+        (
+            "AT001C,2023,residents,national,1370000,",
+            "XX001C,2023,residents,national,1370000,",
+            &["line 2", "city_code", "XX001C", "a NUTS code"][..],
+        ),
+        (
+            "AT001C,2023,residents,eu,270000,",
+            "AT001C,23,residents,eu,270000,",
+            &["line 3", "year", "`23`", "a year from 1950"],
+        ),
+        (
+            "SE003C,2024,residents,non-eu,58000,",
+            "SE003C,2024,residents,stateless,58000,",
+            &["line 11", "citizen", "stateless", "a code of citizen"],
+        ),
+        (
+            "SE003C,2024,naturalisations,non-eu,2100,",
+            "SE003C,2024,naturalisations,non-eu,-5,",
+            &["line 12", "persons", "`-5`", "a number >= 0"],
+        ),
+        (
+            "SE003C,2024,naturalisations,non-eu,2100,",
+            "SE003C,2024,naturalisations,non-eu,2100,q",
+            &["line 12", "flag", "found `q`"],
+        ),
+        (
+            "SE003C,2024,residents,national,290000,",
+            "SE003C,2024,residents,non-eu,290000,",
+            &["line 11", "also on line 10"],
+        ),
+    ];
+    for (from, to, parts) in cases {
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, good.replacen(from, to, 1)).unwrap();
+        let e = PublishedTable::read_admin_csv(&path, &mapping)
+            .unwrap_err()
+            .to_string();
+        for p in parts {
+            assert!(e.contains(p), "expected `{p}` in {e}");
+        }
+    }
+    let e = AdminTableMapping::parse(
+        "[admin_table]\ndataset = \"A B\"\ngeo = \"g\"\ntime = \"t\"\nvalue = \"v\"\n",
+        "m.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("m.toml") && e.contains("letters, digits and _"),
+        "{e}"
+    );
+}
