@@ -237,14 +237,10 @@ pub(crate) fn value<'a>(row: &'a HarmonisedRow, id: &str) -> Option<&'a str> {
 }
 
 /// Derived columns of a harmonised row, in the order of [`DERIVED`].
-pub fn derive(row: &HarmonisedRow) -> Vec<Option<&'static str>> {
+pub fn derive(row: &HarmonisedRow) -> Vec<Option<&str>> {
     let country = value(row, "country").unwrap_or("");
     let region = value(row, "region");
-    let nuts = |len: usize| -> Option<&'static str> {
-        region
-            .filter(|r| r.len() >= len)
-            .map(|r| leak_code(&r[..len]))
-    };
+    let nuts = |len: usize| region.filter(|r| r.len() >= len).map(|r| &r[..len]);
     let birth = value(row, "country_of_birth").map(|o| concepts::birth_group(o, country));
     let citizenship = value(row, "citizenship").map(|o| concepts::citizenship_group(o, country));
     let parents = match (
@@ -272,23 +268,6 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&'static str>> {
         residence,
         education,
     ]
-}
-
-/// Interned NUTS prefixes (a small, bounded set: the codes of the NUTS classification).
-fn leak_code(code: &str) -> &'static str {
-    use std::sync::{Mutex, OnceLock};
-    static CODES: OnceLock<Mutex<std::collections::HashSet<&'static str>>> = OnceLock::new();
-    let set = CODES.get_or_init(|| Mutex::new(std::collections::HashSet::new()));
-    let mut set = match set.lock() {
-        Ok(s) => s,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if let Some(c) = set.get(code) {
-        return c;
-    }
-    let leaked: &'static str = Box::leak(code.to_string().into_boxed_str());
-    set.insert(leaked);
-    leaked
 }
 
 /// A source file read row by row.
@@ -499,18 +478,39 @@ fn small_hash(s: Option<&str>) -> u16 {
 
 /// Household-level concepts that must agree between the members of a household.
 fn household_concepts() -> Vec<usize> {
-    CONCEPTS
+    let ids: Vec<usize> = CONCEPTS
         .iter()
         .enumerate()
         .filter(|(_, c)| c.household_level && !matches!(c.id, "household_id" | "country" | "year"))
         .map(|(i, _)| i)
-        .collect()
+        .collect();
+    debug_assert!(ids.len() <= MAX_HOUSEHOLD_CONCEPTS);
+    ids.into_iter().take(MAX_HOUSEHOLD_CONCEPTS).collect()
 }
 
+/// The first member seen of a household: where, and a 16-bit hash of each household-level
+/// value (to name the value that differs).
 struct HouseholdSeen {
-    line: u64,
-    file: usize,
-    parts: Vec<u16>,
+    at: Packed,
+    parts: [u16; MAX_HOUSEHOLD_CONCEPTS],
+}
+
+const MAX_HOUSEHOLD_CONCEPTS: usize = 8;
+
+/// A file index (16 bits) and a line (48 bits) in one word.
+#[derive(Clone, Copy)]
+struct Packed(u64);
+
+impl Packed {
+    fn new(origin: Origin) -> Packed {
+        Packed(((origin.file as u64) << 48) | (origin.line & 0xffff_ffff_ffff))
+    }
+    fn file(self) -> usize {
+        (self.0 >> 48) as usize
+    }
+    fn line(self) -> u64 {
+        self.0 & 0xffff_ffff_ffff
+    }
 }
 
 /// The mapping applied to one row.
@@ -518,6 +518,8 @@ pub(crate) struct Harmoniser<'m> {
     mapping: &'m Mapping,
     /// Per concept: source column indices (in the unified header), or a constant.
     sources: Vec<Source>,
+    /// Per concept: the source column name(s) used in rejections.
+    columns: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -590,7 +592,24 @@ impl<'m> Harmoniser<'m> {
                 }
             }
         }
-        Ok(Harmoniser { mapping, sources })
+        let columns = sources
+            .iter()
+            .zip(CONCEPTS)
+            .map(|(s, c)| match s {
+                Source::Columns(cols) => cols
+                    .iter()
+                    .map(|k| header[*k].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                Source::Constant(_) => format!("{} (constant)", c.id),
+                Source::None => c.id.to_string(),
+            })
+            .collect();
+        Ok(Harmoniser {
+            mapping,
+            sources,
+            columns,
+        })
     }
 
     /// How each concept is named in rejections: `COLUMN (concept)`.
@@ -613,7 +632,6 @@ impl<'m> Harmoniser<'m> {
         &self,
         fields: &[Option<&str>],
         origin_of: &dyn Fn(usize) -> Origin,
-        header: &[String],
         row_origin: Origin,
         rejections: &mut Vec<(Origin, String, String, String)>,
     ) -> HarmonisedRow {
@@ -622,33 +640,32 @@ impl<'m> Harmoniser<'m> {
         let order = std::iter::once(0).chain(1..CONCEPTS.len());
         for i in order {
             let c = &CONCEPTS[i];
-            let (raw, origin, column): (Option<String>, Origin, String) = match &self.sources[i] {
+            let column = || self.columns[i].clone();
+            let (raw, origin): (Option<String>, Origin) = match &self.sources[i] {
                 Source::None => continue,
-                Source::Constant(v) => {
-                    (Some(v.clone()), row_origin, format!("{} (constant)", c.id))
-                }
+                Source::Constant(v) => (Some(v.clone()), row_origin),
                 Source::Columns(cols) => {
-                    let mut parts = Vec::with_capacity(cols.len());
-                    let mut missing = false;
-                    for &k in cols {
-                        match fields.get(k).copied().flatten() {
-                            Some(v) if !self.mapping.is_missing(v) => parts.push(v),
-                            _ => missing = true,
-                        }
-                    }
-                    let names: Vec<&str> = cols.iter().map(|k| header[*k].as_str()).collect();
-                    (
-                        (!missing).then(|| parts.join("/")),
-                        origin_of(cols[0]),
-                        names.join("+"),
-                    )
+                    let value = |k: usize| {
+                        fields
+                            .get(k)
+                            .copied()
+                            .flatten()
+                            .filter(|v| !self.mapping.is_missing(v))
+                    };
+                    let raw = if let [k] = cols.as_slice() {
+                        value(*k).map(str::to_string)
+                    } else {
+                        let parts: Option<Vec<&str>> = cols.iter().map(|k| value(*k)).collect();
+                        parts.map(|p| p.join("/"))
+                    };
+                    (raw, origin_of(cols[0]))
                 }
             };
             let Some(raw) = raw else {
                 if crate::mapping::REQUIRED.contains(&c.id) {
                     rejections.push((
                         origin,
-                        column,
+                        column(),
                         String::new(),
                         format!(
                             "a value ({}: {}); the field is missing",
@@ -666,7 +683,7 @@ impl<'m> Harmoniser<'m> {
                         known.truncate(20);
                         rejections.push((
                             origin,
-                            column,
+                            column(),
                             raw,
                             format!("a code of {} ({})", c.id, known.join(", ")),
                         ));
@@ -687,7 +704,7 @@ impl<'m> Harmoniser<'m> {
             if let Err(expected) =
                 concepts::check_value(c, &harmonised, country, self.mapping.nuts_version)
             {
-                rejections.push((origin, column, raw, format!("{expected} ({})", c.id)));
+                rejections.push((origin, column(), raw, format!("{expected} ({})", c.id)));
                 continue;
             }
             row[i] = Some(harmonised);
@@ -700,7 +717,7 @@ impl<'m> Harmoniser<'m> {
             if y > a {
                 let i = concepts::concept_index("years_of_residence").unwrap_or(0);
                 let (origin, column) = match &self.sources[i] {
-                    Source::Columns(cols) => (origin_of(cols[0]), header[cols[0]].clone()),
+                    Source::Columns(cols) => (origin_of(cols[0]), self.columns[i].clone()),
                     _ => (row_origin, "years_of_residence".into()),
                 };
                 rejections.push((
@@ -768,7 +785,7 @@ pub fn read_microdata(
 
 /// State shared by the table and EU-SILC readers: duplicate and household checks.
 pub(crate) struct Checks {
-    persons: HashMap<u128, (usize, u64)>,
+    persons: HashMap<u128, Packed>,
     households: HashMap<u128, HouseholdSeen>,
     household_concepts: Vec<usize>,
     /// Per concept: how to name it in a rejection (source columns and concept).
@@ -797,7 +814,8 @@ impl Checks {
         let year = value(row, "year").unwrap_or("");
         if let Some(person) = value(row, "person_id") {
             let k = key128(&[country, year, person]);
-            if let Some((file, line)) = self.persons.get(&k) {
+            if let Some(first) = self.persons.get(&k) {
+                let (file, line) = (first.file(), first.line());
                 rejections.push((
                     origin,
                     self.labels[concepts::concept_index("person_id").unwrap_or(0)].clone(),
@@ -806,24 +824,24 @@ impl Checks {
                         "a person id not already used in {} {} (first at {}, line {})",
                         country,
                         year,
-                        files[*file].display(),
+                        files[file].display(),
                         line
                     ),
                 ));
             } else {
-                self.persons.insert(k, (origin.file, origin.line));
+                self.persons.insert(k, Packed::new(origin));
             }
         }
         if let Some(household) = value(row, "household_id") {
             let k = key128(&[country, year, household]);
-            let parts: Vec<u16> = self
-                .household_concepts
-                .iter()
-                .map(|&i| small_hash(row[i].as_deref()))
-                .collect();
+            let mut parts = [0u16; MAX_HOUSEHOLD_CONCEPTS];
+            for (slot, &i) in parts.iter_mut().zip(&self.household_concepts) {
+                *slot = small_hash(row[i].as_deref());
+            }
             match self.households.get(&k) {
                 Some(seen) => {
-                    if let Some(j) = (0..parts.len()).find(|&j| parts[j] != seen.parts[j]) {
+                    let n = self.household_concepts.len();
+                    if let Some(j) = (0..n).find(|&j| parts[j] != seen.parts[j]) {
                         let c = &CONCEPTS[self.household_concepts[j]];
                         rejections.push((
                             origin,
@@ -833,8 +851,8 @@ impl Checks {
                                 "the same {} as the other members of household {} (first at {}, line {})",
                                 c.id,
                                 household,
-                                files[seen.file].display(),
-                                seen.line
+                                files[seen.at.file()].display(),
+                                seen.at.line()
                             ),
                         ));
                     }
@@ -843,8 +861,7 @@ impl Checks {
                     self.households.insert(
                         k,
                         HouseholdSeen {
-                            line: origin.line,
-                            file: origin.file,
+                            at: Packed::new(origin),
                             parts,
                         },
                     );
@@ -892,7 +909,7 @@ fn read_tables(
                     format!("{} fields as in the header", header.len()),
                 ));
             } else {
-                let row = harmoniser.apply(fields, &|_| origin, &header, origin, &mut pending);
+                let row = harmoniser.apply(fields, &|_| origin, origin, &mut pending);
                 if pending.is_empty() {
                     checks.check(&row, origin, files, &mut pending);
                 }

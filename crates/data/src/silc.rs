@@ -47,13 +47,46 @@ impl Kind {
 
 /// (country, year, id) of a record.
 type Key = (String, String, String);
-/// Line, fields, and whether an R record used it.
-type Held = (u64, Vec<Option<String>>, bool);
+/// Line and index in the arena.
+type Held = (u64, u32);
+
+/// The fields of many records in one buffer (no allocation per field).
+#[derive(Default)]
+struct Arena {
+    text: String,
+    /// End offset of every field in `text`, record after record.
+    ends: Vec<u64>,
+    /// Missing (a Parquet null) per field.
+    nulls: Vec<bool>,
+    columns: usize,
+}
+
+impl Arena {
+    fn push(&mut self, fields: &[Option<&str>]) -> u32 {
+        let index = (self.ends.len() / self.columns.max(1)) as u32;
+        for f in fields {
+            self.text.push_str(f.unwrap_or(""));
+            self.ends.push(self.text.len() as u64);
+            self.nulls.push(f.is_none());
+        }
+        index
+    }
+
+    fn field(&self, record: u32, column: usize) -> Option<&str> {
+        let k = record as usize * self.columns + column;
+        if self.nulls[k] {
+            return None;
+        }
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        Some(&self.text[start..self.ends[k] as usize])
+    }
+}
 
 struct Keyed {
     file: usize,
     header: Vec<String>,
     records: HashMap<Key, Held>,
+    arena: Arena,
 }
 
 fn column(header: &[String], name: &str, path: &Path) -> Result<usize, DataError> {
@@ -137,6 +170,10 @@ pub(crate) fn read_udb(
             file: fi,
             header: raw.header.clone(),
             records: HashMap::new(),
+            arena: Arena {
+                columns: raw.header.len(),
+                ..Arena::default()
+            },
         };
         let mut rejections = Vec::new();
         let fr = &mut report.files[fi];
@@ -173,8 +210,7 @@ pub(crate) fn read_udb(
                     });
                     return Ok(());
                 }
-                let values = fields.iter().map(|f| f.map(|v| v.to_string())).collect();
-                if let Some((first, _, _)) = table.records.get(&key) {
+                if let Some((first, _)) = table.records.get(&key) {
                     rejections.push(Rejection {
                         file: path.clone(),
                         line,
@@ -188,7 +224,8 @@ pub(crate) fn read_udb(
                     });
                     return Ok(());
                 }
-                table.records.insert(key, (line, values, false));
+                let index = table.arena.push(fields);
+                table.records.insert(key, (line, index));
                 Ok(())
             },
         )?;
@@ -202,7 +239,7 @@ pub(crate) fn read_udb(
     if let Some(h) = keyed.get(&'H') {
         let d = &keyed[&'D'];
         let mut bad = Vec::new();
-        for (key, (line, _, _)) in &h.records {
+        for (key, (line, _)) in &h.records {
             if !d.records.contains_key(key) {
                 bad.push(Rejection {
                     file: files[h.file].clone(),
@@ -267,9 +304,10 @@ pub(crate) fn read_udb(
         .and_then(|p| p.header.iter().position(|h| h == "PX030"));
     let mut checks = Checks::new(harmoniser.labels(&header));
     let mut pending: Vec<(Origin, String, String, String)> = Vec::new();
-    let mut unified: Vec<Option<String>> = vec![None; header.len()];
     let parquet_r = raw_r.parquet;
-    let mut household_members: HashMap<(String, String, String), u64> = HashMap::new();
+    let mut household_members: HashMap<Key, u64> = HashMap::new();
+    // Which P records an R person used (by arena index).
+    let mut used_p = vec![false; keyed.get(&'P').map(|p| p.records.len()).unwrap_or(0)];
     for_each_record(
         raw_r,
         &mut |done| progress(&path_r, done),
@@ -292,21 +330,20 @@ pub(crate) fn read_udb(
                 let (country, year) = (get(rc).to_string(), get(ry).to_string());
                 let hh = (country.clone(), year.clone(), get(rhh).to_string());
                 let person = (country, year, get(rid).to_string());
-                for v in unified.iter_mut() {
-                    *v = None;
-                }
-                let mut lines: HashMap<char, u64> = HashMap::new();
-                lines.insert('R', line);
+                // The joined record borrows every field from R and the arenas.
+                let mut unified: Vec<Option<&str>> = vec![None; header.len()];
+                let mut lines: [Option<u64>; 4] = [None; 4];
+                let slot = |letter: char| "DRHP".find(letter).unwrap_or(1);
+                lines[slot('R')] = Some(line);
                 let off_r = offsets[&'R'];
-                for (k, f) in fields.iter().enumerate() {
-                    unified[off_r + k] = f.map(|v| v.to_string());
-                }
-                match keyed[&'D'].records.get(&hh) {
-                    Some((dl, values, _)) => {
-                        lines.insert('D', *dl);
+                unified[off_r..off_r + fields.len()].copy_from_slice(fields);
+                let d = &keyed[&'D'];
+                match d.records.get(&hh) {
+                    Some((dl, index)) => {
+                        lines[slot('D')] = Some(*dl);
                         let off = offsets[&'D'];
-                        for (k, v) in values.iter().enumerate() {
-                            unified[off + k] = v.clone();
+                        for k in 0..d.arena.columns {
+                            unified[off + k] = d.arena.field(*index, k);
                         }
                         *household_members.entry(hh.clone()).or_default() += 1;
                     }
@@ -319,11 +356,11 @@ pub(crate) fn read_udb(
                 }
                 if let Some(h) = keyed.get(&'H') {
                     match h.records.get(&hh) {
-                        Some((hl, values, _)) => {
-                            lines.insert('H', *hl);
+                        Some((hl, index)) => {
+                            lines[slot('H')] = Some(*hl);
                             let off = offsets[&'H'];
-                            for (k, v) in values.iter().enumerate() {
-                                unified[off + k] = v.clone();
+                            for k in 0..h.arena.columns {
+                                unified[off + k] = h.arena.field(*index, k);
                             }
                         }
                         None => pending.push((
@@ -334,12 +371,12 @@ pub(crate) fn read_udb(
                         )),
                     }
                 }
-                if let Some(p) = keyed.get_mut(&'P') {
-                    if let Some((pl, values, used)) = p.records.get_mut(&person) {
-                        *used = true;
-                        lines.insert('P', *pl);
+                if let Some(p) = keyed.get(&'P') {
+                    if let Some((pl, index)) = p.records.get(&person) {
+                        used_p[*index as usize] = true;
+                        lines[slot('P')] = Some(*pl);
                         if let Some(x) = px030 {
-                            let in_p = values[x].as_deref().unwrap_or("");
+                            let in_p = p.arena.field(*index, x).unwrap_or("");
                             if in_p != hh.2 {
                                 pending.push((
                                     Origin {
@@ -356,23 +393,20 @@ pub(crate) fn read_udb(
                             }
                         }
                         let off = offsets[&'P'];
-                        for (k, v) in values.iter().enumerate() {
-                            unified[off + k] = v.clone();
+                        for k in 0..p.arena.columns {
+                            unified[off + k] = p.arena.field(*index, k);
                         }
                     }
                 }
                 if pending.is_empty() {
-                    let borrowed: Vec<Option<&str>> =
-                        unified.iter().map(|v| v.as_deref()).collect();
                     let origin_of = |col: usize| {
                         let (letter, fi) = owner_file[col];
                         Origin {
                             file: fi,
-                            line: lines.get(&letter).copied().unwrap_or(line),
+                            line: lines[slot(letter)].unwrap_or(line),
                         }
                     };
-                    let row =
-                        harmoniser.apply(&borrowed, &origin_of, &header, origin_r, &mut pending);
+                    let row = harmoniser.apply(&unified, &origin_of, origin_r, &mut pending);
                     if pending.is_empty() {
                         checks.check(&row, origin_r, files, &mut pending);
                     }
@@ -406,8 +440,8 @@ pub(crate) fn read_udb(
     // P persons not in R; D households without persons.
     let mut late = Vec::new();
     if let Some(p) = keyed.get(&'P') {
-        for (key, (line, _, used)) in &p.records {
-            if !used {
+        for (key, (line, index)) in &p.records {
+            if !used_p[*index as usize] {
                 late.push((
                     p.file,
                     Rejection {
@@ -423,7 +457,7 @@ pub(crate) fn read_udb(
         }
     }
     let d = &keyed[&'D'];
-    for (key, (line, _, _)) in &d.records {
+    for (key, (line, _)) in &d.records {
         if !household_members.contains_key(key) {
             late.push((
                 d.file,

@@ -212,22 +212,28 @@ enum Calibration {
 
 /// Calibration variables of a household: its persons by sex × five age bands (level 0), by
 /// sex × under / over 45 (level 1, when level 0 cannot be met in a region's sample), or in
-/// total (level 2).
+/// total (level 2). Levels 1 and 2 are sums of level-0 cells.
 fn silc_x(cluster: &Cluster, h: usize, level: usize) -> DVector<f64> {
-    let mut x = DVector::zeros(CALIBRATION_SIZES[level]);
+    let mut x0 = [0.0; 10];
     for p in &cluster.households[h].persons {
-        let sex = p.sex as usize - 1;
-        match level {
-            0 => {
-                if let Some(b) = band(&SILC_BANDS, p.age) {
-                    x[sex * 5 + b] += 1.0;
-                }
-            }
-            1 => x[sex * 2 + usize::from(p.age >= 45)] += 1.0,
-            _ => x[0] += 1.0,
+        if let Some(b) = band(&SILC_BANDS, p.age) {
+            x0[(p.sex as usize - 1) * 5 + b] += 1.0;
         }
     }
-    x
+    collapse(&x0, level)
+}
+
+/// Level-`level` calibration variables from the level-0 cells (bands 0-2 are under 45).
+fn collapse(x0: &[f64; 10], level: usize) -> DVector<f64> {
+    match level {
+        0 => DVector::from_column_slice(x0),
+        1 => DVector::from_fn(4, |i, _| {
+            let (sex, older) = (i / 2, i % 2 == 1);
+            let bands = if older { 3..5 } else { 0..3 };
+            bands.map(|b| x0[sex * 5 + b]).sum()
+        }),
+        _ => DVector::from_element(1, x0.iter().sum()),
+    }
 }
 
 const CALIBRATION_SIZES: [usize; 3] = [10, 4, 1];
@@ -307,8 +313,8 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
             Calibration::Lfs(factors)
         }
         Survey::Silc => {
-            // (region, design weight, household) of every responding household.
-            let households: Vec<(usize, f64, Cluster, usize)> = (0..pop.strata.len())
+            // (region, design weight, level-0 calibration cells) of every responding household.
+            let households: Vec<(usize, f64, [f64; 10])> = (0..pop.strata.len())
                 .into_par_iter()
                 .flat_map_iter(|si| {
                     let s = &pop.strata[si];
@@ -316,7 +322,12 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
                         .into_iter()
                         .flat_map(|(cluster, hs)| {
                             hs.into_iter()
-                                .map(|(h, d)| (s.region, d, cluster.clone(), h))
+                                .map(|(h, d)| {
+                                    let x = silc_x(&cluster, h, 0);
+                                    let mut cells = [0.0; 10];
+                                    cells.copy_from_slice(x.as_slice());
+                                    (s.region, d, cells)
+                                })
                                 .collect::<Vec<_>>()
                         })
                         .collect::<Vec<_>>()
@@ -325,12 +336,12 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
             let lambdas = (0..regions)
                 .into_par_iter()
                 .map(|r| {
-                    let mine: Vec<&(usize, f64, Cluster, usize)> =
+                    let mine: Vec<&(usize, f64, [f64; 10])> =
                         households.iter().filter(|h| h.0 == r).collect();
                     for level in 0..CALIBRATION_SIZES.len() {
                         let xs: Vec<(f64, DVector<f64>)> = mine
                             .iter()
-                            .map(|(_, d, c, h)| (*d, silc_x(c, *h, level)))
+                            .map(|(_, d, cells)| (*d, collapse(cells, level)))
                             .collect();
                         let sample: Vec<(f64, &DVector<f64>)> =
                             xs.iter().map(|(d, x)| (*d, x)).collect();
