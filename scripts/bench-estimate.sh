@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CLI benchmark of `incity estimate` over large synthetic EU-LFS files.
+# CLI benchmark of `incity generate`, `validate`, `import` and `estimate` over large synthetic
+# EU-LFS files.
 #
 #   scripts/bench-estimate.sh [RECORDS...]     (default: 1000000 10000000)
 #
@@ -32,13 +33,16 @@ measure() { # records case command...
 for records in "${@:-1000000 10000000}"; do
   file="$OUT/lfs_${records}.csv"
   if [ ! -f "$file" ]; then
-    # The default sample has ~89,700 records; the population is scaled so the sample fraction
-    # stays below about a quarter.
-    scale=$(awk -v r="$records" 'BEGIN { printf "%.4f", r / 89742 }')
-    pop=$(awk -v r="$records" 'BEGIN { p = r / 2088192 * 0.05 * 4; if (p < 0.05) p = 0.05; if (p > 1) p = 1; printf "%.4f", p }')
-    measure "$records" generate "$BIN" generate --out "$OUT/gen_$records" --population-scale "$pop" --sample-scale "$scale"
+    # Sample scale 1 gives ~780,000 EU-LFS records; the population (~250 M people at scale 1)
+    # is scaled so that the sample is about a fifth of it.
+    scale=$(awk -v r="$records" 'BEGIN { printf "%.4f", r / 780404 }')
+    pop=$(awk -v r="$records" 'BEGIN { p = r / 40000000; if (p < 0.01) p = 0.01; if (p > 1) p = 1; printf "%.4f", p }')
+    measure "$records" generate "$BIN" generate --out "$OUT/gen_$records" --population-scale "$pop" --sample-scale "$scale" --surveys lfs --no-truth
     mv "$OUT/gen_$records/lfs_2024.csv" "$file"
   fi
+  measure "$records" validate "$BIN" validate --mapping eu-lfs "$file"
+  rm -rf "$OUT/store_$records"
+  measure "$records" import "$BIN" import --data-dir "$OUT/store_$records" --mapping eu-lfs "$file"
   measure "$records" bare-scan "$BIN" scan --data "$file" --columns COEFFY,STRATUM,PSU,REGION,AGE,ILOSTAT,COUNTRY,COUNTRYB
   for variance in linearization jkn bootstrap; do
     for rate in "employment:ILOSTAT = 1:AGE BETWEEN 20 AND 64" \
