@@ -54,7 +54,7 @@ enum Command {
 
 #[derive(clap::Args)]
 struct MicrodataArgs {
-    /// A shipped mapping (eu-lfs, eu-silc, laeken-eusilc) or the path of a mapping file.
+    /// A shipped mapping (eu-lfs, eu-silc, eu-silc-2020, laeken-eusilc) or a mapping file.
     #[arg(long)]
     mapping: String,
     /// Input files (CSV or Parquet); for eu-silc the D, R, H and P files.

@@ -244,6 +244,28 @@ async fn generate_compute_serve_and_fetch() {
         .status(),
         400
     );
+    // NUTS boundaries for maps: the shipped GISCO files, with the attribution.
+    let r = reqwest::get(format!("{base}/api/v1/geography/nuts/2.geojson"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["x-attribution"]
+        .to_str()
+        .unwrap()
+        .contains("EuroGeographics"));
+    let geo: serde_json::Value = r.json().await.unwrap();
+    let features = geo["features"].as_array().unwrap();
+    assert_eq!(features.len(), 334);
+    assert!(features
+        .iter()
+        .any(|f| f["properties"]["NUTS_ID"] == "AT13"));
+    assert_eq!(
+        reqwest::get(format!("{base}/api/v1/geography/nuts/7"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     assert!(reqwest::get(format!("{base}/healthz"))
         .await
         .unwrap()

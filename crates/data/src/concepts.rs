@@ -262,6 +262,10 @@ pub const DERIVED: &[(&str, &str)] = &[
         "nuts3",
         "NUTS 3 region (from region, when coded at level 3)",
     ),
+    (
+        "age_band",
+        "Eurostat five-year age band: Y0-4, Y5-9, ..., Y70-74, Y_GE75",
+    ),
     ("birth_group", "native, eu_born, non_eu_born"),
     (
         "citizenship_group",
@@ -440,6 +444,15 @@ pub fn residence_duration(years: i64) -> &'static str {
     }
 }
 
+/// Eurostat's five-year age band code of an age (`Y20-24`; 75 and over `Y_GE75`).
+pub fn age_band(age: i64) -> Option<&'static str> {
+    const BANDS: [&str; 16] = [
+        "Y0-4", "Y5-9", "Y10-14", "Y15-19", "Y20-24", "Y25-29", "Y30-34", "Y35-39", "Y40-44",
+        "Y45-49", "Y50-54", "Y55-59", "Y60-64", "Y65-69", "Y70-74", "Y_GE75",
+    ];
+    (age >= 0).then(|| BANDS[((age / 5) as usize).min(15)])
+}
+
 pub fn education_group(isced_level: &str) -> Option<&'static str> {
     match isced_level {
         "0" | "1" | "2" => Some("low"),
@@ -468,6 +481,11 @@ mod tests {
         assert_eq!(residence_duration(4), "recent_migrants");
         assert_eq!(residence_duration(5), "settled_migrants");
         assert_eq!(residence_duration(10), "long_settled_migrants");
+        assert_eq!(age_band(0), Some("Y0-4"));
+        assert_eq!(age_band(24), Some("Y20-24"));
+        assert_eq!(age_band(74), Some("Y70-74"));
+        assert_eq!(age_band(75), Some("Y_GE75"));
+        assert_eq!(age_band(-1), None);
         assert_eq!(education_group("2"), Some("low"));
         assert_eq!(education_group("4"), Some("medium"));
         assert_eq!(education_group("5"), Some("high"));

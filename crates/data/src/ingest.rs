@@ -258,10 +258,14 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&str>> {
         _ => None,
     };
     let education = value(row, "education_level").and_then(concepts::education_group);
+    let age_band = value(row, "age")
+        .and_then(|a| a.parse().ok())
+        .and_then(concepts::age_band);
     vec![
         nuts(3),
         nuts(4),
         nuts(5),
+        age_band,
         birth,
         citizenship,
         parents,

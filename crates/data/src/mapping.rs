@@ -28,7 +28,7 @@
 //! the source value as the harmonised value (checked against the concept). A `[recode.*]`
 //! table replaces some values and lets the others through (e.g. `"-1" = "0"` for an age). The shipped
 //! mappings are in `mappings/` at the repository root and compiled in (names `eu-lfs`,
-//! `eu-silc`, `laeken-eusilc`).
+//! `eu-silc`, `eu-silc-2020`, `laeken-eusilc`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -133,6 +133,10 @@ pub const REQUIRED: &[&str] = &["country", "year", "weight", "sex", "age"];
 pub const BUILTIN: &[(&str, &str)] = &[
     ("eu-lfs", include_str!("../../../mappings/eu-lfs.toml")),
     ("eu-silc", include_str!("../../../mappings/eu-silc.toml")),
+    (
+        "eu-silc-2020",
+        include_str!("../../../mappings/eu-silc-2020.toml"),
+    ),
     (
         "laeken-eusilc",
         include_str!("../../../mappings/laeken-eusilc.toml"),

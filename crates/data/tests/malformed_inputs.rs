@@ -475,7 +475,13 @@ fn mapping_files_are_validated_before_any_data_is_read() {
     );
     // 42. A mapping that is neither shipped nor a file.
     let e = Mapping::load("no-such-mapping").unwrap_err().to_string();
-    expect(&e, &["no-such-mapping", "eu-lfs, eu-silc, laeken-eusilc"]);
+    expect(
+        &e,
+        &[
+            "no-such-mapping",
+            "eu-lfs, eu-silc, eu-silc-2020, laeken-eusilc",
+        ],
+    );
     // And a failing mapping leaves the store as it was.
     let m = import_messages(
         Mapping::parse("not toml", "x.toml"),

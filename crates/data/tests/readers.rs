@@ -504,3 +504,49 @@ fn r_laeken_eusilc_loads_through_the_shipped_mapping() {
     assert_eq!(count(Some("non_eu_citizens")), 751);
     assert_eq!(count(None), 2_720);
 }
+
+/// Files of 2020 and before carry PL031 instead of PL032: the shipped `eu-silc-2020` mapping
+/// reads them, and the economic status agrees with the PL032 load where the codes correspond.
+#[test]
+fn eu_silc_files_before_2021_load_with_pl031() {
+    let g = generated();
+    let (ph, p_rows) = csv_rows(&g.path("silc_p.csv"));
+    let col = ph.iter().position(|h| h == "PL032").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let old_p = dir.path().join("silc_p_2020.csv");
+    let mut w = csv::Writer::from_path(&old_p).unwrap();
+    let header: Vec<&str> = ph
+        .iter()
+        .map(|h| if h == "PL032" { "PL031" } else { h.as_str() })
+        .collect();
+    w.write_record(&header).unwrap();
+    for r in &p_rows {
+        // PL032 -> PL031: employed -> employee full-time (1), unemployed 5, retired 7,
+        // disabled 8, student 6, domestic 10, military 9, other 11.
+        let pl031 = match r[col].as_str() {
+            "1" => "1",
+            "2" => "5",
+            "3" => "7",
+            "4" => "8",
+            "5" => "6",
+            "6" => "10",
+            "7" => "9",
+            "8" => "11",
+            other => other,
+        };
+        let mut out: Vec<&str> = r.iter().map(|s| s.as_str()).collect();
+        out[col] = pl031;
+        w.write_record(&out).unwrap();
+    }
+    w.flush().unwrap();
+    let mut files = g.silc();
+    files[3] = old_p;
+    let (_a, old) = import(&Mapping::load("eu-silc-2020").unwrap(), &files);
+    let (_b, new) = import(&Mapping::load("eu-silc").unwrap(), &g.silc());
+    let (o, n) = (stored(&old, "silc"), stored(&new, "silc"));
+    assert_eq!(o["economic_status"], n["economic_status"]);
+    assert_eq!(o["age_band"], n["age_band"]);
+    assert!(o["economic_status"]
+        .iter()
+        .any(|v| v.as_deref() == Some("retired")));
+}

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/release", get(api_release))
         .route("/api/v1/indicators", get(api_indicators))
         .route("/api/v1/indicators/{id}/figures", get(api_figures))
+        .route("/api/v1/geography/nuts/{level}", get(api_boundaries))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
         .with_state(state)
@@ -525,4 +526,29 @@ async fn indicator_csv(
         out,
     )
         .into_response())
+}
+
+/// NUTS 2021 boundaries of one level (0-3) as GeoJSON (GISCO, 1:60 million, WGS 84), unchanged.
+/// "© EuroGeographics for the administrative boundaries" must appear on every map drawn from
+/// them; the attribution travels in the `X-Attribution` header.
+async fn api_boundaries(Path(level): Path<String>) -> Response {
+    let level = level.trim_end_matches(".geojson");
+    match level.parse::<usize>().ok().and_then(|l| incity_data::geography::BOUNDARIES_2021.get(l)) {
+        Some(geojson) => (
+            [
+                (header::CONTENT_TYPE, "application/geo+json"),
+                (
+                    header::HeaderName::from_static("x-attribution"),
+                    "EuroGeographics for the administrative boundaries; Source: Eurostat (GISCO), NUTS 2021, 1:60 million",
+                ),
+            ],
+            *geojson,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "no such NUTS level: expected 0, 1, 2 or 3",
+        )
+            .into_response(),
+    }
 }
