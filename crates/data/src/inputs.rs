@@ -14,7 +14,7 @@
 //! renaming it over the old one (atomic on POSIX file systems). Readers go through the
 //! manifest, so they see either the old or the new set of partitions, never a mix. Files no
 //! manifest refers to (from an interrupted import) are removed at the next import. One import
-//! at a time: a lock file refuses a second.
+//! at a time: a lock file refuses a second (and is taken over if its process was killed).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -254,28 +254,55 @@ fn now_nanos() -> u128 {
         .unwrap_or(0)
 }
 
-/// An exclusive lock on the store (a file created with `create_new`).
+/// An exclusive lock on the store: a file created with `create_new` holding the process id.
+/// A lock left by a process that no longer runs (a killed import) is taken over.
 struct Lock(PathBuf);
 
 impl Lock {
     fn acquire(root: &Path) -> Result<Lock, DataError> {
         let path = root.join(".import.lock");
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(_) => Ok(Lock(path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(DataError::Design(format!(
-                    "another import is running on {} (remove {} if no import is running)",
-                    root.display(),
-                    path.display()
-                )))
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(Lock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok());
+                    if holder.is_some_and(process_is_gone) {
+                        // The import that held it was killed: its staged files are garbage.
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    return Err(DataError::Design(format!(
+                        "another import (process {}) is running on {}",
+                        holder
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "unknown".into()),
+                        root.display()
+                    )));
+                }
+                Err(e) => return Err(DataError::io(&path, e)),
             }
-            Err(e) => Err(DataError::io(&path, e)),
         }
+        Err(DataError::Design(format!(
+            "cannot take the import lock {}",
+            path.display()
+        )))
     }
+}
+
+/// True if no process with this id runs (Linux `/proc`; elsewhere a lock is never taken over).
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.is_dir() && !proc.join(pid.to_string()).exists()
 }
 
 impl Drop for Lock {
