@@ -37,7 +37,7 @@ enum Command {
     Serve(ServeArgs),
     /// Write synthetic EU-LFS-layout microdata and the true population values.
     Generate(GenerateArgs),
-    /// Compute the indicator catalogue from an EU-LFS-layout file and publish it as a release.
+    /// Compute the indicator catalogue over the input store and publish it as a release.
     Compute(ComputeArgs),
     /// Design-based estimate of one statistic from a survey file (CSV or Parquet).
     Estimate(Box<EstimateArgs>),
@@ -158,12 +158,15 @@ enum SurveysArg {
 struct ComputeArgs {
     #[command(flatten)]
     data: DataDirArg,
-    /// EU-LFS-layout input file (CSV or Parquet) with STRATUM and PSU design columns.
-    #[arg(long)]
-    input: PathBuf,
     /// Mark the release as computed from synthetic data.
     #[arg(long)]
     synthetic: bool,
+    /// A catalogue directory (catalogue.toml and indicators/*.toml) instead of the shipped one.
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+    /// Compute even if the inputs, catalogue and rules are those of the served release.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -616,34 +619,140 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             seed: a.seed,
             ..SyntheticConfig::default()
         };
-        let demo = write_demo(
-            &a.data.data_dir.join("demo"),
-            config,
-            SurveysArg::Both,
-            true,
-        )?;
-        let input = demo
-            .lfs
-            .context("the demonstration data have an EU-LFS file")?;
-        let release = compute_release(&ComputeSettings {
-            input,
-            synthetic: true,
-            generator_seed: Some(a.seed),
-            rules: PublicationRules::DEFAULT,
-        })
-        .await?;
-        let id = store.publish(&release).await?;
-        tracing::info!(
-            release = id,
-            figures = release.figures.len(),
-            "release published"
-        );
+        let demo_dir = a.data.data_dir.join("demo");
+        write_demo(&demo_dir, config, SurveysArg::Both, true)?;
+        let inputs = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
+        let silc: Vec<PathBuf> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
+            .iter()
+            .map(|f| demo_dir.join(f))
+            .collect();
+        let lfs = vec![demo_dir.join(format!("lfs_{}.csv", config.year))];
+        for (mapping, files) in [("eu-lfs", lfs), ("eu-silc", silc)] {
+            let mapping = incity_data::mapping::Mapping::load(mapping)?;
+            let (report, _) = inputs.import(
+                &mapping,
+                &files,
+                &incity_data::ingest::ReadOptions::default(),
+                &mut |_, _| {},
+            )?;
+            if !report.is_clean() {
+                bail!(
+                    "the demonstration data did not validate: {}",
+                    report
+                        .rejections
+                        .first()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default()
+                );
+            }
+        }
+        let catalogue = incity_indicators::Catalogue::embedded();
+        compute_and_publish(&store, &inputs, catalogue, true, Some(a.seed), false).await?;
     }
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
     incity_portal::serve(AppState { store }, addr)
         .await
         .with_context(|| format!("serving on {addr}"))
+}
+
+/// Computes the catalogue over the input store and publishes the release, unless the served
+/// release already has the same inputs, catalogue and rules (and `force` is off). Returns the
+/// release id, or `None` when nothing changed.
+async fn compute_and_publish(
+    store: &Store,
+    inputs: &incity_data::inputs::InputStore,
+    catalogue: &incity_indicators::Catalogue,
+    synthetic: bool,
+    generator_seed: Option<u64>,
+    force: bool,
+) -> anyhow::Result<Option<i64>> {
+    use sha2::{Digest, Sha256};
+    let manifest = inputs.manifest()?;
+    if manifest.partition.is_empty() {
+        bail!(
+            "the input store {} is empty: run `incity import` first",
+            inputs.root().display()
+        );
+    }
+    let mut sources: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    let mut descriptions = Vec::new();
+    for p in &manifest.partition {
+        sources
+            .entry(p.source.clone())
+            .or_default()
+            .push(inputs.partition_path(p));
+        descriptions.push(format!(
+            "{}/{}/{} {} sha256 {} rows {} mapping {}",
+            p.source, p.country, p.year, p.file, p.sha256, p.rows, p.mapping
+        ));
+    }
+    let rules = PublicationRules::DEFAULT;
+    let rules_name = format!(
+        "default: suppress below {} respondents or CV above {:.0} %; flag below {} or CV above {:.0} %",
+        rules.suppress_below_n,
+        rules.suppress_above_cv.unwrap_or(f64::NAN) * 100.0,
+        rules.flag_below_n,
+        rules.flag_above_cv.unwrap_or(f64::NAN) * 100.0
+    );
+    let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
+    if !force {
+        if let Some(current) = store.current_release().await? {
+            let p = &current.provenance;
+            if p.input_sha256 == fingerprint
+                && p.catalogue_version == catalogue.version
+                && p.rules == rules_name
+            {
+                println!(
+                    "release {} is up to date (same inputs, catalogue {} and rules): nothing recomputed",
+                    current.id, catalogue.version
+                );
+                return Ok(None);
+            }
+        }
+    }
+    let settings = ComputeSettings {
+        inputs: sources
+            .into_iter()
+            .map(|(source, files)| incity_indicators::SourceInput { source, files })
+            .collect(),
+        input_descriptions: descriptions,
+        input_sha256: fingerprint,
+        synthetic,
+        generator_seed,
+        rules,
+        rules_name,
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let progress = |line: &str| bar.set_message(line.to_string());
+    let release = compute_release(&settings, catalogue, &progress).await?;
+    bar.finish_and_clear();
+    let suppressed = release
+        .figures
+        .iter()
+        .filter(|f| f.estimate.figures.is_none())
+        .count();
+    let flagged = release
+        .figures
+        .iter()
+        .filter(|f| f.estimate.flag == incity_estimation::Flag::LowReliability)
+        .count();
+    let id = store.publish(&release).await?;
+    println!(
+        "release {id}: {} figures ({} suppressed, {} flagged low reliability) for {} indicators from {} partitions in {} s",
+        release.figures.len(),
+        suppressed,
+        flagged,
+        catalogue.indicators.len(),
+        release.provenance.inputs.len(),
+        release.provenance.finished_at - release.provenance.started_at
+    );
+    Ok(Some(id))
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn generate(a: GenerateArgs) -> anyhow::Result<()> {
@@ -665,25 +774,16 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
 
 async fn compute(a: ComputeArgs) -> anyhow::Result<()> {
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
-    let release = compute_release(&ComputeSettings {
-        input: a.input.clone(),
-        synthetic: a.synthetic,
-        generator_seed: None,
-        rules: PublicationRules::DEFAULT,
-    })
-    .await?;
-    let suppressed = release
-        .figures
-        .iter()
-        .filter(|f| f.estimate.figures.is_none())
-        .count();
-    let id = store.publish(&release).await?;
-    println!(
-        "release {id}: {} figures ({} suppressed) from {}",
-        release.figures.len(),
-        suppressed,
-        a.input.display()
-    );
+    let inputs = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
+    let loaded;
+    let catalogue = match &a.catalogue {
+        Some(dir) => {
+            loaded = incity_indicators::Catalogue::load(dir)?;
+            &loaded
+        }
+        None => incity_indicators::Catalogue::embedded(),
+    };
+    compute_and_publish(&store, &inputs, catalogue, a.synthetic, None, a.force).await?;
     Ok(())
 }
 

@@ -89,21 +89,37 @@ async fn generate_compute_serve_and_fetch() {
     );
     let input = demo.join("lfs_2024.csv");
     assert!(input.is_file() && demo.join("truth_2024.csv").is_file());
-
-    let out = run(&[
-        "compute",
+    assert!(demo.join("SYNTHETIC-DATA.txt").is_file());
+    let data_dir = dir.path().to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&[
+        "import",
         "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--input",
+        data_dir,
+        "--mapping",
+        "eu-lfs",
         input.to_str().unwrap(),
-        "--synthetic",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("release 1:"));
+    let silc: Vec<String> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
+        .iter()
+        .map(|f| demo.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["import", "--data-dir", data_dir, "--mapping", "eu-silc"];
+    args.extend(silc.iter().map(|s| s.as_str()));
+    ok(&args);
+    let stdout = ok(&["compute", "--data-dir", data_dir, "--synthetic"]);
+    assert!(stdout.contains("release 1:"), "{stdout}");
+    // Unchanged inputs, catalogue and rules: nothing is recomputed.
+    let again = ok(&["compute", "--data-dir", data_dir, "--synthetic"]);
+    assert!(again.contains("up to date"), "{again}");
 
     // What the store holds.
     let store = Store::open(&dir.path().join("incity.sqlite"))
@@ -112,9 +128,12 @@ async fn generate_compute_serve_and_fetch() {
     let release = store.current_release().await.unwrap().expect("a release");
     assert!(release.provenance.synthetic);
     assert_eq!(
-        release.provenance.input_sha256,
-        incity_data::sha256_file(&input).unwrap()
+        release.provenance.inputs.len(),
+        20,
+        "10 countries × 2 sources"
     );
+    assert!(release.provenance.rules.starts_with("default"));
+    assert_eq!(store.release_count().await.unwrap(), 1);
     let stored = store
         .figures(
             release.id,
@@ -122,12 +141,13 @@ async fn generate_compute_serve_and_fetch() {
                 indicator: Some("employment_rate_20_64".into()),
                 geo_level: Some(GeoLevel::Nuts2),
                 geo: None,
+                sex: Some("T".into()),
             },
         )
         .await
         .unwrap();
     assert!(
-        stored.len() >= 40 * 4,
+        stored.len() >= 127 * 7,
         "every region × group: {}",
         stored.len()
     );
@@ -162,7 +182,9 @@ async fn generate_compute_serve_and_fetch() {
     for s in &stored {
         let j = figures
             .iter()
-            .find(|j| j["geo"] == s.geo.as_str() && j["group"] == s.group.as_str())
+            .find(|j| {
+                j["geo"] == s.geo.as_str() && j["group"] == s.group.as_str() && j["year"] == s.year
+            })
             .unwrap_or_else(|| panic!("{} {} missing from JSON", s.geo, s.group));
         assert_eq!(j["flag"], s.estimate.flag.code());
         match s.estimate.figures {
@@ -220,9 +242,9 @@ async fn generate_compute_serve_and_fetch() {
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), stored.len());
-    for r in rows.iter().filter(|r| &r[16] == "c") {
+    for r in rows.iter().filter(|r| &r[20] == "c") {
         assert!(
-            r[8].is_empty() && r[9].is_empty() && r[13].is_empty(),
+            r[12].is_empty() && r[13].is_empty() && r[17].is_empty(),
             "suppressed row with numbers: {r:?}"
         );
     }

@@ -239,7 +239,7 @@ fn expr(file: &SurveyFile, arg: &str) -> String {
 
 /// Strata and PSU numbering built from the scan.
 #[derive(Default)]
-struct DesignBuilder {
+pub struct DesignBuilder {
     strata: BTreeMap<String, StratumBuild>,
 }
 
@@ -272,7 +272,8 @@ impl DesignBuilder {
         entry
     }
 
-    fn psu(&mut self, stratum: &str, psu: &str, fpc: Option<(f64, f64)>) -> PsuRef {
+    /// The PSU `psu` of stratum `stratum` (numbered on first sight).
+    pub fn psu(&mut self, stratum: &str, psu: &str, fpc: Option<(f64, f64)>) -> PsuRef {
         let s = self.stratum(stratum, fpc);
         let next = s.psus.len() as u32;
         let j = match s.psus.get(psu) {
@@ -299,7 +300,8 @@ impl DesignBuilder {
         }
     }
 
-    fn build(
+    /// The design of every stratum and PSU seen.
+    pub fn build(
         self,
         rule: LonelyPsuRule,
         fpc_column: Option<&str>,

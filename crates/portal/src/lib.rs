@@ -132,7 +132,7 @@ fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -> Markup {
                         }
                         p { "Method: " (r.provenance.method) }
                     }
-                    p { "Region names and codes: NUTS 2021, Source: Eurostat. Synthetic data calibrated to Eurostat LFSA_ERGAN and LFSA_URGAN (2024)." }
+                    p { "Region names and codes: NUTS 2021, Source: Eurostat. Synthetic data with parameters from Eurostat tables (LFSA_ERGAN, LFSA_URGAN, ILC_DI15, HLTH_SILC_24, EDAT_LFS_9911, URB_CPOP1, URB_CPOPCB)." }
                 }
             }
         }
@@ -198,11 +198,24 @@ async fn indicator_list(State(state): State<AppState>) -> Result<Markup, PortalE
 struct LevelQuery {
     level: Option<String>,
     geo: Option<String>,
+    /// `T` (default), `M`, `F`, or `all`.
+    sex: Option<String>,
 }
 
-fn find_indicator(id: &str) -> Result<Indicator, PortalError> {
+fn sex_filter(q: &LevelQuery) -> Result<Option<String>, PortalError> {
+    match q.sex.as_deref() {
+        None | Some("T") => Ok(Some("T".into())),
+        Some("all") => Ok(None),
+        Some(s @ ("M" | "F")) => Ok(Some(s.into())),
+        Some(other) => Err(PortalError::BadRequest(format!(
+            "unknown sex `{other}`: expected T, M, F or all"
+        ))),
+    }
+}
+
+fn find_indicator(id: &str) -> Result<&'static Indicator, PortalError> {
     catalogue()
-        .into_iter()
+        .iter()
         .find(|i| i.id == id)
         .ok_or_else(|| PortalError::NotFound(format!("There is no indicator `{id}`.")))
 }
@@ -211,22 +224,39 @@ fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
     match q.level.as_deref() {
         None => Ok(GeoLevel::Nuts2),
         Some(s) => GeoLevel::from_code(s).ok_or_else(|| {
-            PortalError::BadRequest(format!("unknown level `{s}`: expected country or nuts2"))
+            PortalError::BadRequest(format!(
+                "unknown level `{s}`: expected one of {}",
+                GeoLevel::ALL.map(|l| l.code()).join(", ")
+            ))
         }),
     }
 }
 
 /// Rows of one area together: all persons, the groups, then the gaps.
 fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
-    fn rank(f: &Figure) -> (bool, usize, String) {
-        let order = ["total", "native", "eu_born", "non_eu_born"];
-        let pos = order
+    fn rank(f: &Figure) -> (usize, bool, usize, String) {
+        let catalogue = incity_indicators::Catalogue::embedded();
+        let grouping = catalogue
+            .groupings
             .iter()
-            .position(|g| *g == f.group)
-            .unwrap_or(order.len());
-        (f.is_gap, pos, f.group.clone())
+            .position(|g| g.id == f.grouping)
+            .map_or(0, |p| p + 1);
+        let pos = catalogue
+            .groupings
+            .iter()
+            .flat_map(|g| g.groups.iter())
+            .position(|g| g.code == f.group)
+            .unwrap_or(usize::MAX);
+        (grouping, f.is_gap, pos, f.group.clone())
     }
-    figures.sort_by(|a, b| (a.geo.as_str(), rank(a)).cmp(&(b.geo.as_str(), rank(b))));
+    figures.sort_by(|a, b| {
+        (a.year, a.geo.as_str(), a.sex.as_str(), rank(a)).cmp(&(
+            b.year,
+            b.geo.as_str(),
+            b.sex.as_str(),
+            rank(b),
+        ))
+    });
     figures
 }
 
@@ -234,20 +264,39 @@ fn pct(v: f64) -> String {
     format!("{:.1}", v * 100.0)
 }
 
-/// An interval drawn on a 0-100 % scale (or -40..+40 pp for gaps), with a text equivalent.
-fn interval_svg(f: &Figure) -> Markup {
+/// A value in the indicator's unit: percentages with one decimal, euro as whole numbers.
+fn shown(v: f64, euro: bool) -> String {
+    if euro {
+        format!("{v:.0}")
+    } else {
+        pct(v)
+    }
+}
+
+/// An interval drawn on a 0-100 % scale (or -40..+40 pp for gaps; euro: 0-60,000 and
+/// ±30,000), with a text equivalent.
+fn interval_svg(f: &Figure, euro: bool) -> Markup {
     let Some(x) = f.estimate.figures else {
         return html! {};
     };
-    let (lo, hi) = if f.is_gap { (-0.4, 0.4) } else { (0.0, 1.0) };
+    let (lo, hi) = match (f.is_gap, euro) {
+        (true, false) => (-0.4, 0.4),
+        (false, false) => (0.0, 1.0),
+        (true, true) => (-30_000.0, 30_000.0),
+        (false, true) => (0.0, 60_000.0),
+    };
     let w = 160.0;
     let pos = |v: f64| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * w;
     let label = format!(
         "{} {}, 95 % interval {} to {}",
-        pct(x.estimate),
-        if f.is_gap { "percentage points" } else { "%" },
-        pct(x.ci_low),
-        pct(x.ci_high)
+        shown(x.estimate, euro),
+        match (f.is_gap, euro) {
+            (_, true) => "euro",
+            (true, false) => "percentage points",
+            (false, false) => "%",
+        },
+        shown(x.ci_low, euro),
+        shown(x.ci_high, euro)
     );
     html! {
         svg width="160" height="14" viewBox="0 0 160 14" role="img" aria-label=(label) {
@@ -269,6 +318,7 @@ async fn indicator_page(
     let level = parse_level(&q)?;
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let figures = in_display_order(figures);
+    let euro = ind.unit == "euro";
     let title = format!("{} ({})", ind.name, ind.population_label);
     Ok(page(
         &title,
@@ -277,33 +327,36 @@ async fn indicator_page(
             h1 { (title) }
             p { (ind.definition) }
             nav.levels aria-label="Geographic level" {
-                a href={ "/indicators/" (ind.id) "?level=country" } { "Countries" }
-                a href={ "/indicators/" (ind.id) "?level=nuts2" } { "NUTS 2 regions" }
+                @for l in GeoLevel::ALL {
+                    a href={ "/indicators/" (ind.id) "?level=" (l.code()) } { (l.label()) }
+                }
                 a.download href={ "/indicators/" (ind.id) "/figures.csv?level=" (level.code()) } { "Download CSV" }
                 a.download href={ "/api/v1/indicators/" (ind.id) "/figures?level=" (level.code()) } { "JSON" }
             }
             p {
-                "Percentages with 95 % confidence intervals (logit intervals for rates; gaps in percentage points). "
+                @if euro { "Euro per year, with 95 % confidence intervals (Woodruff intervals for medians; gaps in euro). " }
+                @else { "Percentages with 95 % confidence intervals (logit intervals for rates; gaps in percentage points). " }
                 "Flag " strong.flag-u { "u" } ": low reliability (fewer than 50 respondents or CV above 20 %). "
                 "Flag " strong.flag-c { "c" } ": not published (fewer than 20 respondents or CV above 35 %)."
             }
             table {
-                caption { (title) ", by " (if level == GeoLevel::Nuts2 { "NUTS 2 region" } else { "country" }) " and country of birth" }
+                caption { (title) ", " (level.label()) " by target group, both sexes" }
                 thead { tr {
-                    th scope="col" { "Code" } th scope="col" { "Region" } th scope="col" { "Group" }
-                    th scope="col" { "Estimate (%)" } th scope="col" { "95 % interval" } th scope="col" { "CV (%)" }
+                    th scope="col" { "Year" } th scope="col" { "Code" } th scope="col" { "Area" } th scope="col" { "Group" }
+                    th scope="col" { (if euro { "Estimate (euro)" } else { "Estimate (%)" }) } th scope="col" { "95 % interval" } th scope="col" { "CV (%)" }
                     th scope="col" { "Respondents" } th scope="col" { "Flag" } th scope="col" { "Interval" }
                 } }
                 tbody {
                     @for f in &figures {
                         tr class=(if f.is_gap { "gap" } else { "" }) {
+                            td { (f.year) }
                             td { (f.geo) }
-                            td { (geo_name(&f.geo).unwrap_or("")) }
+                            td { (geo_name(&f.geo).unwrap_or_default()) }
                             td { (group_label(&f.group)) }
                             @match f.estimate.figures {
                                 Some(x) => {
-                                    td.num { (pct(x.estimate)) }
-                                    td.num { (pct(x.ci_low)) " – " (pct(x.ci_high)) }
+                                    td.num { (shown(x.estimate, euro)) }
+                                    td.num { (shown(x.ci_low, euro)) " – " (shown(x.ci_high, euro)) }
                                     td.num { (x.cv.map(|c| format!("{:.1}", c * 100.0)).unwrap_or_default()) }
                                     td.num { (x.n) }
                                 }
@@ -312,7 +365,7 @@ async fn indicator_page(
                                 }
                             }
                             td class={ "flag-" (f.estimate.flag.code()) } title=(f.estimate.flag.describe()) { (f.estimate.flag.code()) }
-                            td { (interval_svg(f)) }
+                            td { (interval_svg(f, euro)) }
                         }
                     }
                 }
@@ -325,10 +378,14 @@ async fn indicator_page(
 #[derive(Debug, Serialize)]
 struct FigureOut {
     indicator: String,
+    source: String,
+    year: i32,
     geo_level: &'static str,
     geo: String,
-    geo_name: Option<&'static str>,
+    geo_name: Option<String>,
+    grouping: String,
     group: String,
+    sex: String,
     is_gap: bool,
     flag: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,10 +411,14 @@ impl From<&Figure> for FigureOut {
         let x = f.estimate.figures;
         FigureOut {
             indicator: f.indicator.clone(),
+            source: f.source.clone(),
+            year: f.year,
             geo_level: f.geo_level.code(),
             geo: f.geo.clone(),
             geo_name: geo_name(&f.geo),
+            grouping: f.grouping.clone(),
             group: f.group.clone(),
+            sex: f.sex.clone(),
             is_gap: f.is_gap,
             flag: f.estimate.flag.code(),
             estimate: x.map(|x| x.estimate),
@@ -385,6 +446,8 @@ struct ReleaseOut {
     software_version: String,
     started_at: i64,
     finished_at: i64,
+    inputs: Vec<String>,
+    rules: String,
 }
 
 async fn api_release(State(state): State<AppState>) -> Result<Json<ReleaseOut>, PortalError> {
@@ -402,6 +465,8 @@ async fn api_release(State(state): State<AppState>) -> Result<Json<ReleaseOut>, 
         software_version: p.software_version,
         started_at: p.started_at,
         finished_at: p.finished_at,
+        inputs: p.inputs,
+        rules: p.rules,
     }))
 }
 
@@ -410,20 +475,26 @@ struct IndicatorOut {
     id: &'static str,
     name: &'static str,
     area: &'static str,
+    source: &'static str,
+    unit: &'static str,
     population: &'static str,
     definition: &'static str,
+    comparability: &'static str,
 }
 
 async fn api_indicators() -> Json<Vec<IndicatorOut>> {
     Json(
         catalogue()
-            .into_iter()
+            .iter()
             .map(|i| IndicatorOut {
-                id: i.id,
-                name: i.name,
-                area: i.area,
-                population: i.population_label,
-                definition: i.definition,
+                id: &i.id,
+                name: &i.name,
+                area: &i.area,
+                source: &i.source,
+                unit: &i.unit,
+                population: &i.population_label,
+                definition: &i.definition,
+                comparability: &i.comparability,
             })
             .collect(),
     )
@@ -453,6 +524,7 @@ async fn figures_for(
                 indicator: Some(ind.id.to_string()),
                 geo_level: Some(level),
                 geo: q.geo.clone(),
+                sex: sex_filter(q)?,
             },
         )
         .await?;
@@ -488,21 +560,25 @@ async fn indicator_csv(
 ) -> Result<Response, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let mut out = String::from(
-        "release,synthetic,indicator,geo_level,geo,geo_name,group,is_gap,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
+        "release,synthetic,indicator,source,year,geo_level,geo,geo_name,grouping,group,sex,is_gap,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
     );
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
     for f in &figures {
         let o = FigureOut::from(f);
         debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             release.id,
             release.provenance.synthetic,
             o.indicator,
+            o.source,
+            o.year,
             o.geo_level,
             o.geo,
-            csv_field(o.geo_name.unwrap_or("")),
+            csv_field(o.geo_name.as_deref().unwrap_or("")),
+            o.grouping,
             csv_field(&o.group),
+            o.sex,
             o.is_gap,
             num(o.estimate),
             num(o.se),

@@ -38,6 +38,8 @@ pub struct FigureFilter {
     pub indicator: Option<String>,
     pub geo_level: Option<GeoLevel>,
     pub geo: Option<String>,
+    /// `T`, `M` or `F`.
+    pub sex: Option<String>,
 }
 
 #[derive(Clone)]
@@ -77,8 +79,8 @@ impl Store {
         let p = &release.provenance;
         let id: i64 = sqlx::query(
             "INSERT INTO releases (input_file, input_sha256, source, synthetic, generator_seed, \
-             catalogue_version, method, software_version, started_at, finished_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             catalogue_version, method, software_version, started_at, finished_at, inputs, rules) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&p.input_file)
         .bind(&p.input_sha256)
@@ -90,21 +92,27 @@ impl Store {
         .bind(&p.software_version)
         .bind(p.started_at)
         .bind(p.finished_at)
+        .bind(p.inputs.join("\n"))
+        .bind(&p.rules)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
         for f in &release.figures {
             let fig = f.estimate.figures;
             sqlx::query(
-                "INSERT INTO figures (release_id, indicator, geo_level, geo, grp, is_gap, flag, \
-                 estimate, se, ci_low, ci_high, cv, n, population, deff) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO figures (release_id, indicator, source, year, geo_level, geo, grouping, \
+                 grp, sex, is_gap, flag, estimate, se, ci_low, ci_high, cv, n, population, deff) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(id)
             .bind(&f.indicator)
+            .bind(&f.source)
+            .bind(f.year)
             .bind(f.geo_level.code())
             .bind(&f.geo)
+            .bind(&f.grouping)
             .bind(&f.group)
+            .bind(&f.sex)
             .bind(f.is_gap)
             .bind(f.estimate.flag.code())
             .bind(fig.map(|x| x.estimate))
@@ -133,7 +141,8 @@ impl Store {
     pub async fn current_release(&self) -> Result<Option<StoredRelease>, StoreError> {
         let row = sqlx::query(
             "SELECT r.id, r.input_file, r.input_sha256, r.source, r.synthetic, r.generator_seed, \
-             r.catalogue_version, r.method, r.software_version, r.started_at, r.finished_at \
+             r.catalogue_version, r.method, r.software_version, r.started_at, r.finished_at, \
+             r.inputs, r.rules \
              FROM current_release c JOIN releases r ON r.id = c.release_id",
         )
         .fetch_optional(&self.pool)
@@ -151,6 +160,8 @@ impl Store {
                 software_version: r.get(8),
                 started_at: r.get(9),
                 finished_at: r.get(10),
+                inputs: r.get::<String, _>(11).lines().map(String::from).collect(),
+                rules: r.get(12),
             },
         }))
     }
@@ -171,10 +182,10 @@ impl Store {
     ) -> Result<Vec<Figure>, StoreError> {
         let rows = sqlx::query(
             "SELECT indicator, geo_level, geo, grp, is_gap, flag, estimate, se, ci_low, ci_high, \
-             cv, n, population, deff FROM figures WHERE release_id = ? \
+             cv, n, population, deff, source, year, grouping, sex FROM figures WHERE release_id = ? \
              AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
-             AND (? IS NULL OR geo = ?) \
-             ORDER BY indicator, geo_level, geo, is_gap, grp",
+             AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
+             ORDER BY indicator, year, geo_level, geo, sex, grouping, is_gap, grp",
         )
         .bind(release_id)
         .bind(&filter.indicator)
@@ -183,6 +194,8 @@ impl Store {
         .bind(filter.geo_level.map(|l| l.code()))
         .bind(&filter.geo)
         .bind(&filter.geo)
+        .bind(&filter.sex)
+        .bind(&filter.sex)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(figure_from_row).collect()
@@ -216,9 +229,13 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     };
     Ok(Figure {
         indicator: r.get(0),
+        source: r.get(14),
+        year: r.get(15),
         geo_level,
         geo: r.get(2),
+        grouping: r.get(16),
         group: r.get(3),
+        sex: r.get(17),
         is_gap: r.get(4),
         estimate: Estimate { flag, figures },
     })

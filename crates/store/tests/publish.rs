@@ -16,15 +16,21 @@ fn provenance(file: &str) -> Provenance {
         software_version: "0".into(),
         started_at: 1,
         finished_at: 2,
+        inputs: vec!["lfs/AT/2024 part.parquet sha256 ab rows 10 mapping eu-lfs".into()],
+        rules: "default".into(),
     }
 }
 
 fn figure(geo: &str, estimate: Estimate) -> Figure {
     Figure {
         indicator: "employment_rate_20_64".into(),
+        source: "lfs".into(),
+        year: 2024,
         geo_level: GeoLevel::Nuts2,
         geo: geo.into(),
+        grouping: "total".into(),
         group: "total".into(),
+        sex: "T".into(),
         is_gap: false,
         estimate,
     }

@@ -1,0 +1,355 @@
+//! The indicator catalogue as data: `catalogue/catalogue.toml` (version, target-group
+//! groupings, glossary) and one TOML file per indicator in `catalogue/indicators/`. The
+//! shipped files are compiled in; [`Catalogue::load`] reads a directory instead, so a city
+//! adds its own indicator by adding a file.
+//!
+//! Every file is validated when loaded: required fields, known statistic, source and unit,
+//! an id equal to the file name, and SQL conditions that use only harmonised columns. Each
+//! error names the file and the field.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+include!(concat!(env!("OUT_DIR"), "/catalogue_files.rs"));
+
+/// Why a catalogue could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct CatalogueError {
+    pub file: PathBuf,
+    pub message: String,
+}
+
+fn err(file: &str, message: impl Into<String>) -> CatalogueError {
+    CatalogueError {
+        file: PathBuf::from(file),
+        message: message.into(),
+    }
+}
+
+/// What an indicator estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatisticKind {
+    /// Weighted share of the population satisfying the numerator condition.
+    Share,
+    /// Weighted median of `value` (EU-SILC rule).
+    Median,
+    /// Share with `value` below 60 % of the national median of all persons.
+    AtRiskOfPoverty,
+}
+
+/// A target group of a grouping.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub code: String,
+    pub label: String,
+}
+
+/// A target-group dimension (a harmonised derived column) and its reference group.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grouping {
+    pub id: String,
+    pub name: String,
+    pub reference: String,
+    pub groups: Vec<Group>,
+}
+
+/// A glossary entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlossaryEntry {
+    pub term: String,
+    pub definition: String,
+}
+
+/// One indicator.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    /// The input-store source it is computed from (`lfs`, `silc`).
+    pub source: String,
+    pub statistic: StatisticKind,
+    /// Who is counted (SQL over harmonised columns).
+    pub population: String,
+    pub population_label: String,
+    /// For shares: who is counted in the numerator, within the population.
+    #[serde(default)]
+    pub numerator: Option<String>,
+    /// For medians and poverty rates: the value column.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Weight column (`weight`, or `personal_weight` for EU-SILC P-file variables).
+    #[serde(default = "default_weight")]
+    pub weight: String,
+    /// `percent` or `euro`.
+    pub unit: String,
+    pub definition: String,
+    /// Source variables per source (`lfs = ["AGE", ...]`).
+    #[serde(default)]
+    pub variables: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub comparability: String,
+}
+
+fn default_weight() -> String {
+    "weight".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    version: String,
+    grouping: Vec<Grouping>,
+    #[serde(default)]
+    concept: Vec<GlossaryEntry>,
+}
+
+/// The whole catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    pub version: String,
+    pub groupings: Vec<Grouping>,
+    pub glossary: Vec<GlossaryEntry>,
+    pub indicators: Vec<Indicator>,
+}
+
+/// Sources the pipeline can compute from.
+pub const SOURCES: [&str; 2] = ["lfs", "silc"];
+const UNITS: [&str; 2] = ["percent", "euro"];
+const WEIGHTS: [&str; 2] = ["weight", "personal_weight"];
+
+/// The identifiers an SQL condition uses (unquoted words that are not SQL keywords, and
+/// double-quoted names).
+fn identifiers(sql: &str) -> Result<Vec<String>, String> {
+    use datafusion::sql::sqlparser::dialect::GenericDialect;
+    use datafusion::sql::sqlparser::keywords::Keyword;
+    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .map_err(|e| e.to_string())?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Word(w) if w.quote_style == Some('"') => Some(w.value),
+            Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::NoKeyword => {
+                Some(w.value)
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+impl Catalogue {
+    /// The shipped catalogue (compiled in; validated by this crate's tests).
+    pub fn embedded() -> &'static Catalogue {
+        use std::sync::OnceLock;
+        static C: OnceLock<Catalogue> = OnceLock::new();
+        C.get_or_init(|| {
+            Catalogue::parse(
+                ("catalogue/catalogue.toml", CATALOGUE_FILE),
+                INDICATOR_FILES
+                    .iter()
+                    .map(|(n, t)| (format!("catalogue/indicators/{n}"), t.to_string()))
+                    .collect(),
+            )
+            .unwrap_or_else(|e| panic!("the shipped catalogue is invalid: {e}"))
+        })
+    }
+
+    /// Reads a catalogue directory (`catalogue.toml` and `indicators/*.toml`).
+    pub fn load(dir: &Path) -> Result<Catalogue, CatalogueError> {
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| err(&p.display().to_string(), e.to_string()))
+        };
+        let main = dir.join("catalogue.toml");
+        let main_text = read(&main)?;
+        let ind_dir = dir.join("indicators");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&ind_dir)
+            .map_err(|e| err(&ind_dir.display().to_string(), e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+            .collect();
+        files.sort();
+        let mut texts = Vec::new();
+        for f in files {
+            texts.push((f.display().to_string(), read(&f)?));
+        }
+        Catalogue::parse((&main.display().to_string(), &main_text), texts)
+    }
+
+    /// Parses and validates a catalogue from texts: (file name, text).
+    pub fn parse(
+        main: (&str, &str),
+        indicator_files: Vec<(String, String)>,
+    ) -> Result<Catalogue, CatalogueError> {
+        let file: CatalogueFile =
+            toml::from_str(main.1).map_err(|e| err(main.0, e.to_string().trim().to_string()))?;
+        let columns: Vec<String> = incity_data::ingest::harmonised_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        for g in &file.grouping {
+            if !columns.contains(&g.id) {
+                return Err(err(
+                    main.0,
+                    format!("grouping `{}` is not a harmonised column", g.id),
+                ));
+            }
+            if !g.groups.iter().any(|x| x.code == g.reference) {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "grouping `{}`: the reference `{}` is not one of its groups",
+                        g.id, g.reference
+                    ),
+                ));
+            }
+        }
+        if indicator_files.is_empty() {
+            return Err(err(main.0, "no indicator files (indicators/*.toml)"));
+        }
+        let mut indicators: Vec<Indicator> = Vec::new();
+        for (name, text) in &indicator_files {
+            let ind: Indicator =
+                toml::from_str(text).map_err(|e| err(name, e.to_string().trim().to_string()))?;
+            let stem = Path::new(name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("");
+            if ind.id != stem {
+                return Err(err(
+                    name,
+                    format!("id = \"{}\": expected the file name, \"{stem}\"", ind.id),
+                ));
+            }
+            if ind.id.is_empty()
+                || !ind
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(err(
+                    name,
+                    format!(
+                        "id = \"{}\": expected lower-case letters, digits and _",
+                        ind.id
+                    ),
+                ));
+            }
+            if indicators.iter().any(|i| i.id == ind.id) {
+                return Err(err(name, format!("id \"{}\" is used twice", ind.id)));
+            }
+            if !SOURCES.contains(&ind.source.as_str()) {
+                return Err(err(
+                    name,
+                    format!(
+                        "source = \"{}\": expected one of {}",
+                        ind.source,
+                        SOURCES.join(", ")
+                    ),
+                ));
+            }
+            if !UNITS.contains(&ind.unit.as_str()) {
+                return Err(err(
+                    name,
+                    format!(
+                        "unit = \"{}\": expected one of {}",
+                        ind.unit,
+                        UNITS.join(", ")
+                    ),
+                ));
+            }
+            if !WEIGHTS.contains(&ind.weight.as_str()) {
+                return Err(err(
+                    name,
+                    format!(
+                        "weight = \"{}\": expected one of {}",
+                        ind.weight,
+                        WEIGHTS.join(", ")
+                    ),
+                ));
+            }
+            match ind.statistic {
+                StatisticKind::Share if ind.numerator.is_none() => {
+                    return Err(err(
+                        name,
+                        "statistic = \"share\" needs a numerator condition",
+                    ));
+                }
+                StatisticKind::Median | StatisticKind::AtRiskOfPoverty if ind.value.is_none() => {
+                    return Err(err(
+                        name,
+                        "this statistic needs a value column (value = \"...\")",
+                    ));
+                }
+                _ => {}
+            }
+            for source in ind.variables.keys() {
+                if !SOURCES.contains(&source.as_str()) {
+                    return Err(err(
+                        name,
+                        format!(
+                            "variables: `{source}` is not a source ({})",
+                            SOURCES.join(", ")
+                        ),
+                    ));
+                }
+            }
+            let mut fields = vec![("population", ind.population.as_str())];
+            if let Some(n) = &ind.numerator {
+                fields.push(("numerator", n));
+            }
+            if let Some(v) = &ind.value {
+                fields.push(("value", v));
+            }
+            for (field, sql) in fields {
+                let ids = identifiers(sql).map_err(|e| err(name, format!("{field}: {e}")))?;
+                if let Some(unknown) = ids.iter().find(|i| !columns.contains(i)) {
+                    return Err(err(
+                        name,
+                        format!(
+                            "{field}: `{unknown}` is not a harmonised column (they are: {})",
+                            columns.join(", ")
+                        ),
+                    ));
+                }
+            }
+            indicators.push(ind);
+        }
+        Ok(Catalogue {
+            version: file.version,
+            groupings: file.grouping,
+            glossary: file.concept,
+            indicators,
+        })
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    pub fn grouping(&self, id: &str) -> Option<&Grouping> {
+        self.groupings.iter().find(|g| g.id == id)
+    }
+
+    /// The label of a group code in any grouping (`total` → "All persons").
+    pub fn group_label(&self, code: &str) -> Option<&str> {
+        if code == "total" {
+            return Some("All persons");
+        }
+        self.groupings
+            .iter()
+            .flat_map(|g| &g.groups)
+            .find(|g| g.code == code)
+            .map(|g| g.label.as_str())
+    }
+}
