@@ -1,0 +1,210 @@
+//! The catalogue is data: the shipped files load; a city adds an indicator by adding a file;
+//! every malformed file is refused with its name and what is wrong.
+
+use std::path::Path;
+
+use incity_indicators::catalogue::{Catalogue, StatisticKind};
+
+fn repo(p: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
+}
+
+/// A copy of the shipped catalogue in a temporary directory.
+fn copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("indicators")).unwrap();
+    std::fs::copy(
+        repo("catalogue/catalogue.toml"),
+        dir.path().join("catalogue.toml"),
+    )
+    .unwrap();
+    for e in std::fs::read_dir(repo("catalogue/indicators")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(
+            &p,
+            dir.path().join("indicators").join(p.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_shipped_catalogue_has_the_core_set() {
+    let c = Catalogue::embedded();
+    assert_eq!(c.indicators.len(), 16);
+    for id in [
+        "employment_rate_20_64",
+        "unemployment_rate_20_64",
+        "activity_rate_20_64",
+        "self_employment_rate_20_64",
+        "overqualification_rate_20_64",
+        "low_education_25_64",
+        "tertiary_attainment_25_34",
+        "early_leavers_18_24",
+        "neet_15_29",
+        "median_income_18_plus",
+        "at_risk_of_poverty_18_plus",
+        "good_health_16_plus",
+        "home_owners_18_plus",
+    ] {
+        assert!(c.indicator(id).is_some(), "{id}");
+    }
+    assert_eq!(
+        c.indicator("at_risk_of_poverty_18_plus").unwrap().statistic,
+        StatisticKind::AtRiskOfPoverty
+    );
+    assert_eq!(c.grouping("birth_group").unwrap().reference, "native");
+    assert_eq!(
+        c.grouping("citizenship_group").unwrap().reference,
+        "nationals"
+    );
+    assert!(c.glossary.len() >= 8);
+    // The directory and the compiled-in copy are the same catalogue.
+    assert_eq!(&Catalogue::load(&repo("catalogue")).unwrap(), c);
+}
+
+#[test]
+fn a_city_adds_an_indicator_by_adding_a_file() {
+    let dir = copy();
+    std::fs::write(
+        dir.path().join("indicators/part_time_employment_20_64.toml"),
+        r#"
+id = "part_time_employment_20_64"
+name = "Employed in ISCO major groups 1-3"
+area = "Employment"
+source = "lfs"
+statistic = "share"
+population = "age BETWEEN 20 AND 64 AND ilo_status = 'employed' AND occupation IS NOT NULL"
+population_label = "employed persons aged 20-64"
+numerator = "occupation IN ('1', '2', '3')"
+unit = "percent"
+definition = "Managers, professionals and technicians as a share of the employed (a city's own indicator)."
+"#,
+    )
+    .unwrap();
+    let c = Catalogue::load(dir.path()).unwrap();
+    assert_eq!(c.indicators.len(), 17);
+}
+
+fn error_of(file: &str, from: &str, to: &str) -> String {
+    let dir = copy();
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    Catalogue::load(dir.path()).unwrap_err().to_string()
+}
+
+#[test]
+fn malformed_catalogue_files_are_refused_with_file_and_reason() {
+    let f = "indicators/employment_rate_20_64.toml";
+    let cases: Vec<(&str, &str, &str, Vec<&str>)> = vec![
+        (
+            f,
+            "id = \"employment_rate_20_64\"",
+            "id = \"employment\"",
+            vec![f, "expected the file name"],
+        ),
+        (
+            f,
+            "statistic = \"share\"",
+            "statistic = \"average\"",
+            vec![f, "unknown variant `average`"],
+        ),
+        (
+            f,
+            "source = \"lfs\"",
+            "source = \"census\"",
+            vec![f, "source = \"census\"", "lfs, silc"],
+        ),
+        (
+            f,
+            "unit = \"percent\"",
+            "unit = \"pounds\"",
+            vec![f, "unit = \"pounds\""],
+        ),
+        (
+            f,
+            "numerator = \"ilo_status = 'employed'\"\n",
+            "",
+            vec![f, "needs a numerator"],
+        ),
+        (
+            f,
+            "ilo_status = 'employed'\"",
+            "ilostat = 1\"",
+            vec![f, "numerator", "`ilostat` is not a harmonised column"],
+        ),
+        (
+            f,
+            "population = \"age BETWEEN",
+            "population = \"AGE BETWEEN",
+            vec![f, "population", "`AGE`"],
+        ),
+        (
+            f,
+            "name = \"Employment rate\"\n",
+            "",
+            vec![f, "missing field `name`"],
+        ),
+        (
+            f,
+            "area = \"Employment\"",
+            "area = \"Employment\"\ncolour = \"red\"",
+            vec![f, "unknown field `colour`"],
+        ),
+        (
+            f,
+            "[\"AGE\", \"ILOSTAT\", \"COEFFY\"] }",
+            "[\"AGE\"], census = [\"X\"] }",
+            vec![f, "`census` is not a source"],
+        ),
+        (
+            "indicators/median_income_18_plus.toml",
+            "value = \"equivalised_income\"\n",
+            "",
+            vec!["median_income_18_plus.toml", "needs a value column"],
+        ),
+        (
+            "catalogue.toml",
+            "reference = \"native\"",
+            "reference = \"autochthonous\"",
+            vec!["catalogue.toml", "reference `autochthonous`"],
+        ),
+        (
+            "catalogue.toml",
+            "version = \"2026.2\"",
+            "version = 2026",
+            vec!["catalogue.toml", "invalid type"],
+        ),
+        (
+            "catalogue.toml",
+            "id = \"citizenship_group\"",
+            "id = \"nationality\"",
+            vec!["catalogue.toml", "`nationality` is not a harmonised column"],
+        ),
+    ];
+    for (file, from, to, parts) in cases {
+        let e = error_of(file, from, to);
+        for p in parts {
+            assert!(e.contains(p), "expected `{p}` in: {e}");
+        }
+    }
+    // A copied file keeps the id of its original: refused, because an id is its file name (so
+    // no id can appear twice).
+    let dir = copy();
+    let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+    std::fs::write(
+        dir.path().join("indicators/zz_copy.toml"),
+        text.replace("employment_rate_20_64", "zz_copy"),
+    )
+    .unwrap();
+    assert!(Catalogue::load(dir.path()).is_ok());
+    std::fs::write(dir.path().join("indicators/zz_copy.toml"), text).unwrap();
+    let e = Catalogue::load(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("zz_copy.toml") && e.contains("expected the file name"),
+        "{e}"
+    );
+}
