@@ -50,6 +50,39 @@ enum Command {
     Validate(ValidateArgs),
     /// Load published tables (Eurostat TSV or SDMX-CSV) into the database, flags kept.
     ImportTable(ImportTableArgs),
+    /// Export the served release, or a filtered part, as CSV, JSON, Parquet or SDMX-CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Parquet,
+    SdmxCsv,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only this indicator.
+    #[arg(long)]
+    indicator: Option<String>,
+    /// Only this geographic level (country, nuts1, nuts2, degurba, city).
+    #[arg(long)]
+    level: Option<String>,
+    /// Only this geography (a country, NUTS or city code).
+    #[arg(long)]
+    geo: Option<String>,
+    /// Only this sex (T, M, F).
+    #[arg(long)]
+    sex: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -329,6 +362,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(a) => import(a),
         Command::Validate(a) => validate(a),
         Command::ImportTable(a) => import_table(a).await,
+        Command::Export(a) => export(a).await,
     }
 }
 
@@ -946,4 +980,85 @@ fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
         })
         .collect();
     Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}
+
+async fn export(a: ExportArgs) -> anyhow::Result<()> {
+    use incity_indicators::{export, GeoLevel};
+    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let release = store
+        .current_release()
+        .await?
+        .context("no release has been published yet: run `incity compute`")?;
+    let geo_level = match &a.level {
+        Some(l) => Some(GeoLevel::from_code(l).with_context(|| {
+            format!(
+                "--level {l}: expected one of {}",
+                GeoLevel::ALL.map(|l| l.code()).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    if let Some(s) = &a.sex {
+        if !["T", "M", "F"].contains(&s.as_str()) {
+            bail!("--sex {s}: expected T, M or F");
+        }
+    }
+    let filter = incity_store::FigureFilter {
+        indicator: a.indicator.clone(),
+        geo_level,
+        geo: a.geo.clone(),
+        sex: a.sex.clone(),
+    };
+    let figures = store.figures(release.id, &filter).await?;
+    if figures.is_empty() {
+        bail!("no figure matches the filter");
+    }
+    let synthetic = release.provenance.synthetic;
+    match a.format {
+        ExportFormat::Csv => export::write_csv(&a.out, release.id, synthetic, &figures)?,
+        ExportFormat::Parquet => export::write_parquet(&a.out, release.id, synthetic, &figures)?,
+        ExportFormat::SdmxCsv => export::sdmx_table(release.id, &figures).write(&a.out)?,
+        ExportFormat::Json => {
+            let rows: Vec<serde_json::Value> = figures
+                .iter()
+                .map(|f| {
+                    let mut o = serde_json::json!({
+                        "indicator": f.indicator, "source": f.source, "year": f.year,
+                        "geo_level": f.geo_level.code(), "geo": f.geo,
+                        "geo_name": incity_indicators::geo_name(&f.geo),
+                        "grouping": f.grouping, "group": f.group, "sex": f.sex,
+                        "is_gap": f.is_gap, "flag": f.estimate.flag.code(),
+                    });
+                    if let Some(x) = f.estimate.figures {
+                        o["estimate"] = x.estimate.into();
+                        o["se"] = x.se.into();
+                        o["ci_low"] = x.ci_low.into();
+                        o["ci_high"] = x.ci_high.into();
+                        o["cv"] = x.cv.into();
+                        o["n"] = x.n.into();
+                        o["population"] = x.population.into();
+                        o["deff"] = x.deff.into();
+                    }
+                    o
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "release": release.id,
+                "synthetic": synthetic,
+                "catalogue_version": release.provenance.catalogue_version,
+                "rules": release.provenance.rules,
+                "figures": rows,
+            });
+            std::fs::write(&a.out, serde_json::to_string_pretty(&doc)?)
+                .with_context(|| format!("writing {}", a.out.display()))?;
+        }
+    }
+    println!(
+        "{} figures of release {} written to {}{}",
+        figures.len(),
+        release.id,
+        a.out.display(),
+        if synthetic { " (synthetic data)" } else { "" }
+    );
+    Ok(())
 }

@@ -161,6 +161,10 @@ async fn generate_compute_serve_and_fetch() {
     );
     drop(store);
 
+    // Exports round-trip: the same figures in CSV, JSON, Parquet and SDMX-CSV, and no number
+    // for a suppressed figure in any of them.
+    check_exports(data_dir, &dir.path().join("export"), &stored);
+
     let port = free_port();
     let _server = start_server(dir.path(), port);
     let base = format!("http://127.0.0.1:{port}");
@@ -416,4 +420,111 @@ fn estimate_cli_matches_r_survey_and_writes_json() {
     assert!((row[0].parse::<f64>().unwrap() / 662.287363159321 - 1.0).abs() < 1e-9);
     assert!((row[1].parse::<f64>().unwrap() / 9.53613229692516 - 1.0).abs() < 1e-9);
     assert_eq!(row[5], "200");
+}
+
+fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicators::Figure]) {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Float64Type;
+    std::fs::create_dir_all(out).unwrap();
+    let export = |format: &str, file: &str| {
+        let path = out.join(file);
+        let o = run(&[
+            "export",
+            "--data-dir",
+            data_dir,
+            "--format",
+            format,
+            "--out",
+            path.to_str().unwrap(),
+            "--indicator",
+            "employment_rate_20_64",
+            "--level",
+            "nuts2",
+            "--sex",
+            "T",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        path
+    };
+    let find = |geo: &str, group: &str| {
+        stored
+            .iter()
+            .find(|s| s.geo == geo && s.group == group)
+            .unwrap()
+    };
+    // CSV
+    let mut rdr = csv::Reader::from_path(export("csv", "f.csv")).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), stored.len());
+    for r in &rows {
+        let s = find(&r[col("geo")], &r[col("group")]);
+        assert_eq!(&r[col("flag")], s.estimate.flag.code());
+        match s.estimate.figures {
+            Some(x) => assert_eq!(r[col("estimate")].parse::<f64>().unwrap(), x.estimate),
+            None => assert!(
+                r[col("estimate")].is_empty() && r[col("se")].is_empty() && r[col("n")].is_empty()
+            ),
+        }
+    }
+    // JSON
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(export("json", "f.json")).unwrap()).unwrap();
+    let figures = json["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), stored.len());
+    for j in figures {
+        let s = find(j["geo"].as_str().unwrap(), j["group"].as_str().unwrap());
+        match s.estimate.figures {
+            Some(x) => assert_eq!(j["estimate"].as_f64().unwrap(), x.estimate),
+            None => assert!(
+                j.get("estimate").is_none() && j.get("se").is_none() && j.get("n").is_none()
+            ),
+        }
+    }
+    // Parquet
+    let file = std::fs::File::open(export("parquet", "f.parquet")).unwrap();
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+    let mut n = 0;
+    for b in reader {
+        let b = b.unwrap();
+        let idx = |name: &str| b.schema().index_of(name).unwrap();
+        let (geo, group) = (
+            b.column(idx("geo")).as_string::<i32>(),
+            b.column(idx("group")).as_string::<i32>(),
+        );
+        let est = b.column(idx("estimate")).as_primitive::<Float64Type>();
+        for r in 0..b.num_rows() {
+            let s = find(geo.value(r), group.value(r));
+            match s.estimate.figures {
+                Some(x) => assert_eq!(est.value(r), x.estimate),
+                None => assert!(est.is_null(r)),
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, stored.len());
+    // SDMX-CSV, read back with incity's own reader.
+    let t =
+        incity_data::published::PublishedTable::read(&export("sdmx-csv", "f.sdmx.csv")).unwrap();
+    assert_eq!(t.dataset.starts_with("INCITY_RELEASE_"), true);
+    assert_eq!(t.observations.len(), stored.len());
+    let (g, grp) = (t.dimension("geo").unwrap(), t.dimension("group").unwrap());
+    let se = t.attributes.iter().position(|a| a == "OBS_SE").unwrap();
+    for o in &t.observations {
+        let s = find(&o.key[g], &o.key[grp]);
+        assert_eq!(o.time, s.year.to_string());
+        assert_eq!(o.flags, s.estimate.flag.code());
+        match s.estimate.figures {
+            Some(x) => {
+                assert_eq!(o.value, Some(x.estimate));
+                assert_eq!(o.attributes[se].parse::<f64>().unwrap(), x.se);
+            }
+            None => assert!(o.value.is_none() && o.attributes.iter().all(|a| a.is_empty())),
+        }
+    }
 }

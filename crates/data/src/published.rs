@@ -354,7 +354,7 @@ impl PublishedTable {
                 Role::Value
             } else if h == "OBS_FLAG" {
                 Role::Flags
-            } else if ATTRIBUTE_COLUMNS.contains(&h.as_str()) {
+            } else if ATTRIBUTE_COLUMNS.contains(&h.as_str()) || h.starts_with("OBS_") {
                 attrs.push(h.clone());
                 Role::Attribute(attrs.len() - 1)
             } else if !is_sdmx_id(h)
@@ -719,6 +719,31 @@ impl PublishedTable {
         })
     }
 
+    /// A new table, written as SDMX-CSV 2.0 (`STRUCTURE`, `STRUCTURE_ID`, the dimensions,
+    /// `TIME_PERIOD`, `OBS_VALUE`, `OBS_FLAG`, then the attributes; attribute ids should start
+    /// with `OBS_` so that readers recognise them).
+    pub fn new_sdmx(
+        dataset: &str,
+        dimensions: Vec<String>,
+        attributes: Vec<String>,
+        observations: Vec<Observation>,
+    ) -> PublishedTable {
+        PublishedTable {
+            format: TableFormat::SdmxCsv,
+            dataset: dataset.to_string(),
+            dimensions,
+            attributes,
+            observations,
+            header: Vec::new(),
+            roles: Vec::new(),
+            structure: Vec::new(),
+            labels: BTreeMap::new(),
+            periods: Vec::new(),
+            crlf: false,
+            bom: false,
+        }
+    }
+
     /// The index of a dimension.
     pub fn dimension(&self, id: &str) -> Option<usize> {
         self.dimensions.iter().position(|d| d == id)
@@ -808,6 +833,10 @@ impl PublishedTable {
             }
             header.extend(["TIME_PERIOD", "OBS_VALUE", "OBS_FLAG"].map(String::from));
             roles.extend([Role::Time, Role::Value, Role::Flags]);
+            for (i, a) in self.attributes.iter().enumerate() {
+                header.push(a.clone());
+                roles.push(Role::Attribute(i));
+            }
             let structure = vec![
                 "dataflow".to_string(),
                 format!("ESTAT:{}(1.0)", self.dataset),

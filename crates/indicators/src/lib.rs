@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod engine;
+pub mod export;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

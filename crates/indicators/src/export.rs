@@ -1,0 +1,211 @@
+//! Exports of a release (or a filtered part): CSV, Parquet and SDMX-CSV. (JSON is written by
+//! the CLI, the only other place besides the portal that speaks JSON.)
+//!
+//! A suppressed figure is exported with its flag and **no number** in every format.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray,
+};
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use incity_data::published::{Observation, PublishedTable};
+use incity_data::DataError;
+
+use crate::{geo_name, Figure};
+
+/// Column names of CSV and Parquet exports.
+pub const COLUMNS: [&str; 21] = [
+    "release",
+    "synthetic",
+    "indicator",
+    "source",
+    "year",
+    "geo_level",
+    "geo",
+    "geo_name",
+    "grouping",
+    "group",
+    "sex",
+    "is_gap",
+    "flag",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "cv",
+    "n",
+    "population",
+    "deff",
+];
+
+fn io(path: &Path, e: impl std::fmt::Display) -> DataError {
+    DataError::io(path, std::io::Error::other(e.to_string()))
+}
+
+/// Writes figures as CSV.
+pub fn write_csv(
+    path: &Path,
+    release: i64,
+    synthetic: bool,
+    figures: &[Figure],
+) -> Result<(), DataError> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
+    w.write_record(COLUMNS).map_err(|e| io(path, e))?;
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for f in figures {
+        let x = f.estimate.figures;
+        w.write_record([
+            release.to_string(),
+            synthetic.to_string(),
+            f.indicator.clone(),
+            f.source.clone(),
+            f.year.to_string(),
+            f.geo_level.code().to_string(),
+            f.geo.clone(),
+            geo_name(&f.geo).unwrap_or_default(),
+            f.grouping.clone(),
+            f.group.clone(),
+            f.sex.clone(),
+            f.is_gap.to_string(),
+            f.estimate.flag.code().to_string(),
+            num(x.map(|x| x.estimate)),
+            num(x.map(|x| x.se)),
+            num(x.map(|x| x.ci_low)),
+            num(x.map(|x| x.ci_high)),
+            num(x.and_then(|x| x.cv)),
+            x.map(|x| x.n.to_string()).unwrap_or_default(),
+            num(x.map(|x| x.population)),
+            num(x.and_then(|x| x.deff)),
+        ])
+        .map_err(|e| io(path, e))?;
+    }
+    w.flush().map_err(|e| io(path, e))
+}
+
+/// Writes figures as Parquet (numbers are nulls for suppressed figures).
+pub fn write_parquet(
+    path: &Path,
+    release: i64,
+    synthetic: bool,
+    figures: &[Figure],
+) -> Result<(), DataError> {
+    let text = |f: &dyn Fn(&Figure) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(figures.iter().map(f).collect::<Vec<_>>()))
+    };
+    let num = |f: &dyn Fn(&Figure) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from(
+            figures.iter().map(f).collect::<Vec<_>>(),
+        ))
+    };
+    let fig = |f: &Figure| f.estimate.figures;
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(vec![release; figures.len()])),
+        Arc::new(BooleanArray::from(vec![synthetic; figures.len()])),
+        text(&|f| f.indicator.clone()),
+        text(&|f| f.source.clone()),
+        Arc::new(Int32Array::from(
+            figures.iter().map(|f| f.year).collect::<Vec<_>>(),
+        )),
+        text(&|f| f.geo_level.code().to_string()),
+        text(&|f| f.geo.clone()),
+        text(&|f| geo_name(&f.geo).unwrap_or_default()),
+        text(&|f| f.grouping.clone()),
+        text(&|f| f.group.clone()),
+        text(&|f| f.sex.clone()),
+        Arc::new(BooleanArray::from(
+            figures.iter().map(|f| f.is_gap).collect::<Vec<_>>(),
+        )),
+        text(&|f| f.estimate.flag.code().to_string()),
+        num(&|f| fig(f).map(|x| x.estimate)),
+        num(&|f| fig(f).map(|x| x.se)),
+        num(&|f| fig(f).map(|x| x.ci_low)),
+        num(&|f| fig(f).map(|x| x.ci_high)),
+        num(&|f| fig(f).and_then(|x| x.cv)),
+        Arc::new(Int64Array::from(
+            figures
+                .iter()
+                .map(|f| fig(f).map(|x| x.n as i64))
+                .collect::<Vec<_>>(),
+        )),
+        num(&|f| fig(f).map(|x| x.population)),
+        num(&|f| fig(f).and_then(|x| x.deff)),
+    ];
+    let fields: Vec<Field> = COLUMNS
+        .iter()
+        .zip(&columns)
+        .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io(path, e))?;
+    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+    let mut w = ArrowWriter::try_new(file, schema, None).map_err(|e| io(path, e))?;
+    w.write(&batch).map_err(|e| io(path, e))?;
+    w.close().map_err(|e| io(path, e))?;
+    Ok(())
+}
+
+/// Attributes of SDMX-CSV exports.
+pub const SDMX_ATTRIBUTES: [&str; 6] = [
+    "OBS_SE",
+    "OBS_CI_LOW",
+    "OBS_CI_HIGH",
+    "OBS_CV",
+    "OBS_N",
+    "OBS_DEFF",
+];
+/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`).
+pub const SDMX_DIMENSIONS: [&str; 7] = [
+    "indicator",
+    "source",
+    "geo_level",
+    "geo",
+    "grouping",
+    "group",
+    "sex",
+];
+
+/// The figures as an SDMX-CSV 2.0 table (dataflow `INCITY_RELEASE_<id>`): time period = year,
+/// `OBS_VALUE` the estimate, `OBS_FLAG` the publication flag, standard error, interval, CV,
+/// respondents and design effect as observation attributes.
+pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let observations = figures
+        .iter()
+        .map(|f| {
+            let x = f.estimate.figures;
+            Observation {
+                key: vec![
+                    f.indicator.clone(),
+                    f.source.clone(),
+                    f.geo_level.code().to_string(),
+                    f.geo.clone(),
+                    f.grouping.clone(),
+                    f.group.clone(),
+                    f.sex.clone(),
+                ],
+                time: f.year.to_string(),
+                value: x.map(|x| x.estimate),
+                value_text: num(x.map(|x| x.estimate)),
+                flags: f.estimate.flag.code().to_string(),
+                attributes: vec![
+                    num(x.map(|x| x.se)),
+                    num(x.map(|x| x.ci_low)),
+                    num(x.map(|x| x.ci_high)),
+                    num(x.and_then(|x| x.cv)),
+                    x.map(|x| x.n.to_string()).unwrap_or_default(),
+                    num(x.and_then(|x| x.deff)),
+                ],
+            }
+        })
+        .collect();
+    PublishedTable::new_sdmx(
+        &format!("INCITY_RELEASE_{release}"),
+        SDMX_DIMENSIONS.iter().map(|d| d.to_string()).collect(),
+        SDMX_ATTRIBUTES.iter().map(|a| a.to_string()).collect(),
+        observations,
+    )
+}
