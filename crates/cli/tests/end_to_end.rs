@@ -511,7 +511,7 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
     // SDMX-CSV, read back with incity's own reader.
     let t =
         incity_data::published::PublishedTable::read(&export("sdmx-csv", "f.sdmx.csv")).unwrap();
-    assert_eq!(t.dataset.starts_with("INCITY_RELEASE_"), true);
+    assert!(t.dataset.starts_with("INCITY_RELEASE_"));
     assert_eq!(t.observations.len(), stored.len());
     let (g, grp) = (t.dimension("geo").unwrap(), t.dimension("group").unwrap());
     let se = t.attributes.iter().position(|a| a == "OBS_SE").unwrap();
