@@ -200,6 +200,9 @@ struct ComputeArgs {
     /// Compute even if the inputs, catalogue and rules are those of the served release.
     #[arg(long)]
     force: bool,
+    /// Publication rules: a shipped rule set (default, eu-silc) or a rule file (TOML).
+    #[arg(long, default_value = "default")]
+    rules: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -681,7 +684,17 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             }
         }
         let catalogue = incity_indicators::Catalogue::embedded();
-        compute_and_publish(&store, &inputs, catalogue, true, Some(a.seed), false).await?;
+        let rules = incity_indicators::rules::RuleSet::load("default")?;
+        compute_and_publish(
+            &store,
+            &inputs,
+            catalogue,
+            true,
+            Some(a.seed),
+            false,
+            &rules,
+        )
+        .await?;
     }
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
@@ -700,6 +713,7 @@ async fn compute_and_publish(
     synthetic: bool,
     generator_seed: Option<u64>,
     force: bool,
+    rule_set: &incity_indicators::rules::RuleSet,
 ) -> anyhow::Result<Option<i64>> {
     use sha2::{Digest, Sha256};
     let manifest = inputs.manifest()?;
@@ -721,14 +735,8 @@ async fn compute_and_publish(
             p.source, p.country, p.year, p.file, p.sha256, p.rows, p.mapping
         ));
     }
-    let rules = PublicationRules::DEFAULT;
-    let rules_name = format!(
-        "default: suppress below {} respondents or CV above {:.0} %; flag below {} or CV above {:.0} %",
-        rules.suppress_below_n,
-        rules.suppress_above_cv.unwrap_or(f64::NAN) * 100.0,
-        rules.flag_below_n,
-        rules.flag_above_cv.unwrap_or(f64::NAN) * 100.0
-    );
+    let rules = rule_set.rules;
+    let rules_name = rule_set.describe();
     let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
     if !force {
         if let Some(current) = store.current_release().await? {
@@ -817,7 +825,17 @@ async fn compute(a: ComputeArgs) -> anyhow::Result<()> {
         }
         None => incity_indicators::Catalogue::embedded(),
     };
-    compute_and_publish(&store, &inputs, catalogue, a.synthetic, None, a.force).await?;
+    let rules = incity_indicators::rules::RuleSet::load(&a.rules)?;
+    compute_and_publish(
+        &store,
+        &inputs,
+        catalogue,
+        a.synthetic,
+        None,
+        a.force,
+        &rules,
+    )
+    .await?;
     Ok(())
 }
 

@@ -120,6 +120,16 @@ async fn generate_compute_serve_and_fetch() {
     // Unchanged inputs, catalogue and rules: nothing is recomputed.
     let again = ok(&["compute", "--data-dir", data_dir, "--synthetic"]);
     assert!(again.contains("up to date"), "{again}");
+    // Other publication rules are another release, and the release records them.
+    let silc_rules = ok(&[
+        "compute",
+        "--data-dir",
+        data_dir,
+        "--synthetic",
+        "--rules",
+        "eu-silc",
+    ]);
+    assert!(silc_rules.contains("release 2:"), "{silc_rules}");
 
     // What the store holds.
     let store = Store::open(&dir.path().join("incity.sqlite"))
@@ -132,8 +142,15 @@ async fn generate_compute_serve_and_fetch() {
         20,
         "10 countries × 2 sources"
     );
-    assert!(release.provenance.rules.starts_with("default"));
-    assert_eq!(store.release_count().await.unwrap(), 1);
+    assert!(
+        release
+            .provenance
+            .rules
+            .starts_with("eu-silc: not published below 20 respondents or CV above none"),
+        "{}",
+        release.provenance.rules
+    );
+    assert_eq!(store.release_count().await.unwrap(), 2);
     let stored = store
         .figures(
             release.id,

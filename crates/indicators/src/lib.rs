@@ -7,6 +7,7 @@
 pub mod catalogue;
 pub mod engine;
 pub mod export;
+pub mod rules;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
