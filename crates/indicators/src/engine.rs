@@ -93,8 +93,8 @@ fn numbers<T: datafusion::arrow::datatypes::ArrowPrimitiveType>(
     Ok(cast.as_primitive::<T>().clone())
 }
 
-/// One group of the first query: a (year, PSU, domain columns) cell.
-struct Cell {
+/// The key columns of a query row: year, design and domain columns.
+struct Key {
     year: i32,
     stratum: String,
     psu: String,
@@ -102,9 +102,66 @@ struct Cell {
     geo: [Option<String>; 5],
     groups: Vec<Option<String>>,
     sex: String,
+}
+
+/// One group of the first query: a (year, PSU, domain columns) cell.
+struct Cell {
+    key: Key,
     n: Vec<i64>,
     w: Vec<f64>,
     y: Vec<f64>,
+}
+
+/// Runs a query over the source's table.
+async fn query(
+    ctx: &SessionContext,
+    input: &SourceInput,
+    sql: &str,
+) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, DataError> {
+    ctx.sql(sql)
+        .await
+        .map_err(|e| engine_error(&input.source, e))?
+        .collect()
+        .await
+        .map_err(|e| engine_error(&input.source, e))
+}
+
+/// The keys (columns of [`key_sql`]) of every row of a batch (`None` where year or sex is
+/// missing), and the index of the first column after them.
+fn read_keys(
+    b: &datafusion::arrow::record_batch::RecordBatch,
+    groupings: usize,
+) -> Result<(Vec<Option<Key>>, usize), DataError> {
+    let year = numbers::<Int32Type>(b, 0)?;
+    let (stratum, psu) = (strings(b, 1)?, strings(b, 2)?);
+    let geo: Vec<_> = (0..GEO_COLUMNS.len())
+        .map(|j| strings(b, 3 + j))
+        .collect::<Result<_, _>>()?;
+    let grp: Vec<_> = (0..groupings)
+        .map(|j| strings(b, 3 + GEO_COLUMNS.len() + j))
+        .collect::<Result<_, _>>()?;
+    let sex = strings(b, 3 + GEO_COLUMNS.len() + groupings)?;
+    let keys = (0..b.num_rows())
+        .map(|r| {
+            if year.is_null(r) || sex.is_null(r) {
+                return None;
+            }
+            let opt = |a: &datafusion::arrow::array::StringArray| {
+                (!a.is_null(r)).then(|| a.value(r).to_string())
+            };
+            let country = opt(&geo[0]);
+            let degurba = degurba_geo(country.as_deref(), opt(&geo[3]).as_deref());
+            Some(Key {
+                year: year.value(r),
+                stratum: stratum.value(r).to_string(),
+                psu: psu.value(r).to_string(),
+                geo: [country, opt(&geo[1]), opt(&geo[2]), degurba, opt(&geo[4])],
+                groups: grp.iter().map(opt).collect(),
+                sex: sex.value(r).to_string(),
+            })
+        })
+        .collect();
+    Ok((keys, 4 + GEO_COLUMNS.len() + groupings))
 }
 
 fn key_sql(grouping_columns: &[String]) -> String {
@@ -200,26 +257,9 @@ async fn scan_share_cells(
         aggregates.join(", "),
         group_by.join(", ")
     );
-    let batches = ctx
-        .sql(&sql)
-        .await
-        .map_err(|e| engine_error(&input.source, e))?
-        .collect()
-        .await
-        .map_err(|e| engine_error(&input.source, e))?;
-    let g = groupings.len();
     let mut cells = Vec::new();
-    for b in batches {
-        let year = numbers::<Int32Type>(&b, 0)?;
-        let (stratum, psu) = (strings(&b, 1)?, strings(&b, 2)?);
-        let geo: Vec<_> = (0..GEO_COLUMNS.len())
-            .map(|j| strings(&b, 3 + j))
-            .collect::<Result<_, _>>()?;
-        let grp: Vec<_> = (0..g)
-            .map(|j| strings(&b, 3 + GEO_COLUMNS.len() + j))
-            .collect::<Result<_, _>>()?;
-        let sex = strings(&b, 3 + GEO_COLUMNS.len() + g)?;
-        let base = 4 + GEO_COLUMNS.len() + g;
+    for b in query(ctx, input, &sql).await? {
+        let (keys, base) = read_keys(&b, groupings.len())?;
         let n: Vec<_> = (0..shares.len())
             .map(|k| numbers::<Int64Type>(&b, base + 3 * k))
             .collect::<Result<_, _>>()?;
@@ -229,22 +269,10 @@ async fn scan_share_cells(
         let y: Vec<_> = (0..shares.len())
             .map(|k| numbers::<Float64Type>(&b, base + 3 * k + 2))
             .collect::<Result<_, _>>()?;
-        for r in 0..b.num_rows() {
-            let opt = |a: &datafusion::arrow::array::StringArray| {
-                (!a.is_null(r)).then(|| a.value(r).to_string())
-            };
-            if year.is_null(r) || sex.is_null(r) {
-                continue;
-            }
-            let country = opt(&geo[0]);
-            let degurba = degurba_geo(country.as_deref(), opt(&geo[3]).as_deref());
+        for (r, key) in keys.into_iter().enumerate() {
+            let Some(key) = key else { continue };
             cells.push(Cell {
-                year: year.value(r),
-                stratum: stratum.value(r).to_string(),
-                psu: psu.value(r).to_string(),
-                geo: [country, opt(&geo[1]), opt(&geo[2]), degurba, opt(&geo[4])],
-                groups: grp.iter().map(opt).collect(),
-                sex: sex.value(r).to_string(),
+                key,
                 n: n.iter()
                     .map(|a| if a.is_null(r) { 0 } else { a.value(r) })
                     .collect(),
@@ -293,10 +321,13 @@ fn estimate_shares(
     rules: &PublicationRules,
 ) -> Result<Vec<Figure>, DataError> {
     let mut figures = Vec::new();
-    let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.year).collect();
+    let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.key.year).collect();
     for year in years {
-        let mine: Vec<&Cell> = cells.iter().filter(|c| c.year == year).collect();
-        let (design, psus) = design_of(mine.iter().map(|c| (c.stratum.as_str(), c.psu.as_str())))?;
+        let mine: Vec<&Cell> = cells.iter().filter(|c| c.key.year == year).collect();
+        let (design, psus) = design_of(
+            mine.iter()
+                .map(|c| (c.key.stratum.as_str(), c.key.psu.as_str())),
+        )?;
         for (k, ind) in shares.iter().enumerate() {
             for (l, level) in GeoLevel::ALL.iter().enumerate() {
                 for g in std::iter::once(None).chain((0..catalogue.groupings.len()).map(Some)) {
@@ -305,10 +336,10 @@ fn estimate_shares(
                         if c.n[k] == 0 {
                             continue;
                         }
-                        let Some(geo) = &c.geo[l] else { continue };
+                        let Some(geo) = &c.key.geo[l] else { continue };
                         let group = match g {
                             None => "total".to_string(),
-                            Some(g) => match &c.groups[g] {
+                            Some(g) => match &c.key.groups[g] {
                                 Some(v) => v.clone(),
                                 None => continue,
                             },
@@ -322,7 +353,7 @@ fn estimate_shares(
                             xy: c.y[k],
                             xx: c.w[k],
                         };
-                        for sex in ["T", c.sex.as_str()] {
+                        for sex in ["T", c.key.sex.as_str()] {
                             domains
                                 .entry((geo.clone(), group.clone(), sex.to_string()))
                                 .or_default()
@@ -400,12 +431,7 @@ fn estimate_shares(
 
 /// One person of the second query.
 struct Unit {
-    year: i32,
-    stratum: String,
-    psu: String,
-    geo: [Option<String>; 5],
-    groups: Vec<Option<String>>,
-    sex: String,
+    key: Key,
     /// Per indicator: (weight, value, in the indicator's population).
     values: Vec<(Option<f64>, Option<f64>, bool)>,
 }
@@ -429,26 +455,9 @@ async fn estimate_nonlinear_indicators(
         ));
     }
     let sql = format!("SELECT {} FROM h", cols.join(", "));
-    let batches = ctx
-        .sql(&sql)
-        .await
-        .map_err(|e| engine_error(&input.source, e))?
-        .collect()
-        .await
-        .map_err(|e| engine_error(&input.source, e))?;
-    let g = groupings.len();
     let mut units = Vec::new();
-    for b in batches {
-        let year = numbers::<Int32Type>(&b, 0)?;
-        let (stratum, psu) = (strings(&b, 1)?, strings(&b, 2)?);
-        let geo: Vec<_> = (0..GEO_COLUMNS.len())
-            .map(|j| strings(&b, 3 + j))
-            .collect::<Result<_, _>>()?;
-        let grp: Vec<_> = (0..g)
-            .map(|j| strings(&b, 3 + GEO_COLUMNS.len() + j))
-            .collect::<Result<_, _>>()?;
-        let sex = strings(&b, 3 + GEO_COLUMNS.len() + g)?;
-        let base = 4 + GEO_COLUMNS.len() + g;
+    for b in query(ctx, input, &sql).await? {
+        let (keys, base) = read_keys(&b, groupings.len())?;
         let per: Vec<_> = (0..indicators.len())
             .map(|k| {
                 Ok::<_, DataError>((
@@ -458,24 +467,12 @@ async fn estimate_nonlinear_indicators(
                 ))
             })
             .collect::<Result<_, _>>()?;
-        for r in 0..b.num_rows() {
-            if year.is_null(r) || sex.is_null(r) {
-                continue;
-            }
-            let opt = |a: &datafusion::arrow::array::StringArray| {
-                (!a.is_null(r)).then(|| a.value(r).to_string())
-            };
-            let country = opt(&geo[0]);
-            let degurba = degurba_geo(country.as_deref(), opt(&geo[3]).as_deref());
+        for (r, key) in keys.into_iter().enumerate() {
+            let Some(key) = key else { continue };
             let f =
                 |a: &datafusion::arrow::array::Float64Array| (!a.is_null(r)).then(|| a.value(r));
             units.push(Unit {
-                year: year.value(r),
-                stratum: stratum.value(r).to_string(),
-                psu: psu.value(r).to_string(),
-                geo: [country, opt(&geo[1]), opt(&geo[2]), degurba, opt(&geo[4])],
-                groups: grp.iter().map(opt).collect(),
-                sex: sex.value(r).to_string(),
+                key,
                 values: per
                     .iter()
                     .map(|(w, v, p)| (f(w), f(v), !p.is_null(r) && p.value(r) == 1))
@@ -484,16 +481,19 @@ async fn estimate_nonlinear_indicators(
         }
     }
     let mut figures = Vec::new();
-    let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.year).collect();
+    let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.key.year).collect();
     for year in years {
-        let mine: Vec<&Unit> = units.iter().filter(|u| u.year == year).collect();
-        let (design, psus) = design_of(mine.iter().map(|u| (u.stratum.as_str(), u.psu.as_str())))?;
+        let mine: Vec<&Unit> = units.iter().filter(|u| u.key.year == year).collect();
+        let (design, psus) = design_of(
+            mine.iter()
+                .map(|u| (u.key.stratum.as_str(), u.key.psu.as_str())),
+        )?;
         // Threshold groups: countries.
         let mut countries: BTreeMap<&str, u32> = BTreeMap::new();
         for u in &mine {
             let next = countries.len() as u32;
             countries
-                .entry(u.geo[0].as_deref().unwrap_or(""))
+                .entry(u.key.geo[0].as_deref().unwrap_or(""))
                 .or_insert(next);
         }
         for (k, ind) in indicators.iter().enumerate() {
@@ -507,7 +507,7 @@ async fn estimate_nonlinear_indicators(
             };
             let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
             for (l, level) in GeoLevel::ALL.iter().enumerate() {
-                for gi in std::iter::once(None).chain((0..g).map(Some)) {
+                for gi in std::iter::once(None).chain((0..groupings.len()).map(Some)) {
                     for sex_filter in [None, Some("M"), Some("F")] {
                         let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
                         let mut data = UnitData::default();
@@ -517,13 +517,13 @@ async fn estimate_nonlinear_indicators(
                                 continue;
                             };
                             let domain = (|| {
-                                if !inside || sex_filter.is_some_and(|s| s != u.sex) {
+                                if !inside || sex_filter.is_some_and(|s| s != u.key.sex) {
                                     return None;
                                 }
-                                let geo = u.geo[l].clone()?;
+                                let geo = u.key.geo[l].clone()?;
                                 let group = match gi {
                                     None => "total".to_string(),
-                                    Some(gi) => u.groups[gi].clone()?,
+                                    Some(gi) => u.key.groups[gi].clone()?,
                                 };
                                 Some((geo, group, sex_filter.unwrap_or("T").to_string()))
                             })();
@@ -535,7 +535,7 @@ async fn estimate_nonlinear_indicators(
                             data.weight.push(w);
                             data.value.push(v);
                             data.group.push(if poverty {
-                                countries[u.geo[0].as_deref().unwrap_or("")]
+                                countries[u.key.geo[0].as_deref().unwrap_or("")]
                             } else {
                                 0
                             });

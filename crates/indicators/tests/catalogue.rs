@@ -68,9 +68,9 @@ fn the_shipped_catalogue_has_the_core_set() {
 fn a_city_adds_an_indicator_by_adding_a_file() {
     let dir = copy();
     std::fs::write(
-        dir.path().join("indicators/part_time_employment_20_64.toml"),
+        dir.path().join("indicators/skilled_occupations_20_64.toml"),
         r#"
-id = "part_time_employment_20_64"
+id = "skilled_occupations_20_64"
 name = "Employed in ISCO major groups 1-3"
 area = "Employment"
 source = "lfs"
