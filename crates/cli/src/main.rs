@@ -178,6 +178,10 @@ struct GenerateArgs {
     /// Skip the truth table (two extra passes over the whole population).
     #[arg(long)]
     no_truth: bool,
+    /// Survey year. The population is the same for every year (same seed); each year's
+    /// samples are drawn independently, so pooled estimates have the same truth.
+    #[arg(long, default_value_t = SyntheticConfig::default().year, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    year: i32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -203,6 +207,10 @@ struct ComputeArgs {
     /// Publication rules: a shipped rule set (default, eu-silc) or a rule file (TOML).
     #[arg(long, default_value = "default")]
     rules: String,
+    /// Also compute pooled estimates over this many consecutive years (e.g. 3 for
+    /// 2022-2024), for every run of years the input store holds.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pool_years: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -518,9 +526,56 @@ fn validate(a: ValidateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A published table as the store keeps it: every observation with its flags, and whether
+/// it is confidential.
+fn table_record(
+    table: &incity_data::published::PublishedTable,
+    source_file: String,
+    sha256: String,
+) -> incity_store::PublishedTableRecord {
+    incity_store::PublishedTableRecord {
+        dataset: table.dataset.clone(),
+        format: table.format.name().to_string(),
+        source_file,
+        sha256,
+        dimensions: table.dimensions.clone(),
+        observations: table
+            .observations
+            .iter()
+            .map(|o| incity_store::PublishedObservation {
+                key: o.key.clone(),
+                time: o.time.clone(),
+                value: o.value,
+                value_text: o.value_text.clone(),
+                flags: o.flags.clone(),
+                confidential: o.is_confidential(table),
+            })
+            .collect(),
+    }
+}
+
+/// Loads the Eurostat tables shipped with incity that the catalogue compares computed figures
+/// with, unless a table of the same dataset is already stored (a newer one loaded by
+/// `incity import-table` is kept).
+async fn load_shipped_tables(store: &Store) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let stored = store.published_tables().await?;
+    for (file, text) in incity_data::published::SHIPPED_TABLES {
+        let table = incity_data::published::PublishedTable::parse_sdmx_csv(Path::new(file), text)?;
+        if stored.iter().any(|t| t.dataset == table.dataset) {
+            continue;
+        }
+        let sha = hex_digest(Sha256::digest(text.as_bytes()).as_slice());
+        store
+            .load_published(&table_record(&table, format!("shipped: {file}"), sha))
+            .await?;
+        tracing::info!(dataset = %table.dataset, "shipped Eurostat table loaded");
+    }
+    Ok(())
+}
+
 async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     use incity_data::published::PublishedTable;
-    use incity_store::{PublishedObservation, PublishedTableRecord};
     // Read every file first: one bad file and nothing is loaded.
     let mut records = Vec::new();
     let admin = match &a.mapping {
@@ -532,26 +587,11 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
             Some(m) => PublishedTable::read_admin_csv(path, m)?,
             None => PublishedTable::read(path)?,
         };
-        let observations = table
-            .observations
-            .iter()
-            .map(|o| PublishedObservation {
-                key: o.key.clone(),
-                time: o.time.clone(),
-                value: o.value,
-                value_text: o.value_text.clone(),
-                flags: o.flags.clone(),
-                confidential: o.is_confidential(&table),
-            })
-            .collect();
-        records.push(PublishedTableRecord {
-            dataset: table.dataset.clone(),
-            format: table.format.name().to_string(),
-            source_file: path.display().to_string(),
-            sha256: incity_data::sha256_file(path)?,
-            dimensions: table.dimensions.clone(),
-            observations,
-        });
+        records.push(table_record(
+            &table,
+            path.display().to_string(),
+            incity_data::sha256_file(path)?,
+        ));
     }
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
     for r in &records {
@@ -604,7 +644,12 @@ fn write_demo(
 ) -> anyhow::Result<Demo> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let population = Population::generate(config);
-    let sample_seed = config.seed.wrapping_add(1);
+    // Independent samples per year (the default year keeps the seed's historic samples).
+    let year_offset = (config.year - SyntheticConfig::default().year) as i64 as u64;
+    let sample_seed = config
+        .seed
+        .wrapping_add(1)
+        .wrapping_add(year_offset.wrapping_mul(1_000_003));
     let notice = dir.join("SYNTHETIC-DATA.txt");
     std::fs::write(
         &notice,
@@ -693,9 +738,11 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             Some(a.seed),
             false,
             &rules,
+            0,
         )
         .await?;
     }
+    load_shipped_tables(&store).await?;
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
     incity_portal::serve(AppState { store }, addr)
@@ -714,6 +761,7 @@ async fn compute_and_publish(
     generator_seed: Option<u64>,
     force: bool,
     rule_set: &incity_indicators::rules::RuleSet,
+    pool_years: u32,
 ) -> anyhow::Result<Option<i64>> {
     use sha2::{Digest, Sha256};
     let manifest = inputs.manifest()?;
@@ -735,8 +783,8 @@ async fn compute_and_publish(
             p.source, p.country, p.year, p.file, p.sha256, p.rows, p.mapping
         ));
     }
-    let rules = rule_set.rules;
     let rules_name = rule_set.describe();
+    let method = incity_indicators::method_description(pool_years);
     let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
     if !force {
         if let Some(current) = store.current_release().await? {
@@ -744,9 +792,10 @@ async fn compute_and_publish(
             if p.input_sha256 == fingerprint
                 && p.catalogue_version == catalogue.version
                 && p.rules == rules_name
+                && p.method == method
             {
                 println!(
-                    "release {} is up to date (same inputs, catalogue {} and rules): nothing recomputed",
+                    "release {} is up to date (same inputs, catalogue {}, rules and method): nothing recomputed",
                     current.id, catalogue.version
                 );
                 return Ok(None);
@@ -762,8 +811,8 @@ async fn compute_and_publish(
         input_sha256: fingerprint,
         synthetic,
         generator_seed,
-        rules,
-        rules_name,
+        rules: rule_set.clone(),
+        pool_years,
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -808,6 +857,7 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
         seed: a.seed,
         population_scale: a.population_scale,
         sample_scale: a.sample_scale,
+        year: a.year,
         ..SyntheticConfig::default()
     };
     write_demo(&a.out, config, a.surveys, !a.no_truth)?;
@@ -834,6 +884,7 @@ async fn compute(a: ComputeArgs) -> anyhow::Result<()> {
         None,
         a.force,
         &rules,
+        a.pool_years,
     )
     .await?;
     Ok(())
@@ -908,6 +959,7 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
             flag_below_n: a.flag_n,
             flag_above_cv: Some(a.flag_cv),
             suppress_above_cv: Some(a.suppress_cv),
+            population_thresholds: None,
         },
         confidence: a.confidence,
         derived,
@@ -1041,11 +1093,12 @@ async fn export(a: ExportArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|f| {
                     let mut o = serde_json::json!({
-                        "indicator": f.indicator, "source": f.source, "year": f.year,
+                        "indicator": f.indicator, "source": f.source,
+                        "first_year": f.first_year, "year": f.year,
                         "geo_level": f.geo_level.code(), "geo": f.geo,
                         "geo_name": incity_indicators::geo_name(&f.geo),
                         "grouping": f.grouping, "group": f.group, "sex": f.sex,
-                        "is_gap": f.is_gap, "flag": f.estimate.flag.code(),
+                        "measure": f.measure.code(), "flag": f.estimate.flag.code(),
                     });
                     if let Some(x) = f.estimate.figures {
                         o["estimate"] = x.estimate.into();

@@ -19,6 +19,19 @@ use std::path::Path;
 
 use crate::DataError;
 
+/// Eurostat tables shipped with incity (SDMX-CSV, `data/eurostat/national/`) that the
+/// indicator catalogue compares computed figures with: (repository path, text).
+pub const SHIPPED_TABLES: [(&str, &str); 2] = [
+    (
+        "data/eurostat/national/mean_and_median_income_by_citizenship.csv",
+        include_str!("../../../data/eurostat/national/mean_and_median_income_by_citizenship.csv"),
+    ),
+    (
+        "data/eurostat/national/self_perceived_health_by_citizenship.csv",
+        include_str!("../../../data/eurostat/national/self_perceived_health_by_citizenship.csv"),
+    ),
+];
+
 /// The file format of a published table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use incity_estimation::{
     estimate_linear_batch, estimate_nonlinear, supplied_replicate_variance, CellSums, DomainSums,
-    Estimate, EstimationError, Interval, LinearKind, LinearStatistic, LinearVariance,
+    Estimate, EstimationError, Gap, Interval, LinearKind, LinearStatistic, LinearVariance,
     LonelyPsuRule, NonlinearKind, NonlinearVariance, PointAndVariance, PsuRef, PublicationRules,
     QuantileRule, ReplicateDesign, ReplicateMethod, ReplicateTotals, SampleDesign, Stratum,
     SuppliedReplicates, UnitData,
@@ -1067,9 +1067,9 @@ async fn estimate_unit_statistic(
         (Some(pos), Some((_, reference))) => gap_pairs(&sorted_positions, pos, reference),
         _ => Vec::new(),
     };
-    let gap_index: Vec<(usize, usize)> = gaps
+    let gap_index: Vec<Gap> = gaps
         .iter()
-        .map(|(_, a, r)| (*a as usize, *r as usize))
+        .map(|(_, a, r)| Gap::difference(*a as usize, *r as usize))
         .collect();
     let rep = replicate_design(&design, &req.variance, req.mse);
     let method = match &rep {

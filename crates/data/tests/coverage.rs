@@ -46,6 +46,7 @@ fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
         flag_below_n: 0,
         flag_above_cv: None,
         suppress_above_cv: None,
+        population_thresholds: None,
     };
     let (mut covered, mut total) = (0usize, 0usize);
     let mut per_domain: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();

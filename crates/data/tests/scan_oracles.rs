@@ -32,6 +32,7 @@ const PUBLISH_ALL: PublicationRules = PublicationRules {
     flag_below_n: 0,
     flag_above_cv: None,
     suppress_above_cv: None,
+    population_thresholds: None,
 };
 
 fn request(

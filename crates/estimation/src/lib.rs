@@ -23,10 +23,13 @@ pub use linear::{
     LinearKind, LinearStatistic, LinearVariance, PointAndVariance, ReplicateTotals,
 };
 pub use nonlinear::{
-    estimate_nonlinear, weighted_quantile, NonlinearEstimate, NonlinearKind, NonlinearResults,
-    NonlinearVariance, QuantileRule, UnitData,
+    estimate_nonlinear, weighted_quantile, Gap, GapKind, NonlinearEstimate, NonlinearKind,
+    NonlinearResults, NonlinearVariance, QuantileRule, UnitData,
 };
-pub use publication::{Estimate, Figures, Flag, Interval, PublicationRules};
+pub use publication::{
+    Estimate, Figures, Flag, Interval, PopulationThresholds, PublicationRules, RuleBasis,
+    ThresholdBasis,
+};
 pub use variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
 
 /// Why an estimate could not be computed.

@@ -45,6 +45,11 @@
 //!   unit `k` (sorted order, `Ŷ_{≤k}` the cumulative weighted income) is the linearised variable
 //!   `z_k = 2 (y_k C_k + Ŷ - Ŷ_{≤k}) / (N̂ Ŷ) - (G + 1)(1/N̂ + y_k/Ŷ)` (Deville 1999; cf.
 //!   Osier 2009 §3.3).
+//! * Gaps between two domains `a` and `b` of the same sample: the difference `θ_a - θ_b` has
+//!   the linearised variable `z_a - z_b`; the ratio `R = θ_a / θ_b` (e.g. a migrant group's
+//!   median income relative to the native-born's) has `(z_a - R z_b) / θ_b` (first-order Taylor
+//!   expansion; Wolter 2007, §6.2). Both carry the covariance of the two domains, whose units
+//!   share strata and PSUs. With replicates, the gap is recomputed in every replicate.
 //! * Replicates (jackknife, bootstrap): the statistic is recomputed with each replicate's
 //!   weights `w_i · m_r(psu_i)` (thresholds included); one replicate's weights live in memory
 //!   at a time per thread.
@@ -80,6 +85,61 @@ pub enum NonlinearKind {
         fraction: f64,
     },
     Gini,
+}
+
+/// How a gap compares a domain with its reference domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapKind {
+    /// `θ_domain - θ_reference` (percentage points for shares, euro for incomes).
+    Difference,
+    /// `θ_domain / θ_reference`.
+    Ratio,
+}
+
+/// A gap between two domains (indices into the domains of [`estimate_nonlinear`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    pub domain: usize,
+    pub reference: usize,
+    pub kind: GapKind,
+}
+
+impl Gap {
+    pub fn difference(domain: usize, reference: usize) -> Self {
+        Gap {
+            domain,
+            reference,
+            kind: GapKind::Difference,
+        }
+    }
+
+    pub fn ratio(domain: usize, reference: usize) -> Self {
+        Gap {
+            domain,
+            reference,
+            kind: GapKind::Ratio,
+        }
+    }
+
+    /// The gap from the domains' values.
+    pub fn value(&self, values: &[f64]) -> f64 {
+        let (a, b) = (values[self.domain], values[self.reference]);
+        match self.kind {
+            GapKind::Difference => a - b,
+            GapKind::Ratio => a / b,
+        }
+    }
+
+    /// Coefficients of the domain's and the reference's linearised variables in the gap's.
+    fn score_coefficients(&self, values: &[f64]) -> (f64, f64) {
+        match self.kind {
+            GapKind::Difference => (1.0, -1.0),
+            GapKind::Ratio => {
+                let b = values[self.reference];
+                (1.0 / b, -values[self.domain] / (b * b))
+            }
+        }
+    }
 }
 
 /// Units needed by a nonlinear statistic.
@@ -471,15 +531,15 @@ pub type NonlinearResults = (
     Vec<Result<NonlinearEstimate, EstimationError>>,
 );
 
-/// Estimates `kind` in each of `n_domains` domains, and the differences `(a, b)` listed in
-/// `gaps` (domain `a` minus domain `b`). `confidence` sets the Woodruff interval's level.
+/// Estimates `kind` in each of `n_domains` domains, and the `gaps` between pairs of them
+/// (differences or ratios). `confidence` sets the Woodruff interval's level.
 pub fn estimate_nonlinear(
     design: &SampleDesign,
     units: &UnitData,
     n_domains: usize,
     kind: NonlinearKind,
     method: NonlinearVariance<'_>,
-    gaps: &[(usize, usize)],
+    gaps: &[Gap],
     confidence: f64,
 ) -> Result<NonlinearResults, EstimationError> {
     if units.is_empty() {
@@ -548,9 +608,13 @@ pub fn estimate_nonlinear(
                     .map(|s| linearized_variance(design, s))
                     .collect(),
             };
-            for &(a, b) in gaps {
-                let mut s = scores[a].clone();
-                s.extend(scores[b].iter().map(|(p, v)| (*p, -v)));
+            for gap in gaps {
+                let (ca, cb) = gap.score_coefficients(&points);
+                let s: Vec<(PsuRef, f64)> = scores[gap.domain]
+                    .iter()
+                    .map(|(p, v)| (*p, ca * v))
+                    .chain(scores[gap.reference].iter().map(|(p, v)| (*p, cb * v)))
+                    .collect();
                 gap_variance.push(linearized_variance(design, &s));
             }
         }
@@ -572,7 +636,7 @@ pub fn estimate_nonlinear(
                         w.clear();
                         w.extend(units.weight.iter().zip(&flat).map(|(wi, &f)| wi * m[f]));
                         let mut v = evaluate(kind, units, &sorted, w);
-                        let gap_values: Vec<f64> = gaps.iter().map(|&(a, b)| v[a] - v[b]).collect();
+                        let gap_values: Vec<f64> = gaps.iter().map(|g| g.value(&v)).collect();
                         v.extend(gap_values);
                         v
                     },
@@ -592,8 +656,8 @@ pub fn estimate_nonlinear(
                 }
                 _ => (0..n_domains).map(|d| var_of(d, points[d])).collect(),
             };
-            for (k, &(a, b)) in gaps.iter().enumerate() {
-                gap_variance.push(var_of(n_domains + k, points[a] - points[b]));
+            for (k, gap) in gaps.iter().enumerate() {
+                gap_variance.push(var_of(n_domains + k, gap.value(&points)));
             }
         }
     }
@@ -619,13 +683,14 @@ pub fn estimate_nonlinear(
     let gap_results = gaps
         .iter()
         .zip(gap_variance)
-        .map(|(&(a, b), v)| {
+        .map(|(gap, v)| {
+            let (a, b) = (gap.domain, gap.reference);
             if sorted.domains[a].is_empty() || sorted.domains[b].is_empty() {
                 return Err(EstimationError::EmptyDomain);
             }
             Ok(NonlinearEstimate {
                 point: PointAndVariance {
-                    estimate: points[a] - points[b],
+                    estimate: gap.value(&points),
                     variance: v,
                     n: counts[a].0 + counts[b].0,
                     population: counts[a].1 + counts[b].1,

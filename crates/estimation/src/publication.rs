@@ -46,15 +46,51 @@ impl Flag {
     }
 }
 
+/// Which weighted count the population thresholds look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdBasis {
+    /// The estimated number of persons in the figure's population (a rate's denominator).
+    Population,
+    /// The estimated number of persons counted by the figure (a share's numerator; for a
+    /// median, its population).
+    Numerator,
+}
+
+/// Thresholds on an estimated number of persons, as in Eurostat's EU-LFS publication
+/// guidelines: below `suppress_below` a figure is not published, below `flag_below` it is
+/// published with the flag of low reliability. The limits are set per country (see the
+/// indicator crate's rule files).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PopulationThresholds {
+    pub suppress_below: f64,
+    pub flag_below: f64,
+    pub basis: ThresholdBasis,
+}
+
 /// Configurable publication rules. A figure is suppressed when its unweighted number of
-/// respondents is below `suppress_below_n` or its CV exceeds `suppress_above_cv`; it is flagged
-/// as of low reliability when `n < flag_below_n` or `cv > flag_above_cv`.
+/// respondents is below `suppress_below_n`, its CV exceeds `suppress_above_cv`, or its
+/// weighted count is below the population threshold; it is flagged as of low reliability when
+/// `n < flag_below_n`, `cv > flag_above_cv`, or the weighted count is below the flag threshold.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PublicationRules {
     pub suppress_below_n: u64,
     pub flag_below_n: u64,
     pub flag_above_cv: Option<f64>,
     pub suppress_above_cv: Option<f64>,
+    pub population_thresholds: Option<PopulationThresholds>,
+}
+
+/// What the rules look at for one figure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleBasis {
+    /// Respondents (for a gap, the smaller group's).
+    pub n: u64,
+    /// Whether CV bands apply (not for differences).
+    pub use_cv: bool,
+    /// Estimated persons in the figure's population (for a gap, the smaller group's).
+    pub population: f64,
+    /// Estimated persons counted by the figure (a share's numerator), when defined.
+    pub numerator: Option<f64>,
 }
 
 impl PublicationRules {
@@ -65,6 +101,7 @@ impl PublicationRules {
         flag_below_n: 50,
         flag_above_cv: None,
         suppress_above_cv: None,
+        population_thresholds: None,
     };
 
     /// incity's default: the EU-SILC observation rules plus CV bands (flag above 20 %,
@@ -74,11 +111,22 @@ impl PublicationRules {
         flag_below_n: 50,
         flag_above_cv: Some(0.20),
         suppress_above_cv: Some(0.35),
+        population_thresholds: None,
     };
 
     /// The flag of a figure with `n` respondents and coefficient of variation `cv`
     /// (`None` when undefined, e.g. for a gap or an estimate of zero: only `n` rules apply).
     pub fn flag(&self, n: u64, cv: Option<f64>) -> Flag {
+        self.flag_weighted(n, cv, None)
+    }
+
+    /// As [`flag`](Self::flag), with the weighted count the population thresholds compare
+    /// (`None`: no population threshold applies).
+    pub fn flag_weighted(&self, n: u64, cv: Option<f64>, weighted: Option<f64>) -> Flag {
+        let thresholds = self.population_thresholds.zip(weighted);
+        if thresholds.is_some_and(|(t, w)| w < t.suppress_below) {
+            return Flag::Suppressed;
+        }
         if n < self.suppress_below_n {
             return Flag::Suppressed;
         }
@@ -87,7 +135,7 @@ impl PublicationRules {
                 return Flag::Suppressed;
             }
         }
-        if n < self.flag_below_n {
+        if n < self.flag_below_n || thresholds.is_some_and(|(t, w)| w < t.flag_below) {
             return Flag::LowReliability;
         }
         if let (Some(limit), Some(cv)) = (self.flag_above_cv, cv) {
@@ -168,6 +216,29 @@ impl Estimate {
         n_for_rules: u64,
         use_cv: bool,
     ) -> Estimate {
+        let basis = RuleBasis {
+            n: n_for_rules,
+            use_cv,
+            population: pv.population,
+            numerator: None,
+        };
+        Estimate::publish_with(pv, interval, confidence, rules, &basis)
+    }
+
+    /// As [`publish`](Self::publish), with everything the rules look at given explicitly
+    /// (population thresholds need the weighted counts).
+    pub fn publish_with(
+        pv: &PointAndVariance,
+        interval: Interval,
+        confidence: f64,
+        rules: &PublicationRules,
+        basis: &RuleBasis,
+    ) -> Estimate {
+        let (n_for_rules, use_cv) = (basis.n, basis.use_cv);
+        let weighted = rules.population_thresholds.map(|t| match t.basis {
+            ThresholdBasis::Population => basis.population,
+            ThresholdBasis::Numerator => basis.numerator.unwrap_or(basis.population),
+        });
         let se = pv.variance.max(0.0).sqrt();
         let cv = if use_cv && pv.estimate != 0.0 && pv.estimate.is_finite() {
             Some(se / pv.estimate.abs())
@@ -177,7 +248,7 @@ impl Estimate {
         // A figure whose precision cannot be estimated (e.g. a replicate left its domain empty)
         // is not published.
         let flag = if pv.variance.is_finite() && pv.estimate.is_finite() {
-            rules.flag(n_for_rules, cv)
+            rules.flag_weighted(n_for_rules, cv, weighted)
         } else {
             Flag::Suppressed
         };
@@ -292,6 +363,57 @@ mod tests {
         assert_eq!(r.flag(1000, Some(0.25)), Flag::LowReliability);
         assert_eq!(r.flag(1000, Some(0.4)), Flag::Suppressed);
         assert_eq!(r.flag(1000, None), Flag::Reliable);
+    }
+
+    #[test]
+    fn population_thresholds_on_the_chosen_basis() {
+        let rules = PublicationRules {
+            population_thresholds: Some(PopulationThresholds {
+                suppress_below: 3000.0,
+                flag_below: 6000.0,
+                basis: ThresholdBasis::Numerator,
+            }),
+            ..PublicationRules::EU_SILC
+        };
+        assert_eq!(
+            rules.flag_weighted(500, None, Some(2999.0)),
+            Flag::Suppressed
+        );
+        assert_eq!(
+            rules.flag_weighted(500, None, Some(3000.0)),
+            Flag::LowReliability
+        );
+        assert_eq!(rules.flag_weighted(500, None, Some(6000.0)), Flag::Reliable);
+        // Respondent rules still apply.
+        assert_eq!(rules.flag_weighted(10, None, Some(1e6)), Flag::Suppressed);
+        // A share of 10 % of 40,000 persons counts 4,000: flagged on the numerator basis,
+        // reliable on the population basis.
+        let mut p = pv(0.1, 0.0001, 500);
+        p.population = 40_000.0;
+        let basis = RuleBasis {
+            n: 500,
+            use_cv: true,
+            population: 40_000.0,
+            numerator: Some(4_000.0),
+        };
+        let e = Estimate::publish_with(&p, Interval::Logit, 0.95, &rules, &basis);
+        assert_eq!(e.flag, Flag::LowReliability);
+        let by_population = PublicationRules {
+            population_thresholds: Some(PopulationThresholds {
+                basis: ThresholdBasis::Population,
+                ..rules.population_thresholds.unwrap()
+            }),
+            ..rules
+        };
+        let e = Estimate::publish_with(&p, Interval::Logit, 0.95, &by_population, &basis);
+        assert_eq!(e.flag, Flag::Reliable);
+        let small = RuleBasis {
+            numerator: Some(2_000.0),
+            ..basis
+        };
+        let e = Estimate::publish_with(&p, Interval::Logit, 0.95, &rules, &small);
+        assert_eq!(e.flag, Flag::Suppressed);
+        assert!(e.figures.is_none());
     }
 
     #[test]

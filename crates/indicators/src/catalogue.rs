@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::Measure;
+
 include!(concat!(env!("OUT_DIR"), "/catalogue_files.rs"));
 
 /// Why a catalogue could not be loaded.
@@ -97,10 +99,53 @@ pub struct Indicator {
     pub variables: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub comparability: String,
+    /// How groups are compared with their reference group: `difference` (default), and
+    /// `ratio` for incomes.
+    #[serde(default = "default_gaps")]
+    pub gaps: Vec<Measure>,
+    /// Officially published figures of the same definition, shown beside the computed ones.
+    #[serde(default)]
+    pub published: Vec<PublishedDefinition>,
 }
 
 fn default_weight() -> String {
     "weight".into()
+}
+
+fn default_gaps() -> Vec<Measure> {
+    vec![Measure::Difference]
+}
+
+/// Where a published table (loaded with `incity import-table`) holds figures of exactly an
+/// indicator's definition: which dataset, which slice of it, and which codes (or labels, for
+/// tables downloaded with labels only) stand for the catalogue's target groups.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedDefinition {
+    /// The dataset as stored (`ILC_DI15`).
+    pub dataset: String,
+    /// Shown beside the computed figures ("Eurostat ilc_di15").
+    pub label: String,
+    /// Dimension → code (or label) fixing everything but geography, time, sex and group.
+    #[serde(rename = "where", default)]
+    pub filter: BTreeMap<String, String>,
+    /// The dimension holding sex (`T`/`M`/`F` or `Total`/`Males`/`Females`); without it the
+    /// figures are for both sexes.
+    #[serde(default)]
+    pub sex_dimension: Option<String>,
+    /// The catalogue grouping the table's groups belong to.
+    pub grouping: String,
+    /// The dimension holding the groups.
+    pub group_dimension: String,
+    /// Catalogue group code (or `total`) → the table's code or label.
+    pub groups: BTreeMap<String, String>,
+    /// Factor from the table's unit to the indicator's (0.01 for a table in percent).
+    #[serde(default = "one")]
+    pub scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,6 +337,48 @@ impl Catalogue {
                     ));
                 }
                 _ => {}
+            }
+            if ind.gaps.contains(&Measure::Level) {
+                return Err(err(
+                    name,
+                    "gaps: `level` is not a gap; expected \"difference\" and/or \"ratio\"",
+                ));
+            }
+            if ind.gaps.contains(&Measure::Ratio) && ind.statistic != StatisticKind::Median {
+                return Err(err(
+                    name,
+                    "gaps: a `ratio` gap is computed for medians (incomes) only",
+                ));
+            }
+            for p in &ind.published {
+                let Some(grouping) = file.grouping.iter().find(|g| g.id == p.grouping) else {
+                    return Err(err(
+                        name,
+                        format!(
+                            "published ({}): grouping `{}` is not in catalogue.toml",
+                            p.dataset, p.grouping
+                        ),
+                    ));
+                };
+                if let Some(code) = p
+                    .groups
+                    .keys()
+                    .find(|c| *c != "total" && !grouping.groups.iter().any(|g| &g.code == *c))
+                {
+                    return Err(err(
+                        name,
+                        format!(
+                            "published ({}): `{code}` is not a group of `{}`",
+                            p.dataset, p.grouping
+                        ),
+                    ));
+                }
+                if !(p.scale.is_finite() && p.scale > 0.0) {
+                    return Err(err(
+                        name,
+                        format!("published ({}): scale must be positive", p.dataset),
+                    ));
+                }
             }
             for source in ind.variables.keys() {
                 if !SOURCES.contains(&source.as_str()) {

@@ -9,6 +9,13 @@
 //! outside a domain count with zero totals). Gaps are the difference between a group and the
 //! reference group of the same geography and sex, with the covariance of the two estimates.
 //!
+//! Pooled periods (`compute --pool-years 3`) stack the samples of consecutive years: strata
+//! of different years are different strata (independent samples), weights are divided by the
+//! number of years (the estimate refers to the average population of the period), and a
+//! poverty rate compares every person with the national threshold of their own year. Samples
+//! that overlap between years (the EU-LFS rotation) are treated as independent, which makes
+//! pooled standard errors slightly too small.
+//!
 //! Medians and poverty rates need unit values: one second query reads, for all of them at
 //! once, weight, value and population flag per person; the poverty threshold is 60 % of the
 //! **national** median of all persons with an income (all ages), whatever the domain.
@@ -22,13 +29,14 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use incity_data::survey::DesignBuilder;
 use incity_data::DataError;
 use incity_estimation::{
-    estimate_linear_batch, estimate_nonlinear, CellSums, DomainSums, Estimate, Interval,
+    estimate_linear_batch, estimate_nonlinear, CellSums, DomainSums, Estimate, Gap, Interval,
     LinearKind, LinearStatistic, LinearVariance, LonelyPsuRule, NonlinearKind, NonlinearVariance,
-    PsuRef, PublicationRules, QuantileRule, SampleDesign, UnitData,
+    PointAndVariance, PsuRef, PublicationRules, QuantileRule, RuleBasis, SampleDesign, UnitData,
 };
 
 use crate::catalogue::{Catalogue, Indicator, StatisticKind};
-use crate::{Figure, GeoLevel};
+use crate::rules::RuleSet;
+use crate::{Figure, GeoLevel, Measure};
 
 /// The harmonised Parquet files of one source.
 #[derive(Debug, Clone)]
@@ -38,7 +46,7 @@ pub struct SourceInput {
 }
 
 /// Geography columns, in the order of [`GeoLevel::ALL`].
-const GEO_COLUMNS: [&str; 5] = ["country", "nuts1", "nuts2", "degurba", "city"];
+const GEO_COLUMNS: [&str; 6] = ["country", "nuts1", "nuts2", "nuts3", "degurba", "city"];
 
 fn engine_error(source: &str, e: impl std::fmt::Display) -> DataError {
     DataError::Unreadable {
@@ -99,7 +107,7 @@ struct Key {
     stratum: String,
     psu: String,
     /// Geography codes by level (degree of urbanisation as `AT-DEG1`).
-    geo: [Option<String>; 5],
+    geo: [Option<String>; 6],
     groups: Vec<Option<String>>,
     sex: String,
 }
@@ -150,12 +158,19 @@ fn read_keys(
                 (!a.is_null(r)).then(|| a.value(r).to_string())
             };
             let country = opt(&geo[0]);
-            let degurba = degurba_geo(country.as_deref(), opt(&geo[3]).as_deref());
+            let degurba = degurba_geo(country.as_deref(), opt(&geo[4]).as_deref());
             Some(Key {
                 year: year.value(r),
                 stratum: stratum.value(r).to_string(),
                 psu: psu.value(r).to_string(),
-                geo: [country, opt(&geo[1]), opt(&geo[2]), degurba, opt(&geo[4])],
+                geo: [
+                    country,
+                    opt(&geo[1]),
+                    opt(&geo[2]),
+                    opt(&geo[3]),
+                    degurba,
+                    opt(&geo[5]),
+                ],
                 groups: grp.iter().map(opt).collect(),
                 sex: sex.value(r).to_string(),
             })
@@ -180,13 +195,17 @@ fn degurba_geo(country: Option<&str>, degurba: Option<&str>) -> Option<String> {
     Some(format!("{}-DEG{}", country?, degurba?))
 }
 
-/// Computes every indicator of `catalogue` for one source; `progress` gets a line per step.
+/// Computes every indicator of `catalogue` for one source, for every year and, when
+/// `pool_years` is 2 or more, for every run of that many consecutive years; `progress` gets a
+/// line per step.
 pub async fn compute_source(
     input: &SourceInput,
     catalogue: &Catalogue,
-    rules: &PublicationRules,
+    rules: &RuleSet,
+    pool_years: u32,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<Figure>, DataError> {
+    let mut rules = CountryRules::new(rules);
     let indicators: Vec<&Indicator> = catalogue
         .indicators
         .iter()
@@ -215,7 +234,9 @@ pub async fn compute_source(
             shares.len()
         ));
         let cells = scan_share_cells(&ctx, input, &shares, &groupings).await?;
-        figures.extend(estimate_shares(input, catalogue, &shares, &cells, rules)?);
+        figures.extend(estimate_shares(
+            input, catalogue, &shares, &cells, &mut rules, pool_years,
+        )?);
     }
     if !others.is_empty() {
         progress(&format!(
@@ -223,8 +244,10 @@ pub async fn compute_source(
             input.source,
             others.len()
         ));
-        figures
-            .extend(estimate_nonlinear_indicators(&ctx, input, catalogue, &others, rules).await?);
+        figures.extend(
+            estimate_nonlinear_indicators(&ctx, input, catalogue, &others, &mut rules, pool_years)
+                .await?,
+        );
     }
     Ok(figures)
 }
@@ -288,12 +311,58 @@ async fn scan_share_cells(
     Ok(cells)
 }
 
-/// The design of one source-year: every stratum and PSU of the cells.
+/// A reference period: one year, or consecutive years pooled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period {
+    pub first: i32,
+    pub last: i32,
+}
+
+impl Period {
+    fn contains(&self, year: i32) -> bool {
+        (self.first..=self.last).contains(&year)
+    }
+
+    fn years(&self) -> f64 {
+        f64::from(self.last - self.first + 1)
+    }
+}
+
+/// The periods to compute: every year present, and, when `pool_years` is 2 or more, every run
+/// of that many consecutive years present (`2022-2024`).
+pub fn periods(years: &std::collections::BTreeSet<i32>, pool_years: u32) -> Vec<Period> {
+    let mut out: Vec<Period> = years
+        .iter()
+        .map(|&y| Period { first: y, last: y })
+        .collect();
+    if pool_years >= 2 {
+        let span = pool_years as i32 - 1;
+        for &last in years {
+            if (last - span..=last).all(|y| years.contains(&y)) {
+                out.push(Period {
+                    first: last - span,
+                    last,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Stratum key of a period's design: strata of different years are different strata (the
+/// samples of different years are drawn independently).
+fn period_stratum(year: i32, stratum: &str) -> String {
+    format!("{year}/{stratum}")
+}
+
+/// The design of one period: every stratum and PSU of the given (year, stratum, PSU) items.
 fn design_of<'a>(
-    items: impl Iterator<Item = (&'a str, &'a str)>,
+    items: impl Iterator<Item = (i32, &'a str, &'a str)>,
 ) -> Result<(SampleDesign, Vec<PsuRef>), DataError> {
     let mut builder = DesignBuilder::default();
-    let refs: Vec<PsuRef> = items.map(|(s, p)| builder.psu(s, p, None)).collect();
+    let refs: Vec<PsuRef> = items
+        .map(|(y, s, p)| builder.psu(&period_stratum(y, s), p, None))
+        .collect();
     Ok((builder.build(LonelyPsuRule::Certainty, None)?, refs))
 }
 
@@ -313,20 +382,86 @@ fn gap_pairs(keys: &[DomainKey], reference: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The publication rules of each country, looked up once.
+struct CountryRules<'a> {
+    set: &'a RuleSet,
+    by_country: BTreeMap<String, PublicationRules>,
+}
+
+impl<'a> CountryRules<'a> {
+    fn new(set: &'a RuleSet) -> Self {
+        CountryRules {
+            set,
+            by_country: BTreeMap::new(),
+        }
+    }
+
+    /// The rules for a figure of geography `geo` (country, NUTS, `AT-DEG1` or city code: all
+    /// begin with the country code).
+    fn of(&mut self, geo: &str) -> Result<PublicationRules, DataError> {
+        let country = geo.get(..2).unwrap_or(geo);
+        if let Some(r) = self.by_country.get(country) {
+            return Ok(*r);
+        }
+        let r = self
+            .set
+            .rules_for(country)
+            .map_err(|message| DataError::Mapping {
+                file: PathBuf::from(format!("publication rules `{}`", self.set.name)),
+                message,
+            })?;
+        self.by_country.insert(country.to_string(), r);
+        Ok(r)
+    }
+}
+
+/// What one domain's or gap's figure needs for the publication rules.
+fn level_basis(pv: &PointAndVariance, counts_persons: bool) -> RuleBasis {
+    RuleBasis {
+        n: pv.n,
+        use_cv: true,
+        population: pv.population,
+        numerator: counts_persons.then(|| pv.estimate * pv.population),
+    }
+}
+
+/// A gap's basis: the smaller of the two groups' respondents and weighted counts.
+fn gap_basis(a: &RuleBasis, b: &RuleBasis) -> RuleBasis {
+    RuleBasis {
+        n: a.n.min(b.n),
+        use_cv: false,
+        population: a.population.min(b.population),
+        numerator: a.numerator.zip(b.numerator).map(|(x, y)| x.min(y)),
+    }
+}
+
+fn gap_group(measure: Measure, group: &str, reference: &str) -> String {
+    format!(
+        "{group} {} {reference}",
+        measure.gap_word().unwrap_or("minus")
+    )
+}
+
 fn estimate_shares(
     input: &SourceInput,
     catalogue: &Catalogue,
     shares: &[&Indicator],
     cells: &[Cell],
-    rules: &PublicationRules,
+    rules: &mut CountryRules<'_>,
+    pool_years: u32,
 ) -> Result<Vec<Figure>, DataError> {
     let mut figures = Vec::new();
     let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.key.year).collect();
-    for year in years {
-        let mine: Vec<&Cell> = cells.iter().filter(|c| c.key.year == year).collect();
+    for period in periods(&years, pool_years) {
+        let mine: Vec<&Cell> = cells
+            .iter()
+            .filter(|c| period.contains(c.key.year))
+            .collect();
+        // Pooled years: the average annual population (weights divided by the years).
+        let scale = 1.0 / period.years();
         let (design, psus) = design_of(
             mine.iter()
-                .map(|c| (c.key.stratum.as_str(), c.key.psu.as_str())),
+                .map(|c| (c.key.year, c.key.stratum.as_str(), c.key.psu.as_str())),
         )?;
         for (k, ind) in shares.iter().enumerate() {
             for (l, level) in GeoLevel::ALL.iter().enumerate() {
@@ -344,14 +479,15 @@ fn estimate_shares(
                                 None => continue,
                             },
                         };
+                        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
                         let sums = CellSums {
                             n: c.n[k] as u64,
-                            w: c.w[k],
-                            y: c.y[k],
-                            x: c.w[k],
-                            yy: c.y[k],
-                            xy: c.y[k],
-                            xx: c.w[k],
+                            w,
+                            y,
+                            x: w,
+                            yy: y,
+                            xy: y,
+                            xx: w,
                         };
                         for sex in ["T", c.key.sex.as_str()] {
                             domains
@@ -381,45 +517,44 @@ fn estimate_shares(
                         domain: &sums[*a],
                         reference: Some(&sums[*r]),
                     }));
-                    let results =
-                        estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?;
+                    let results: Vec<PointAndVariance> =
+                        estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
+                            .into_iter()
+                            .collect::<Result<_, _>>()?;
+                    let bases: Vec<RuleBasis> = results[..keys.len()]
+                        .iter()
+                        .map(|pv| level_basis(pv, true))
+                        .collect();
                     let grouping = g
                         .map(|g| catalogue.groupings[g].id.clone())
                         .unwrap_or_else(|| "total".into());
-                    for (i, res) in results.into_iter().enumerate() {
-                        let pv = res?;
-                        let (key, is_gap, n_rules) = if i < keys.len() {
-                            (keys[i].clone(), false, pv.n)
+                    for (i, pv) in results.iter().enumerate() {
+                        let (key, measure, basis) = if i < keys.len() {
+                            (keys[i].clone(), Measure::Level, bases[i])
                         } else {
                             let (a, r) = gaps[i - keys.len()];
-                            let n = sums[a].total().n.min(sums[r].total().n);
                             let mut key = keys[a].clone();
-                            key.1 = format!("{} minus {}", keys[a].1, keys[r].1);
-                            (key, true, n)
+                            key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
+                            (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
                         };
-                        let estimate = Estimate::publish(
-                            &pv,
-                            if is_gap {
-                                Interval::Normal
-                            } else {
-                                Interval::Logit
-                            },
-                            0.95,
-                            rules,
-                            n_rules,
-                            !is_gap,
-                        );
+                        let interval = if measure.is_gap() {
+                            Interval::Normal
+                        } else {
+                            Interval::Logit
+                        };
+                        let rules = rules.of(&key.0)?;
                         figures.push(Figure {
                             indicator: ind.id.clone(),
                             source: input.source.clone(),
-                            year,
+                            first_year: period.first,
+                            year: period.last,
                             geo_level: *level,
                             geo: key.0,
                             grouping: grouping.clone(),
                             group: key.1,
                             sex: key.2,
-                            is_gap,
-                            estimate,
+                            measure,
+                            estimate: Estimate::publish_with(pv, interval, 0.95, &rules, &basis),
                         });
                     }
                 }
@@ -441,7 +576,8 @@ async fn estimate_nonlinear_indicators(
     input: &SourceInput,
     catalogue: &Catalogue,
     indicators: &[&Indicator],
-    rules: &PublicationRules,
+    rules: &mut CountryRules<'_>,
+    pool_years: u32,
 ) -> Result<Vec<Figure>, DataError> {
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
     let mut cols = vec![key_sql(&groupings)];
@@ -482,20 +618,28 @@ async fn estimate_nonlinear_indicators(
     }
     let mut figures = Vec::new();
     let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.key.year).collect();
-    for year in years {
-        let mine: Vec<&Unit> = units.iter().filter(|u| u.key.year == year).collect();
+    for period in periods(&years, pool_years) {
+        let mine: Vec<&Unit> = units
+            .iter()
+            .filter(|u| period.contains(u.key.year))
+            .collect();
+        let scale = 1.0 / period.years();
         let (design, psus) = design_of(
             mine.iter()
-                .map(|u| (u.key.stratum.as_str(), u.key.psu.as_str())),
+                .map(|u| (u.key.year, u.key.stratum.as_str(), u.key.psu.as_str())),
         )?;
-        // Threshold groups: countries.
-        let mut countries: BTreeMap<&str, u32> = BTreeMap::new();
-        for u in &mine {
-            let next = countries.len() as u32;
-            countries
-                .entry(u.key.geo[0].as_deref().unwrap_or(""))
-                .or_insert(next);
-        }
+        // Poverty-threshold groups: a country in a year (a pooled rate compares each person
+        // with the national threshold of their own year).
+        let mut thresholds: BTreeMap<(&str, i32), u32> = BTreeMap::new();
+        let threshold_group: Vec<u32> = mine
+            .iter()
+            .map(|u| {
+                let next = thresholds.len() as u32;
+                *thresholds
+                    .entry((u.key.geo[0].as_deref().unwrap_or(""), u.key.year))
+                    .or_insert(next)
+            })
+            .collect();
         for (k, ind) in indicators.iter().enumerate() {
             let kind = match ind.statistic {
                 StatisticKind::Median => NonlinearKind::Quantile {
@@ -512,7 +656,7 @@ async fn estimate_nonlinear_indicators(
                         let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
                         let mut data = UnitData::default();
                         let mut assigned = Vec::new();
-                        for (u, psu) in mine.iter().zip(&psus) {
+                        for ((u, psu), group) in mine.iter().zip(&psus).zip(&threshold_group) {
                             let (Some(w), Some(v), inside) = u.values[k] else {
                                 continue;
                             };
@@ -532,13 +676,9 @@ async fn estimate_nonlinear_indicators(
                             }
                             assigned.push(domain);
                             data.psu.push(*psu);
-                            data.weight.push(w);
+                            data.weight.push(w * scale);
                             data.value.push(v);
-                            data.group.push(if poverty {
-                                countries[u.key.geo[0].as_deref().unwrap_or("")]
-                            } else {
-                                0
-                            });
+                            data.group.push(if poverty { *group } else { 0 });
                         }
                         for d in assigned.iter().flatten() {
                             let next = keys.len() as u32;
@@ -559,21 +699,35 @@ async fn estimate_nonlinear_indicators(
                             .map(|d| d.as_ref().map(|d| position[d]))
                             .collect();
                         let reference = gi.map(|gi| catalogue.groupings[gi].reference.as_str());
-                        let gaps = reference
+                        let pairs = reference
                             .map(|r| gap_pairs(&ordered, r))
                             .unwrap_or_default();
+                        let gaps: Vec<(Measure, Gap)> = ind
+                            .gaps
+                            .iter()
+                            .flat_map(|m| {
+                                pairs.iter().map(move |&(a, b)| {
+                                    let gap = match m {
+                                        Measure::Ratio => Gap::ratio(a, b),
+                                        _ => Gap::difference(a, b),
+                                    };
+                                    (*m, gap)
+                                })
+                            })
+                            .collect();
                         let (domain_results, gap_results) = estimate_nonlinear(
                             &design,
                             &data,
                             ordered.len(),
                             kind,
                             NonlinearVariance::Linearization,
-                            &gaps,
+                            &gaps.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
                             0.95,
                         )?;
                         let grouping = gi
                             .map(|gi| catalogue.groupings[gi].id.clone())
                             .unwrap_or_else(|| "total".into());
+                        let mut bases = Vec::with_capacity(ordered.len());
                         for (i, res) in domain_results.into_iter().enumerate() {
                             let r = res?;
                             let interval = match (r.interval, poverty) {
@@ -582,43 +736,52 @@ async fn estimate_nonlinear_indicators(
                                 (None, false) => Interval::Normal,
                             };
                             let key = &ordered[i];
+                            let basis = level_basis(&r.point, poverty);
+                            bases.push(basis);
                             figures.push(Figure {
                                 indicator: ind.id.clone(),
                                 source: input.source.clone(),
-                                year,
+                                first_year: period.first,
+                                year: period.last,
                                 geo_level: *level,
                                 geo: key.0.clone(),
                                 grouping: grouping.clone(),
                                 group: key.1.clone(),
                                 sex: key.2.clone(),
-                                is_gap: false,
-                                estimate: Estimate::publish(
-                                    &r.point, interval, 0.95, rules, r.point.n, true,
+                                measure: Measure::Level,
+                                estimate: Estimate::publish_with(
+                                    &r.point,
+                                    interval,
+                                    0.95,
+                                    &rules.of(&key.0)?,
+                                    &basis,
                                 ),
                             });
                         }
-                        for (j, res) in gap_results.into_iter().enumerate() {
+                        for ((measure, gap), res) in gaps.iter().zip(gap_results) {
                             let r = res?;
-                            let (a, b) = gaps[j];
-                            let n = figures_n(&data, a as u32).min(figures_n(&data, b as u32));
+                            let (a, b) = (gap.domain, gap.reference);
                             let key = &ordered[a];
                             figures.push(Figure {
                                 indicator: ind.id.clone(),
                                 source: input.source.clone(),
-                                year,
+                                first_year: period.first,
+                                year: period.last,
                                 geo_level: *level,
                                 geo: key.0.clone(),
                                 grouping: grouping.clone(),
-                                group: format!("{} minus {}", key.1, ordered[b].1),
+                                group: gap_group(*measure, &key.1, &ordered[b].1),
                                 sex: key.2.clone(),
-                                is_gap: true,
-                                estimate: Estimate::publish(
+                                measure: *measure,
+                                estimate: Estimate::publish_with(
                                     &r.point,
                                     Interval::Normal,
                                     0.95,
-                                    rules,
-                                    n,
-                                    false,
+                                    &rules.of(&key.0)?,
+                                    &RuleBasis {
+                                        use_cv: *measure == Measure::Ratio,
+                                        ..gap_basis(&bases[a], &bases[b])
+                                    },
                                 ),
                             });
                         }
@@ -628,9 +791,4 @@ async fn estimate_nonlinear_indicators(
         }
     }
     Ok(figures)
-}
-
-/// Respondents in a domain.
-fn figures_n(data: &UnitData, domain: u32) -> u64 {
-    data.domain.iter().filter(|d| **d == Some(domain)).count() as u64
 }

@@ -18,11 +18,12 @@ use incity_data::DataError;
 use crate::{geo_name, Figure};
 
 /// Column names of CSV and Parquet exports.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 22] = [
     "release",
     "synthetic",
     "indicator",
     "source",
+    "first_year",
     "year",
     "geo_level",
     "geo",
@@ -30,7 +31,7 @@ pub const COLUMNS: [&str; 21] = [
     "grouping",
     "group",
     "sex",
-    "is_gap",
+    "measure",
     "flag",
     "estimate",
     "se",
@@ -63,6 +64,7 @@ pub fn write_csv(
             synthetic.to_string(),
             f.indicator.clone(),
             f.source.clone(),
+            f.first_year.to_string(),
             f.year.to_string(),
             f.geo_level.code().to_string(),
             f.geo.clone(),
@@ -70,7 +72,7 @@ pub fn write_csv(
             f.grouping.clone(),
             f.group.clone(),
             f.sex.clone(),
-            f.is_gap.to_string(),
+            f.measure.code().to_string(),
             f.estimate.flag.code().to_string(),
             num(x.map(|x| x.estimate)),
             num(x.map(|x| x.se)),
@@ -108,6 +110,9 @@ pub fn write_parquet(
         text(&|f| f.indicator.clone()),
         text(&|f| f.source.clone()),
         Arc::new(Int32Array::from(
+            figures.iter().map(|f| f.first_year).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int32Array::from(
             figures.iter().map(|f| f.year).collect::<Vec<_>>(),
         )),
         text(&|f| f.geo_level.code().to_string()),
@@ -116,9 +121,7 @@ pub fn write_parquet(
         text(&|f| f.grouping.clone()),
         text(&|f| f.group.clone()),
         text(&|f| f.sex.clone()),
-        Arc::new(BooleanArray::from(
-            figures.iter().map(|f| f.is_gap).collect::<Vec<_>>(),
-        )),
+        text(&|f| f.measure.code().to_string()),
         text(&|f| f.estimate.flag.code().to_string()),
         num(&|f| fig(f).map(|x| x.estimate)),
         num(&|f| fig(f).map(|x| x.se)),
@@ -157,8 +160,8 @@ pub const SDMX_ATTRIBUTES: [&str; 6] = [
     "OBS_N",
     "OBS_DEFF",
 ];
-/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`).
-pub const SDMX_DIMENSIONS: [&str; 7] = [
+/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`, `A over B`).
+pub const SDMX_DIMENSIONS: [&str; 8] = [
     "indicator",
     "source",
     "geo_level",
@@ -166,7 +169,18 @@ pub const SDMX_DIMENSIONS: [&str; 7] = [
     "grouping",
     "group",
     "sex",
+    "measure",
 ];
+
+/// The SDMX time period of a figure: the year, or for pooled years an ISO 8601 time range
+/// (`2022-01-01/P3Y`).
+pub fn sdmx_period(f: &Figure) -> String {
+    if f.is_pooled() {
+        format!("{}-01-01/P{}Y", f.first_year, f.year - f.first_year + 1)
+    } else {
+        f.year.to_string()
+    }
+}
 
 /// The figures as an SDMX-CSV 2.0 table (dataflow `INCITY_RELEASE_<id>`): time period = year,
 /// `OBS_VALUE` the estimate, `OBS_FLAG` the publication flag, standard error, interval, CV,
@@ -186,8 +200,9 @@ pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
                     f.grouping.clone(),
                     f.group.clone(),
                     f.sex.clone(),
+                    f.measure.code().to_string(),
                 ],
-                time: f.year.to_string(),
+                time: sdmx_period(f),
                 value: x.map(|x| x.estimate),
                 value_text: num(x.map(|x| x.estimate)),
                 flags: f.estimate.flag.code().to_string(),

@@ -7,12 +7,13 @@
 pub mod catalogue;
 pub mod engine;
 pub mod export;
+pub mod official;
 pub mod rules;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use incity_data::DataError;
-use incity_estimation::{Estimate, PublicationRules};
+use incity_estimation::Estimate;
 
 pub use catalogue::{Catalogue, Indicator};
 pub use engine::SourceInput;
@@ -23,21 +24,24 @@ pub fn catalogue() -> &'static [Indicator] {
 }
 
 /// Geographic level of a figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GeoLevel {
     Country,
     Nuts1,
     Nuts2,
+    /// Where the input codes regions at NUTS 3.
+    Nuts3,
     /// Degree of urbanisation within a country (geo `AT-DEG1`).
     Degurba,
     City,
 }
 
 impl GeoLevel {
-    pub const ALL: [GeoLevel; 5] = [
+    pub const ALL: [GeoLevel; 6] = [
         GeoLevel::Country,
         GeoLevel::Nuts1,
         GeoLevel::Nuts2,
+        GeoLevel::Nuts3,
         GeoLevel::Degurba,
         GeoLevel::City,
     ];
@@ -47,6 +51,7 @@ impl GeoLevel {
             GeoLevel::Country => "country",
             GeoLevel::Nuts1 => "nuts1",
             GeoLevel::Nuts2 => "nuts2",
+            GeoLevel::Nuts3 => "nuts3",
             GeoLevel::Degurba => "degurba",
             GeoLevel::City => "city",
         }
@@ -61,8 +66,52 @@ impl GeoLevel {
             GeoLevel::Country => "Countries",
             GeoLevel::Nuts1 => "NUTS 1 regions",
             GeoLevel::Nuts2 => "NUTS 2 regions",
+            GeoLevel::Nuts3 => "NUTS 3 regions",
             GeoLevel::Degurba => "Degree of urbanisation",
             GeoLevel::City => "Cities",
+        }
+    }
+}
+
+/// What a figure measures: the indicator in a group, or a gap between a group and its
+/// reference group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// The indicator's value in the group.
+    Level,
+    /// Group minus reference group (percentage points for shares, euro for incomes).
+    Difference,
+    /// Group divided by reference group (for incomes).
+    Ratio,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 3] = [Measure::Level, Measure::Difference, Measure::Ratio];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::Level => "level",
+            Measure::Difference => "difference",
+            Measure::Ratio => "ratio",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Measure::ALL.into_iter().find(|m| m.code() == s)
+    }
+
+    pub fn is_gap(self) -> bool {
+        self != Measure::Level
+    }
+
+    /// The word between the two group codes of a gap's group (`eu_born minus native`,
+    /// `eu_born over native`).
+    pub fn gap_word(self) -> Option<&'static str> {
+        match self {
+            Measure::Level => None,
+            Measure::Difference => Some("minus"),
+            Measure::Ratio => Some("over"),
         }
     }
 }
@@ -73,18 +122,37 @@ pub struct Figure {
     pub indicator: String,
     /// Input-store source (`lfs`, `silc`).
     pub source: String,
+    /// First year of the reference period: `year` itself, or the first of the years pooled.
+    pub first_year: i32,
+    /// (Last) year of the reference period.
     pub year: i32,
     pub geo_level: GeoLevel,
     pub geo: String,
     /// `total`, or the grouping the group belongs to (`birth_group`, `citizenship_group`).
     pub grouping: String,
     /// `total`, a group code (`native`, `non_eu_citizens`, ...), or for gaps
-    /// `eu_born minus native` etc.
+    /// `eu_born minus native` (difference), `eu_born over native` (ratio).
     pub group: String,
     /// `T`, `M` or `F`.
     pub sex: String,
-    pub is_gap: bool,
+    pub measure: Measure,
     pub estimate: Estimate,
+}
+
+impl Figure {
+    /// Whether the figure pools several years.
+    pub fn is_pooled(&self) -> bool {
+        self.first_year != self.year
+    }
+
+    /// The reference period: `2024`, or `2022-2024` for pooled years.
+    pub fn period(&self) -> String {
+        if self.is_pooled() {
+            format!("{}-{}", self.first_year, self.year)
+        } else {
+            self.year.to_string()
+        }
+    }
 }
 
 /// Where the figures came from.
@@ -125,8 +193,9 @@ pub struct ComputeSettings {
     pub input_sha256: String,
     pub synthetic: bool,
     pub generator_seed: Option<u64>,
-    pub rules: PublicationRules,
-    pub rules_name: String,
+    pub rules: rules::RuleSet,
+    /// Also compute pooled estimates over this many consecutive years (0 or 1: none).
+    pub pool_years: u32,
 }
 
 fn now() -> i64 {
@@ -145,7 +214,16 @@ pub async fn compute_release(
     let started_at = now();
     let mut figures = Vec::new();
     for input in &settings.inputs {
-        figures.extend(engine::compute_source(input, catalogue, &settings.rules, progress).await?);
+        figures.extend(
+            engine::compute_source(
+                input,
+                catalogue,
+                &settings.rules,
+                settings.pool_years,
+                progress,
+            )
+            .await?,
+        );
     }
     let sources: Vec<&str> = settings.inputs.iter().map(|i| i.source.as_str()).collect();
     Ok(Release {
@@ -159,20 +237,33 @@ pub async fn compute_release(
             synthetic: settings.synthetic,
             generator_seed: settings.generator_seed,
             catalogue_version: catalogue.version.clone(),
-            method: "direct design-based estimates from the harmonised input store, one scan per \
-                     source; Taylor linearisation, with-replacement first stage (strata and PSUs \
-                     of the input, single-PSU strata as certainty units); 95 % logit intervals \
-                     for shares, Woodruff for medians; gaps with the covariance of both groups; \
-                     poverty threshold 60 % of the national median"
-                .into(),
+            method: method_description(settings.pool_years),
             software_version: env!("CARGO_PKG_VERSION").into(),
             started_at,
             finished_at: now(),
             inputs: settings.input_descriptions.clone(),
-            rules: settings.rules_name.clone(),
+            rules: settings.rules.describe(),
         },
         figures,
     })
+}
+
+/// How a release's figures are estimated (recorded in its provenance).
+pub fn method_description(pool_years: u32) -> String {
+    let mut text = String::from(
+        "direct design-based estimates from the harmonised input store, one scan per source; \
+         Taylor linearisation, with-replacement first stage (strata and PSUs of the input, \
+         single-PSU strata as certainty units); 95 % logit intervals for shares, Woodruff for \
+         medians; gaps with the covariance of both groups, ratios of medians by the delta \
+         method; poverty threshold 60 % of the national median",
+    );
+    if pool_years >= 2 {
+        text.push_str(&format!(
+            "; pooled estimates over {pool_years} consecutive years (strata by year, weights \
+             divided by the years, each year's poverty threshold)"
+        ));
+    }
+    text
 }
 
 /// The name of a country, NUTS region or city known to incity; degree-of-urbanisation
@@ -189,13 +280,16 @@ pub fn geo_name(code: &str) -> Option<String> {
     incity_data::synthetic::geo_name(code).map(str::to_string)
 }
 
-/// Human label of a target group code (or of a gap `A minus B`).
+/// Human label of a target group code (or of a gap `A minus B`, `A over B`).
 pub fn group_label(code: &str) -> String {
     fn one(c: &str) -> &str {
         Catalogue::embedded().group_label(c).unwrap_or(c)
     }
-    match code.split_once(" minus ") {
-        Some((a, b)) => format!("Gap: {} − {}", one(a), one(b).to_lowercase()),
-        None => one(code).to_string(),
+    if let Some((a, b)) = code.split_once(" minus ") {
+        format!("Gap: {} − {}", one(a), one(b).to_lowercase())
+    } else if let Some((a, b)) = code.split_once(" over ") {
+        format!("Ratio: {} / {}", one(a), one(b).to_lowercase())
+    } else {
+        one(code).to_string()
     }
 }

@@ -1,10 +1,20 @@
-//! Publication rules as data (`rules/*.toml`): the minimum respondents and the CV bands that
-//! decide whether a figure is published, flagged or suppressed. The rule set used is recorded
-//! in every release. Shipped: `default`, `eu-silc`.
+//! Publication rules as data (`rules/*.toml`): the minimum respondents, the CV bands and the
+//! per-country population thresholds (Eurostat's EU-LFS publication guidelines give, for each
+//! country, the estimated number of persons below which a figure is not published or is of
+//! low reliability) that decide whether a figure is published, flagged or suppressed. The rule
+//! set used is recorded in every release. Shipped: `default`, `eu-silc`.
+//!
+//! ```toml
+//! [population_thresholds]
+//! basis = "numerator"          # or "population" (a rate's denominator)
+//! source = "where the limits come from"
+//! countries = { AT = { not_published_below = 3000, low_reliability_below = 6000 } }
+//! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use incity_estimation::PublicationRules;
+use incity_estimation::{PopulationThresholds, PublicationRules, ThresholdBasis};
 use serde::Deserialize;
 
 use crate::catalogue::CatalogueError;
@@ -14,7 +24,19 @@ use crate::catalogue::CatalogueError;
 pub struct RuleSet {
     pub name: String,
     pub description: String,
+    /// The rules of every country (without population thresholds).
     pub rules: PublicationRules,
+    /// Per-country population thresholds, when the rule set has them.
+    pub country_thresholds: Option<CountryThresholds>,
+}
+
+/// Population thresholds by country (persons, not thousands).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryThresholds {
+    pub basis: ThresholdBasis,
+    pub source: String,
+    /// Country code → (not published below, low reliability below).
+    pub countries: BTreeMap<String, (f64, f64)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -26,6 +48,22 @@ struct RuleFile {
     flag_below_n: u64,
     flag_above_cv: Option<f64>,
     suppress_above_cv: Option<f64>,
+    population_thresholds: Option<ThresholdsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsFile {
+    basis: String,
+    source: String,
+    countries: BTreeMap<String, CountryLimits>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountryLimits {
+    not_published_below: f64,
+    low_reliability_below: f64,
 }
 
 /// The shipped rule sets.
@@ -96,6 +134,57 @@ impl RuleSet {
                 ));
             }
         }
+        let country_thresholds = match f.population_thresholds {
+            None => None,
+            Some(t) => {
+                let basis = match t.basis.as_str() {
+                    "numerator" => ThresholdBasis::Numerator,
+                    "population" => ThresholdBasis::Population,
+                    other => {
+                        return Err(err(
+                            origin,
+                            format!(
+                                "population_thresholds.basis = \"{other}\": expected \"numerator\" or \"population\""
+                            ),
+                        ))
+                    }
+                };
+                if t.countries.is_empty() {
+                    return Err(err(
+                        origin,
+                        "population_thresholds.countries is empty: give each country's limits"
+                            .into(),
+                    ));
+                }
+                let mut countries = BTreeMap::new();
+                for (code, l) in t.countries {
+                    if incity_data::geography::country_name(&code).is_none() {
+                        return Err(err(
+                            origin,
+                            format!("population_thresholds.countries: `{code}` is not a country code (AT, BE, ..., EL for Greece)"),
+                        ));
+                    }
+                    let ok = |v: f64| v.is_finite() && v >= 0.0;
+                    if !(ok(l.not_published_below) && ok(l.low_reliability_below))
+                        || l.low_reliability_below < l.not_published_below
+                    {
+                        return Err(err(
+                            origin,
+                            format!(
+                                "population_thresholds.countries.{code}: expected 0 <= not_published_below ({}) <= low_reliability_below ({})",
+                                l.not_published_below, l.low_reliability_below
+                            ),
+                        ));
+                    }
+                    countries.insert(code, (l.not_published_below, l.low_reliability_below));
+                }
+                Some(CountryThresholds {
+                    basis,
+                    source: t.source,
+                    countries,
+                })
+            }
+        };
         Ok(RuleSet {
             name: f.name,
             description: f.description,
@@ -104,7 +193,32 @@ impl RuleSet {
                 flag_below_n: f.flag_below_n,
                 flag_above_cv: f.flag_above_cv,
                 suppress_above_cv: f.suppress_above_cv,
+                population_thresholds: None,
             },
+            country_thresholds,
+        })
+    }
+
+    /// The rules for figures of one country. A rule set with population thresholds refuses a
+    /// country it has no limits for, rather than publishing its figures unchecked.
+    pub fn rules_for(&self, country: &str) -> Result<PublicationRules, String> {
+        let Some(t) = &self.country_thresholds else {
+            return Ok(self.rules);
+        };
+        let &(suppress_below, flag_below) = t.countries.get(country).ok_or_else(|| {
+            format!(
+                "publication rules `{}` have no population thresholds for country {country} (they have {})",
+                self.name,
+                t.countries.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        Ok(PublicationRules {
+            population_thresholds: Some(PopulationThresholds {
+                suppress_below,
+                flag_below,
+                basis: t.basis,
+            }),
+            ..self.rules
         })
     }
 
@@ -115,14 +229,30 @@ impl RuleSet {
             v.map(|v| format!("{:.0} %", v * 100.0))
                 .unwrap_or_else(|| "none".into())
         };
-        format!(
+        let mut text = format!(
             "{}: not published below {} respondents or CV above {}; low reliability below {} or CV above {}",
             self.name,
             r.suppress_below_n,
             cv(r.suppress_above_cv),
             r.flag_below_n,
             cv(r.flag_above_cv)
-        )
+        );
+        if let Some(t) = &self.country_thresholds {
+            text.push_str(&format!(
+                "; population thresholds on the {} ({}): {}",
+                match t.basis {
+                    ThresholdBasis::Numerator => "estimated persons counted",
+                    ThresholdBasis::Population => "estimated population",
+                },
+                t.source,
+                t.countries
+                    .iter()
+                    .map(|(c, (a, b))| format!("{c} {a}/{b}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        text
     }
 }
 
@@ -153,6 +283,34 @@ mod tests {
         ))
         .contains("greater than 0"));
         assert!(bad(&format!("{base}flag_below_n = 20\n")).contains("suppress_below_n"));
+        let thresholds = |countries: &str| {
+            format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[population_thresholds]\nbasis = \"numerator\"\nsource = \"test\"\ncountries = {{ {countries} }}\n")
+        };
+        assert!(bad(&thresholds(
+            "XX = { not_published_below = 1, low_reliability_below = 2 }"
+        ))
+        .contains("`XX` is not a country code"));
+        assert!(bad(&thresholds(
+            "AT = { not_published_below = 5, low_reliability_below = 2 }"
+        ))
+        .contains("not_published_below (5) <= low_reliability_below (2)"));
+        assert!(bad(&thresholds("")).contains("is empty"));
+        assert!(
+            bad(&thresholds("AT = { not_published_below = 5 }")).contains("low_reliability_below")
+        );
+        let r = RuleSet::parse(
+            &thresholds("AT = { not_published_below = 3000, low_reliability_below = 6000 }"),
+            "r.toml",
+        )
+        .unwrap();
+        let at = r.rules_for("AT").unwrap().population_thresholds.unwrap();
+        assert_eq!((at.suppress_below, at.flag_below), (3000.0, 6000.0));
+        assert!(r
+            .rules_for("BE")
+            .unwrap_err()
+            .contains("no population thresholds for country BE"));
+        assert!(r.describe().contains("AT 3000/6000"));
+        assert_eq!(d.rules_for("BE").unwrap(), PublicationRules::DEFAULT);
         assert!(RuleSet::load("nope")
             .unwrap_err()
             .to_string()

@@ -1,43 +1,77 @@
 //! Known truth: the whole catalogue computed on the synthetic Europe (EU-LFS and EU-SILC drawn
 //! from one population, through the import and the input store); the 95 % intervals of all
-//! published figures must contain the true population value at about the nominal rate.
+//! published figures — levels, differences and ratios to the reference group, single and
+//! pooled years — must contain the true population value at about the nominal rate.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
 use incity_data::mapping::Mapping;
 use incity_data::synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
-use incity_estimation::PublicationRules;
-use incity_indicators::{compute_release, Catalogue, ComputeSettings, SourceInput};
+use incity_indicators::rules::RuleSet;
+use incity_indicators::{
+    compute_release, Catalogue, ComputeSettings, Figure, Measure, Release, SourceInput,
+};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
-    let population = Population::generate(SyntheticConfig {
-        seed: 4242,
-        ..SyntheticConfig::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let lfs = dir.path().join("lfs.csv");
-    write_lfs(&population, 1, &lfs, &|_| {}).unwrap();
-    write_silc(&population, 2, dir.path(), &|_| {}).unwrap();
-    let store = InputStore::open(&dir.path().join("inputs")).unwrap();
-    let silc: Vec<_> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
-        .iter()
-        .map(|f| dir.path().join(f))
-        .collect();
-    for (mapping, files) in [("eu-lfs", vec![lfs]), ("eu-silc", silc)] {
-        let (report, _) = store
-            .import(
-                &Mapping::load(mapping).unwrap(),
-                &files,
-                &ReadOptions::default(),
-                &mut |_, _| {},
-            )
-            .unwrap();
-        assert!(report.is_clean());
+type TruthKey = (String, String, String, String, String);
+
+fn truth_of(population: &Population) -> HashMap<TruthKey, f64> {
+    population
+        .truth()
+        .rows
+        .into_iter()
+        .map(|t| {
+            let geo = match t.degurba {
+                Some(d) => format!("{}-DEG{d}", t.geo),
+                None => t.geo,
+            };
+            ((t.indicator, t.geo_level, geo, t.group, t.sex), t.value)
+        })
+        .collect()
+}
+
+/// The true value of a figure: a level from the truth table, a gap from its two groups'.
+fn true_value(truth: &HashMap<TruthKey, f64>, f: &Figure) -> Option<f64> {
+    let key = |group: &str| {
+        (
+            f.indicator.clone(),
+            f.geo_level.code().to_string(),
+            f.geo.clone(),
+            group.to_string(),
+            f.sex.clone(),
+        )
+    };
+    match f.measure.gap_word() {
+        None => truth.get(&key(&f.group)).copied(),
+        Some(word) => {
+            let (a, b) = f.group.split_once(&format!(" {word} "))?;
+            let (a, b) = (truth.get(&key(a))?, truth.get(&key(b))?);
+            Some(if f.measure == Measure::Ratio {
+                a / b
+            } else {
+                a - b
+            })
+        }
     }
-    let mut sources: BTreeMap<String, Vec<std::path::PathBuf>> = BTreeMap::new();
+}
+
+/// Imports files into an input store.
+fn import(store: &InputStore, mapping: &str, files: Vec<PathBuf>) {
+    let (report, _) = store
+        .import(
+            &Mapping::load(mapping).unwrap(),
+            &files,
+            &ReadOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(report.is_clean());
+}
+
+async fn compute(store: &InputStore, pool_years: u32) -> Release {
+    let mut sources: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for p in store.manifest().unwrap().partition {
         sources
             .entry(p.source.clone())
@@ -53,42 +87,56 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
         input_sha256: String::new(),
         synthetic: true,
         generator_seed: Some(4242),
-        rules: PublicationRules::DEFAULT,
-        rules_name: "default".into(),
+        rules: RuleSet::load("default").unwrap(),
+        pool_years,
     };
-    let catalogue = Catalogue::embedded();
-    let release = compute_release(&settings, catalogue, &|_| {})
+    compute_release(&settings, Catalogue::embedded(), &|_| {})
         .await
-        .unwrap();
+        .unwrap()
+}
 
-    let truth: HashMap<(String, String, String, String, String), f64> = population
-        .truth()
-        .rows
-        .into_iter()
-        .map(|t| {
-            let geo = match t.degurba {
-                Some(d) => format!("{}-DEG{d}", t.geo),
-                None => t.geo,
-            };
-            ((t.indicator, t.geo_level, geo, t.group, t.sex), t.value)
-        })
-        .collect();
+fn silc_files(dir: &Path) -> Vec<PathBuf> {
+    ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
+        .iter()
+        .map(|f| dir.join(f))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
+    let population = Population::generate(SyntheticConfig {
+        seed: 4242,
+        ..SyntheticConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let lfs = dir.path().join("lfs.csv");
+    write_lfs(&population, 1, &lfs, &|_| {}).unwrap();
+    write_silc(&population, 2, dir.path(), &|_| {}).unwrap();
+    let store = InputStore::open(&dir.path().join("inputs")).unwrap();
+    import(&store, "eu-lfs", vec![lfs]);
+    import(&store, "eu-silc", silc_files(dir.path()));
+    let catalogue = Catalogue::embedded();
+    let release = compute(&store, 0).await;
+    let truth = truth_of(&population);
+
     let mut per_indicator: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut per_measure: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let (mut covered, mut total, mut suppressed) = (0usize, 0usize, 0usize);
-    for f in release.figures.iter().filter(|f| !f.is_gap) {
+    for f in &release.figures {
         let Some(x) = f.estimate.figures else {
             suppressed += 1;
             continue;
         };
-        let key = (
-            f.indicator.clone(),
-            f.geo_level.code().to_string(),
-            f.geo.clone(),
-            f.group.clone(),
-            f.sex.clone(),
-        );
-        let Some(t) = truth.get(&key) else { continue };
-        let hit = x.ci_low <= *t && *t <= x.ci_high;
+        let Some(t) = true_value(&truth, f) else {
+            continue;
+        };
+        let hit = x.ci_low <= t && t <= x.ci_high;
+        let m = per_measure.entry(f.measure.code()).or_default();
+        m.0 += hit as usize;
+        m.1 += 1;
+        if f.measure.is_gap() {
+            continue;
+        }
         covered += hit as usize;
         total += 1;
         let e = per_indicator.entry(f.indicator.as_str()).or_default();
@@ -100,6 +148,18 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
     for (ind, (c, n)) in &per_indicator {
         eprintln!("  {ind}: {n} intervals, {:.3}", *c as f64 / *n as f64);
     }
+    for (m, (c, n)) in &per_measure {
+        eprintln!("  measure {m}: {n} intervals, {:.3}", *c as f64 / *n as f64);
+    }
+    // Gaps of both kinds are computed and cover their truth about as well as the levels.
+    for m in ["difference", "ratio"] {
+        let (c, n) = per_measure[m];
+        let r = c as f64 / n as f64;
+        assert!(
+            n > 50 && (0.90..=0.985).contains(&r),
+            "{m}: coverage {r} over {n} intervals"
+        );
+    }
     // Every catalogue indicator is computed and compared.
     assert_eq!(per_indicator.len(), catalogue.indicators.len());
     // One sample: intervals are correlated, small domains have few PSUs (linearised variances
@@ -109,4 +169,74 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
         let r = c as f64 / n as f64;
         assert!(r > 0.80, "{ind}: coverage {r} over {n} intervals");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pooled_years_cover_the_truth_with_smaller_standard_errors() {
+    // One population (the truth does not change), three independent EU-LFS samples.
+    let mut population = Population::generate(SyntheticConfig {
+        seed: 4242,
+        ..SyntheticConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = InputStore::open(&dir.path().join("inputs")).unwrap();
+    for (k, year) in [2022, 2023, 2024].into_iter().enumerate() {
+        population.config.year = year;
+        let lfs = dir.path().join(format!("lfs_{year}.csv"));
+        write_lfs(&population, 10 + k as u64, &lfs, &|_| {}).unwrap();
+        import(&store, "eu-lfs", vec![lfs]);
+    }
+    let release = compute(&store, 3).await;
+    let truth = truth_of(&population);
+    let pooled: Vec<&Figure> = release.figures.iter().filter(|f| f.is_pooled()).collect();
+    assert!(!pooled.is_empty());
+    assert!(pooled
+        .iter()
+        .all(|f| (f.first_year, f.year) == (2022, 2024)));
+    let key = |f: &Figure| {
+        (
+            f.indicator.clone(),
+            f.geo_level,
+            f.geo.clone(),
+            f.group.clone(),
+            f.sex.clone(),
+        )
+    };
+    let single: HashMap<_, &Figure> = release
+        .figures
+        .iter()
+        .filter(|f| !f.is_pooled() && f.year == 2024)
+        .map(|f| (key(f), f))
+        .collect();
+    let (mut covered, mut total) = (0usize, 0usize);
+    let mut se_ratios = Vec::new();
+    let mut newly_published = 0usize;
+    for f in &pooled {
+        // A domain of the pooled sample may have no respondent in 2024 alone.
+        let one = single.get(&key(f)).and_then(|s| s.estimate.figures);
+        match (f.estimate.figures, one) {
+            (Some(p), Some(s)) if !f.measure.is_gap() && s.se > 0.0 => se_ratios.push(p.se / s.se),
+            (Some(_), None) => newly_published += 1,
+            _ => {}
+        }
+        let (Some(x), Some(t)) = (f.estimate.figures, true_value(&truth, f)) else {
+            continue;
+        };
+        covered += (x.ci_low <= t && t <= x.ci_high) as usize;
+        total += 1;
+    }
+    let rate = covered as f64 / total as f64;
+    se_ratios.sort_by(f64::total_cmp);
+    let median_ratio = se_ratios[se_ratios.len() / 2];
+    eprintln!(
+        "pooled 2022-2024: {total} published intervals, coverage {rate:.4}; median se ratio \
+         pooled / 2024 {median_ratio:.3} (1/sqrt(3) = 0.577); {newly_published} figures \
+         suppressed for 2024 alone are published pooled"
+    );
+    assert!((0.92..=0.975).contains(&rate), "pooled coverage {rate}");
+    assert!(
+        (0.50..=0.66).contains(&median_ratio),
+        "se ratio {median_ratio}"
+    );
+    assert!(newly_published > 0);
 }

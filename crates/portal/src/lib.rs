@@ -12,7 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use incity_estimation::Flag;
-use incity_indicators::{catalogue, geo_name, group_label, Figure, GeoLevel, Indicator};
+use std::collections::BTreeMap;
+
+use incity_indicators::official::{OfficialFigure, OfficialKey, TableObservation};
+use incity_indicators::{catalogue, geo_name, group_label, Figure, GeoLevel, Indicator, Measure};
 use incity_store::{FigureFilter, Store, StoredRelease};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
@@ -90,7 +93,7 @@ main{max-width:72rem;margin:0 auto;padding:1rem 1.2rem}
 .synthetic{background:#fff4d6;border:1px solid #e0b84c;padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}
 table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{padding:.3rem .5rem;border-bottom:1px solid #dde3e8;text-align:left;vertical-align:middle}
 th{background:#f2f5f7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.gap td{color:#4a5560;font-style:italic}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}
+tr.gap td{color:#4a5560;font-style:italic}td.official{color:#0b3d5c;background:#f4f8fb}.official-flag{color:#8a5a00}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}
 footer{border-top:1px solid #dde3e8;margin-top:2rem;padding:1rem 1.2rem;font-size:.85rem;color:#4a5560}
 nav.levels a{margin-right:1rem}code{background:#f2f5f7;padding:0 .2rem}
 @media print{header nav,nav.levels,.download{display:none}}
@@ -247,15 +250,23 @@ fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
             .flat_map(|g| g.groups.iter())
             .position(|g| g.code == f.group)
             .unwrap_or(usize::MAX);
-        (grouping, f.is_gap, pos, f.group.clone())
+        (grouping, f.measure.is_gap(), pos, f.group.clone())
     }
     figures.sort_by(|a, b| {
-        (a.year, a.geo.as_str(), a.sex.as_str(), rank(a)).cmp(&(
-            b.year,
-            b.geo.as_str(),
-            b.sex.as_str(),
-            rank(b),
-        ))
+        (
+            a.year,
+            std::cmp::Reverse(a.first_year),
+            a.geo.as_str(),
+            a.sex.as_str(),
+            rank(a),
+        )
+            .cmp(&(
+                b.year,
+                std::cmp::Reverse(b.first_year),
+                b.geo.as_str(),
+                b.sex.as_str(),
+                rank(b),
+            ))
     });
     figures
 }
@@ -264,45 +275,48 @@ fn pct(v: f64) -> String {
     format!("{:.1}", v * 100.0)
 }
 
-/// A value in the indicator's unit: percentages with one decimal, euro as whole numbers.
-fn shown(v: f64, euro: bool) -> String {
-    if euro {
-        format!("{v:.0}")
-    } else {
-        pct(v)
+/// A value in the figure's unit: percentages with one decimal, euro as whole numbers, ratios
+/// with two decimals.
+fn shown(v: f64, euro: bool, measure: Measure) -> String {
+    match (measure, euro) {
+        (Measure::Ratio, _) => format!("{v:.2}"),
+        (_, true) => format!("{v:.0}"),
+        (_, false) => pct(v),
     }
 }
 
 /// An interval drawn on a 0-100 % scale (or -40..+40 pp for gaps; euro: 0-60,000 and
-/// ±30,000), with a text equivalent.
+/// ±30,000; ratios 0-2 around 1), with a text equivalent.
 fn interval_svg(f: &Figure, euro: bool) -> Markup {
     let Some(x) = f.estimate.figures else {
         return html! {};
     };
-    let (lo, hi) = match (f.is_gap, euro) {
-        (true, false) => (-0.4, 0.4),
-        (false, false) => (0.0, 1.0),
-        (true, true) => (-30_000.0, 30_000.0),
-        (false, true) => (0.0, 60_000.0),
+    let (lo, hi, reference) = match (f.measure, euro) {
+        (Measure::Ratio, _) => (0.0, 2.0, Some(1.0)),
+        (Measure::Difference, false) => (-0.4, 0.4, Some(0.0)),
+        (Measure::Level, false) => (0.0, 1.0, None),
+        (Measure::Difference, true) => (-30_000.0, 30_000.0, Some(0.0)),
+        (Measure::Level, true) => (0.0, 60_000.0, None),
     };
     let w = 160.0;
     let pos = |v: f64| ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * w;
     let label = format!(
         "{} {}, 95 % interval {} to {}",
-        shown(x.estimate, euro),
-        match (f.is_gap, euro) {
+        shown(x.estimate, euro, f.measure),
+        match (f.measure, euro) {
+            (Measure::Ratio, _) => "(ratio)",
             (_, true) => "euro",
-            (true, false) => "percentage points",
-            (false, false) => "%",
+            (Measure::Difference, false) => "percentage points",
+            (Measure::Level, false) => "%",
         },
-        shown(x.ci_low, euro),
-        shown(x.ci_high, euro)
+        shown(x.ci_low, euro, f.measure),
+        shown(x.ci_high, euro, f.measure)
     );
     html! {
         svg width="160" height="14" viewBox="0 0 160 14" role="img" aria-label=(label) {
             title { (label) }
             line x1="0" y1="7" x2="160" y2="7" stroke="#dde3e8" {}
-            @if f.is_gap { line x1=(pos(0.0)) y1="1" x2=(pos(0.0)) y2="13" stroke="#98a4ae" {} }
+            @if let Some(r) = reference { line x1=(pos(r)) y1="1" x2=(pos(r)) y2="13" stroke="#98a4ae" {} }
             line x1=(pos(x.ci_low)) y1="7" x2=(pos(x.ci_high)) y2="7" stroke="#0b3d5c" stroke-width="3" {}
             circle cx=(pos(x.estimate)) cy="7" r="3.5" fill="#e07b00" {}
         }
@@ -318,6 +332,24 @@ async fn indicator_page(
     let level = parse_level(&q)?;
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let figures = in_display_order(figures);
+    let official = official_figures(&state, ind, level).await?;
+    let official_by_key: BTreeMap<OfficialKey, &OfficialFigure> =
+        official.iter().map(|o| (o.key(), o)).collect();
+    let official_of = |f: &Figure| -> Option<&OfficialFigure> {
+        if f.measure.is_gap() || f.is_pooled() {
+            return None;
+        }
+        official_by_key
+            .get(&(
+                f.geo.clone(),
+                f.year,
+                f.grouping.clone(),
+                f.group.clone(),
+                f.sex.clone(),
+            ))
+            .copied()
+    };
+    let official_labels: Vec<&str> = ind.published.iter().map(|p| p.label.as_str()).collect();
     let euro = ind.unit == "euro";
     let title = format!("{} ({})", ind.name, ind.population_label);
     Ok(page(
@@ -334,29 +366,43 @@ async fn indicator_page(
                 a.download href={ "/api/v1/indicators/" (ind.id) "/figures?level=" (level.code()) } { "JSON" }
             }
             p {
-                @if euro { "Euro per year, with 95 % confidence intervals (Woodruff intervals for medians; gaps in euro). " }
+                @if euro { "Euro per year, with 95 % confidence intervals (Woodruff intervals for medians; gaps in euro, and as ratios to the reference group). " }
                 @else { "Percentages with 95 % confidence intervals (logit intervals for rates; gaps in percentage points). " }
-                "Flag " strong.flag-u { "u" } ": low reliability (fewer than 50 respondents or CV above 20 %). "
-                "Flag " strong.flag-c { "c" } ": not published (fewer than 20 respondents or CV above 35 %)."
+                "Flag " strong.flag-u { "u" } ": low reliability. "
+                "Flag " strong.flag-c { "c" } ": not published. "
+                "Publication rules of this release: " (release.provenance.rules) "."
+            }
+            @if !official_labels.is_empty() {
+                p {
+                    "Officially published figures of the same definition (" (official_labels.join(", ")) ") are shown beside the computed ones, with their own flags"
+                    @if level != GeoLevel::Country { " at the country level" }
+                    @if level == GeoLevel::Country && official.is_empty() { "; none is loaded (run " code { "incity import-table" } ")" }
+                    "."
+                }
+            }
+            @if figures.is_empty() {
+                p { "No figure of this indicator at this level in the served release." }
             }
             table {
-                caption { (title) ", " (level.label()) " by target group, both sexes" }
+                caption { (title) ", " (level.label()) " by target group" }
                 thead { tr {
-                    th scope="col" { "Year" } th scope="col" { "Code" } th scope="col" { "Area" } th scope="col" { "Group" }
+                    th scope="col" { "Period" } th scope="col" { "Code" } th scope="col" { "Area" } th scope="col" { "Sex" } th scope="col" { "Group" }
                     th scope="col" { (if euro { "Estimate (euro)" } else { "Estimate (%)" }) } th scope="col" { "95 % interval" } th scope="col" { "CV (%)" }
                     th scope="col" { "Respondents" } th scope="col" { "Flag" } th scope="col" { "Interval" }
+                    @if !official.is_empty() { th scope="col" { "Published (Eurostat)" } }
                 } }
                 tbody {
                     @for f in &figures {
-                        tr class=(if f.is_gap { "gap" } else { "" }) {
-                            td { (f.year) }
+                        tr class=(if f.measure.is_gap() { "gap" } else { "" }) {
+                            td { (f.period()) }
                             td { (f.geo) }
                             td { (geo_name(&f.geo).unwrap_or_default()) }
+                            td { (f.sex) }
                             td { (group_label(&f.group)) }
                             @match f.estimate.figures {
                                 Some(x) => {
-                                    td.num { (shown(x.estimate, euro)) }
-                                    td.num { (shown(x.ci_low, euro)) " – " (shown(x.ci_high, euro)) }
+                                    td.num { (shown(x.estimate, euro, f.measure)) }
+                                    td.num { (shown(x.ci_low, euro, f.measure)) " – " (shown(x.ci_high, euro, f.measure)) }
                                     td.num { (x.cv.map(|c| format!("{:.1}", c * 100.0)).unwrap_or_default()) }
                                     td.num { (x.n) }
                                 }
@@ -366,6 +412,17 @@ async fn indicator_page(
                             }
                             td class={ "flag-" (f.estimate.flag.code()) } title=(f.estimate.flag.describe()) { (f.estimate.flag.code()) }
                             td { (interval_svg(f, euro)) }
+                            @if !official.is_empty() {
+                                td.num.official {
+                                    @if let Some(o) = official_of(f) {
+                                        @match o.value {
+                                            Some(v) => { (shown(v, euro, Measure::Level)) }
+                                            None => { ":" }
+                                        }
+                                        @if !o.flags.is_empty() { " " span.official-flag title={ "Eurostat flag " (o.flags) } { (o.flags) } }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -374,11 +431,51 @@ async fn indicator_page(
     ))
 }
 
+/// The published figures of an indicator's `[[published]]` definitions at a level (national
+/// tables: the country level only). A definition that does not fit the loaded table is logged
+/// and skipped, so a page never fails because of a table.
+async fn official_figures(
+    state: &AppState,
+    ind: &Indicator,
+    level: GeoLevel,
+) -> Result<Vec<OfficialFigure>, PortalError> {
+    if level != GeoLevel::Country || ind.published.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tables = state.store.published_tables().await?;
+    let mut out = Vec::new();
+    for def in &ind.published {
+        let Some(table) = tables.iter().find(|t| t.dataset == def.dataset) else {
+            continue;
+        };
+        let observations = state
+            .store
+            .published_observations(&def.dataset, None)
+            .await?;
+        let selected = def.select(
+            &table.dimensions,
+            observations.iter().map(|o| TableObservation {
+                key: &o.key,
+                time: &o.time,
+                value: o.value,
+                flags: &o.flags,
+                confidential: o.confidential,
+            }),
+        );
+        match selected {
+            Ok(figures) => out.extend(figures),
+            Err(e) => tracing::warn!("indicator {}: {e}", ind.id),
+        }
+    }
+    Ok(out)
+}
+
 /// A figure in API answers and downloads: numbers only when published.
 #[derive(Debug, Serialize)]
 struct FigureOut {
     indicator: String,
     source: String,
+    first_year: i32,
     year: i32,
     geo_level: &'static str,
     geo: String,
@@ -386,7 +483,7 @@ struct FigureOut {
     grouping: String,
     group: String,
     sex: String,
-    is_gap: bool,
+    measure: &'static str,
     flag: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimate: Option<f64>,
@@ -412,6 +509,7 @@ impl From<&Figure> for FigureOut {
         FigureOut {
             indicator: f.indicator.clone(),
             source: f.source.clone(),
+            first_year: f.first_year,
             year: f.year,
             geo_level: f.geo_level.code(),
             geo: f.geo.clone(),
@@ -419,7 +517,7 @@ impl From<&Figure> for FigureOut {
             grouping: f.grouping.clone(),
             group: f.group.clone(),
             sex: f.sex.clone(),
-            is_gap: f.is_gap,
+            measure: f.measure.code(),
             flag: f.estimate.flag.code(),
             estimate: x.map(|x| x.estimate),
             se: x.map(|x| x.se),
@@ -506,6 +604,23 @@ struct FiguresOut {
     synthetic: bool,
     indicator: String,
     figures: Vec<FigureOut>,
+    /// Officially published figures of the same definition (country level), flags kept.
+    published: Vec<OfficialOut>,
+}
+
+/// A published figure in API answers.
+#[derive(Debug, Serialize)]
+struct OfficialOut {
+    dataset: String,
+    label: String,
+    geo: String,
+    year: i32,
+    grouping: String,
+    group: String,
+    sex: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    flags: String,
 }
 
 async fn figures_for(
@@ -537,11 +652,31 @@ async fn api_figures(
     Query(q): Query<LevelQuery>,
 ) -> Result<Json<FiguresOut>, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
+    let ind = find_indicator(&id)?;
+    let sex = sex_filter(&q)?;
+    let published = official_figures(&state, ind, parse_level(&q)?)
+        .await?
+        .into_iter()
+        .filter(|o| q.geo.as_ref().is_none_or(|g| *g == o.geo))
+        .filter(|o| sex.as_ref().is_none_or(|s| *s == o.sex))
+        .map(|o| OfficialOut {
+            dataset: o.dataset,
+            label: o.label,
+            geo: o.geo,
+            year: o.year,
+            grouping: o.grouping,
+            group: o.group,
+            sex: o.sex,
+            value: o.value,
+            flags: o.flags,
+        })
+        .collect();
     Ok(Json(FiguresOut {
         release: release.id,
         synthetic: release.provenance.synthetic,
         indicator: id,
         figures: figures.iter().map(FigureOut::from).collect(),
+        published,
     }))
 }
 
@@ -560,18 +695,19 @@ async fn indicator_csv(
 ) -> Result<Response, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let mut out = String::from(
-        "release,synthetic,indicator,source,year,geo_level,geo,geo_name,grouping,group,sex,is_gap,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
+        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
     );
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
     for f in &figures {
         let o = FigureOut::from(f);
         debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             release.id,
             release.provenance.synthetic,
             o.indicator,
             o.source,
+            o.first_year,
             o.year,
             o.geo_level,
             o.geo,
@@ -579,7 +715,7 @@ async fn indicator_csv(
             o.grouping,
             csv_field(&o.group),
             o.sex,
-            o.is_gap,
+            o.measure,
             num(o.estimate),
             num(o.se),
             num(o.ci_low),

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use incity_estimation::{Estimate, Figures, Flag};
-use incity_indicators::{Figure, GeoLevel, Provenance, Release};
+use incity_indicators::{Figure, GeoLevel, Measure, Provenance, Release};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
@@ -41,6 +41,12 @@ pub struct FigureFilter {
     /// `T`, `M` or `F`.
     pub sex: Option<String>,
 }
+
+/// Published observations written by one `INSERT` statement (8 bound values each).
+const OBSERVATIONS_PER_INSERT: usize = 2000;
+
+/// Figures written by one `INSERT` statement.
+const FIGURES_PER_INSERT: usize = 1000;
 
 #[derive(Clone)]
 pub struct Store {
@@ -97,34 +103,38 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        for f in &release.figures {
-            let fig = f.estimate.figures;
-            sqlx::query(
-                "INSERT INTO figures (release_id, indicator, source, year, geo_level, geo, grouping, \
-                 grp, sex, is_gap, flag, estimate, se, ci_low, ci_high, cv, n, population, deff) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(&f.indicator)
-            .bind(&f.source)
-            .bind(f.year)
-            .bind(f.geo_level.code())
-            .bind(&f.geo)
-            .bind(&f.grouping)
-            .bind(&f.group)
-            .bind(&f.sex)
-            .bind(f.is_gap)
-            .bind(f.estimate.flag.code())
-            .bind(fig.map(|x| x.estimate))
-            .bind(fig.map(|x| x.se))
-            .bind(fig.map(|x| x.ci_low))
-            .bind(fig.map(|x| x.ci_high))
-            .bind(fig.and_then(|x| x.cv))
-            .bind(fig.map(|x| x.n as i64))
-            .bind(fig.map(|x| x.population))
-            .bind(fig.and_then(|x| x.deff))
-            .execute(&mut *tx)
-            .await?;
+        // Multi-row inserts: one statement per FIGURES_PER_INSERT figures (SQLite allows
+        // 32,766 bound values per statement; a figure binds 21).
+        for chunk in release.figures.chunks(FIGURES_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO figures (release_id, indicator, source, first_year, year, geo_level, \
+                 geo, grouping, grp, sex, measure, flag, estimate, se, ci_low, ci_high, cv, n, \
+                 population, deff) ",
+            );
+            q.push_values(chunk, |mut b, f| {
+                let fig = f.estimate.figures;
+                b.push_bind(id)
+                    .push_bind(&f.indicator)
+                    .push_bind(&f.source)
+                    .push_bind(f.first_year)
+                    .push_bind(f.year)
+                    .push_bind(f.geo_level.code())
+                    .push_bind(&f.geo)
+                    .push_bind(&f.grouping)
+                    .push_bind(&f.group)
+                    .push_bind(&f.sex)
+                    .push_bind(f.measure.code())
+                    .push_bind(f.estimate.flag.code())
+                    .push_bind(fig.map(|x| x.estimate))
+                    .push_bind(fig.map(|x| x.se))
+                    .push_bind(fig.map(|x| x.ci_low))
+                    .push_bind(fig.map(|x| x.ci_high))
+                    .push_bind(fig.and_then(|x| x.cv))
+                    .push_bind(fig.map(|x| x.n as i64))
+                    .push_bind(fig.map(|x| x.population))
+                    .push_bind(fig.and_then(|x| x.deff));
+            });
+            q.build().execute(&mut *tx).await?;
         }
         sqlx::query(
             "INSERT INTO current_release (singleton, release_id) VALUES (1, ?) \
@@ -181,11 +191,12 @@ impl Store {
         filter: &FigureFilter,
     ) -> Result<Vec<Figure>, StoreError> {
         let rows = sqlx::query(
-            "SELECT indicator, geo_level, geo, grp, is_gap, flag, estimate, se, ci_low, ci_high, \
-             cv, n, population, deff, source, year, grouping, sex FROM figures WHERE release_id = ? \
+            "SELECT indicator, geo_level, geo, grp, measure, flag, estimate, se, ci_low, ci_high, \
+             cv, n, population, deff, source, year, grouping, sex, first_year FROM figures \
+             WHERE release_id = ? \
              AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
              AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
-             ORDER BY indicator, year, geo_level, geo, sex, grouping, is_gap, grp",
+             ORDER BY indicator, year, first_year DESC, geo_level, geo, sex, grouping, measure, grp",
         )
         .bind(release_id)
         .bind(&filter.indicator)
@@ -206,6 +217,9 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     let flag_code: String = r.get(5);
     let flag = Flag::from_code(&flag_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown flag `{flag_code}`")))?;
+    let measure_code: String = r.get(4);
+    let measure = Measure::from_code(&measure_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown measure `{measure_code}`")))?;
     let level_code: String = r.get(1);
     let geo_level = GeoLevel::from_code(&level_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{level_code}`")))?;
@@ -230,13 +244,14 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     Ok(Figure {
         indicator: r.get(0),
         source: r.get(14),
+        first_year: r.get(18),
         year: r.get(15),
         geo_level,
         geo: r.get(2),
         grouping: r.get(16),
         group: r.get(3),
         sex: r.get(17),
-        is_gap: r.get(4),
+        measure,
         estimate: Estimate { flag, figures },
     })
 }
@@ -302,27 +317,27 @@ impl Store {
             .dimensions
             .iter()
             .position(|d| d == "geo" || d == "cities");
-        for o in &table.observations {
-            let (value, value_text) = if o.confidential {
-                (None, if o.value_text == ":" { ":" } else { "" })
-            } else {
-                (o.value, o.value_text.as_str())
-            };
-            sqlx::query(
+        for chunk in table.observations.chunks(OBSERVATIONS_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO published_observations \
-                 (table_id, series_key, geo, time_period, value, value_text, flags, confidential) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(o.key.join("\t"))
-            .bind(geo.and_then(|g| o.key.get(g)))
-            .bind(&o.time)
-            .bind(value)
-            .bind(value_text)
-            .bind(&o.flags)
-            .bind(o.confidential)
-            .execute(&mut *tx)
-            .await?;
+                 (table_id, series_key, geo, time_period, value, value_text, flags, confidential) ",
+            );
+            q.push_values(chunk, |mut b, o| {
+                let (value, value_text) = if o.confidential {
+                    (None, if o.value_text == ":" { ":" } else { "" })
+                } else {
+                    (o.value, o.value_text.as_str())
+                };
+                b.push_bind(id)
+                    .push_bind(o.key.join("\t"))
+                    .push_bind(geo.and_then(|g| o.key.get(g)))
+                    .push_bind(&o.time)
+                    .push_bind(value)
+                    .push_bind(value_text)
+                    .push_bind(&o.flags)
+                    .push_bind(o.confidential);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(id)

@@ -1,7 +1,7 @@
 //! Publishing is atomic and suppressed figures are stored without numbers.
 
 use incity_estimation::{Estimate, Figures, Flag};
-use incity_indicators::{Figure, GeoLevel, Provenance, Release};
+use incity_indicators::{Figure, GeoLevel, Measure, Provenance, Release};
 use incity_store::{FigureFilter, Store};
 
 fn provenance(file: &str) -> Provenance {
@@ -25,13 +25,14 @@ fn figure(geo: &str, estimate: Estimate) -> Figure {
     Figure {
         indicator: "employment_rate_20_64".into(),
         source: "lfs".into(),
+        first_year: 2024,
         year: 2024,
         geo_level: GeoLevel::Nuts2,
         geo: geo.into(),
         grouping: "total".into(),
         group: "total".into(),
         sex: "T".into(),
-        is_gap: false,
+        measure: Measure::Level,
         estimate,
     }
 }
@@ -122,4 +123,34 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
     };
     assert!(store.publish(&r).await.is_err());
     assert!(store.current_release().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn many_figures_periods_and_measures_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    // More figures than one INSERT statement carries, of every measure, single and pooled.
+    let mut figures = Vec::new();
+    for k in 0..2500 {
+        let mut f = figure(&format!("X{k:05}"), published(0.5 + k as f64 / 10_000.0));
+        f.measure = Measure::ALL[k % 3];
+        if k % 2 == 1 {
+            f.first_year = 2022;
+        }
+        if k % 7 == 0 {
+            f.estimate = Estimate {
+                flag: Flag::Suppressed,
+                figures: None,
+            };
+        }
+        figures.push(f);
+    }
+    let release = Release {
+        provenance: provenance("many.csv"),
+        figures,
+    };
+    let id = store.publish(&release).await.unwrap();
+    let mut back = store.figures(id, &FigureFilter::default()).await.unwrap();
+    back.sort_by(|a, b| a.geo.cmp(&b.geo));
+    assert_eq!(back, release.figures);
 }
