@@ -733,12 +733,14 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
         compute_and_publish(
             &store,
             &inputs,
-            catalogue,
-            true,
-            Some(a.seed),
-            false,
-            &rules,
-            0,
+            ComputeRequest {
+                catalogue,
+                synthetic: true,
+                generator_seed: Some(a.seed),
+                force: false,
+                rule_set: &rules,
+                pool_years: 0,
+            },
         )
         .await?;
     }
@@ -753,16 +755,29 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
 /// Computes the catalogue over the input store and publishes the release, unless the served
 /// release already has the same inputs, catalogue and rules (and `force` is off). Returns the
 /// release id, or `None` when nothing changed.
-async fn compute_and_publish(
-    store: &Store,
-    inputs: &incity_data::inputs::InputStore,
-    catalogue: &incity_indicators::Catalogue,
+/// What a compute run is asked to do.
+struct ComputeRequest<'a> {
+    catalogue: &'a incity_indicators::Catalogue,
     synthetic: bool,
     generator_seed: Option<u64>,
     force: bool,
-    rule_set: &incity_indicators::rules::RuleSet,
+    rule_set: &'a incity_indicators::rules::RuleSet,
     pool_years: u32,
+}
+
+async fn compute_and_publish(
+    store: &Store,
+    inputs: &incity_data::inputs::InputStore,
+    request: ComputeRequest<'_>,
 ) -> anyhow::Result<Option<i64>> {
+    let ComputeRequest {
+        catalogue,
+        synthetic,
+        generator_seed,
+        force,
+        rule_set,
+        pool_years,
+    } = request;
     use sha2::{Digest, Sha256};
     let manifest = inputs.manifest()?;
     if manifest.partition.is_empty() {
@@ -858,7 +873,6 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
         population_scale: a.population_scale,
         sample_scale: a.sample_scale,
         year: a.year,
-        ..SyntheticConfig::default()
     };
     write_demo(&a.out, config, a.surveys, !a.no_truth)?;
     Ok(())
@@ -879,12 +893,14 @@ async fn compute(a: ComputeArgs) -> anyhow::Result<()> {
     compute_and_publish(
         &store,
         &inputs,
-        catalogue,
-        a.synthetic,
-        None,
-        a.force,
-        &rules,
-        a.pool_years,
+        ComputeRequest {
+            catalogue,
+            synthetic: a.synthetic,
+            generator_seed: None,
+            force: a.force,
+            rule_set: &rules,
+            pool_years: a.pool_years,
+        },
     )
     .await?;
     Ok(())

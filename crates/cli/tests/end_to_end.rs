@@ -261,13 +261,25 @@ async fn generate_compute_serve_and_fetch() {
     .await
     .unwrap();
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), stored.len());
-    for r in rows.iter().filter(|r| &r[20] == "c") {
-        assert!(
-            r[12].is_empty() && r[13].is_empty() && r[17].is_empty(),
-            "suppressed row with numbers: {r:?}"
-        );
+    let suppressed_rows: Vec<_> = rows.iter().filter(|r| &r[col("flag")] == "c").collect();
+    assert_eq!(suppressed_rows.len(), suppressed);
+    for r in suppressed_rows {
+        for name in [
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "cv",
+            "n",
+            "population",
+            "deff",
+        ] {
+            assert!(r[col(name)].is_empty(), "suppressed row with {name}: {r:?}");
+        }
     }
 
     // Unknown pages and bad parameters are answered, not crashed on.
@@ -437,6 +449,285 @@ fn estimate_cli_matches_r_survey_and_writes_json() {
     assert!((row[0].parse::<f64>().unwrap() / 662.287363159321 - 1.0).abs() < 1e-9);
     assert!((row[1].parse::<f64>().unwrap() / 9.53613229692516 - 1.0).abs() < 1e-9);
     assert_eq!(row[5], "200");
+}
+
+/// Eurostat's published value in a shipped SDMX-CSV table with labels, read independently of
+/// incity (the csv crate and column names).
+fn eurostat_value(file: &str, wanted: &[(&str, &str)]) -> (String, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(file);
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if wanted.iter().all(|(c, v)| &r[col(c)] == *v) {
+            return (
+                r[col("OBS_VALUE")].to_string(),
+                r[col("OBS_FLAG")].to_string(),
+            );
+        }
+    }
+    panic!("{file}: no row {wanted:?}");
+}
+
+#[tokio::test]
+async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // Two survey years of one synthetic population; Vienna (AT13) coded at NUTS 3 (AT130).
+    for year in ["2023", "2024"] {
+        let demo = dir.path().join(format!("demo{year}"));
+        let d = demo.to_str().unwrap();
+        let surveys = if year == "2024" { "both" } else { "lfs" };
+        ok(&[
+            "generate",
+            "--out",
+            d,
+            "--population-scale",
+            "0.01",
+            "--seed",
+            "11",
+            "--year",
+            year,
+            "--surveys",
+            surveys,
+            "--no-truth",
+        ]);
+        let lfs = demo.join(format!("lfs_{year}.csv"));
+        let text = std::fs::read_to_string(&lfs).unwrap();
+        assert!(text.contains(",AT13,"));
+        std::fs::write(&lfs, text.replace(",AT13,", ",AT130,")).unwrap();
+        ok(&[
+            "import",
+            "--data-dir",
+            data_dir,
+            "--mapping",
+            "eu-lfs",
+            lfs.to_str().unwrap(),
+        ]);
+        if year == "2024" {
+            let silc: Vec<String> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
+                .iter()
+                .map(|f| demo.join(f).display().to_string())
+                .collect();
+            let mut args = vec!["import", "--data-dir", data_dir, "--mapping", "eu-silc"];
+            args.extend(silc.iter().map(|s| s.as_str()));
+            ok(&args);
+        }
+    }
+
+    // Population thresholds per country: a rule file without a country of the data is
+    // refused, naming the country; a complete one is applied.
+    let rules = dir.path().join("thresholds.toml");
+    let write_rules = |countries: &[&str]| {
+        let limits: Vec<String> = countries
+            .iter()
+            .map(|c| {
+                format!("{c} = {{ not_published_below = 40000, low_reliability_below = 80000 }}")
+            })
+            .collect();
+        std::fs::write(
+            &rules,
+            format!(
+                "name = \"test-thresholds\"\ndescription = \"test\"\nsuppress_below_n = 20\n\
+                 flag_below_n = 50\n[population_thresholds]\nbasis = \"numerator\"\n\
+                 source = \"test values\"\ncountries = {{ {} }}\n",
+                limits.join(", ")
+            ),
+        )
+        .unwrap();
+    };
+    write_rules(&["AT"]);
+    let r = rules.to_str().unwrap();
+    let out = run(&[
+        "compute",
+        "--data-dir",
+        data_dir,
+        "--synthetic",
+        "--rules",
+        r,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no population thresholds for country"),
+        "{err}"
+    );
+    let all: Vec<&str> = incity_data::geography::COUNTRY_NAMES
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    write_rules(&all);
+    let stdout = ok(&[
+        "compute",
+        "--data-dir",
+        data_dir,
+        "--synthetic",
+        "--rules",
+        r,
+        "--pool-years",
+        "2",
+    ]);
+    assert!(stdout.contains("release 1:"), "{stdout}");
+
+    let store = Store::open(&dir.path().join("incity.sqlite"))
+        .await
+        .unwrap();
+    let release = store.current_release().await.unwrap().unwrap();
+    assert!(release.provenance.rules.contains("AT 40000/80000"));
+    assert!(release
+        .provenance
+        .method
+        .contains("pooled estimates over 2"));
+    let all_figures = store
+        .figures(release.id, &FigureFilter::default())
+        .await
+        .unwrap();
+    // Shares: nothing published counts fewer than 40,000 persons; below 80,000 it is flagged.
+    let mut thresholded = 0;
+    for f in all_figures
+        .iter()
+        .filter(|f| !f.measure.is_gap() && f.indicator != "median_income_18_plus")
+    {
+        if let Some(x) = f.estimate.figures {
+            let persons = x.estimate * x.population;
+            assert!(persons >= 40_000.0, "{f:?}");
+            if persons < 80_000.0 {
+                assert_eq!(
+                    f.estimate.flag,
+                    incity_estimation::Flag::LowReliability,
+                    "{f:?}"
+                );
+                thresholded += 1;
+            }
+        }
+    }
+    assert!(thresholded > 0);
+    // Pooled 2023-2024 figures beside each year's; NUTS 3 where coded.
+    assert!(all_figures
+        .iter()
+        .any(|f| (f.first_year, f.year) == (2023, 2024)));
+    assert!(all_figures.iter().any(|f| f.year == 2023 && !f.is_pooled()));
+    let nuts3: Vec<_> = all_figures
+        .iter()
+        .filter(|f| f.geo_level == GeoLevel::Nuts3)
+        .collect();
+    assert!(!nuts3.is_empty() && nuts3.iter().all(|f| f.geo == "AT130"));
+    // Median incomes: gaps as differences and as ratios, consistent with the levels.
+    let at = |group: &str| {
+        all_figures
+            .iter()
+            .find(|f| {
+                f.indicator == "median_income_18_plus"
+                    && f.geo_level == GeoLevel::Country
+                    && f.geo == "AT"
+                    && f.sex == "T"
+                    && f.group == group
+            })
+            .unwrap_or_else(|| panic!("AT {group} missing"))
+            .estimate
+            .figures
+            .unwrap()
+            .estimate
+    };
+    let ratio = at("non_eu_citizens over nationals");
+    assert!((ratio - at("non_eu_citizens") / at("nationals")).abs() < 1e-9);
+    assert!(
+        (at("non_eu_citizens minus nationals") - (at("non_eu_citizens") - at("nationals"))).abs()
+            < 1e-6
+    );
+    drop(store);
+
+    // The portal shows Eurostat's published figure beside the computed one, flags kept.
+    let port = free_port();
+    let _server = start_server(dir.path(), port);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&base).await;
+    let json: serde_json::Value = reqwest::get(format!(
+        "{base}/api/v1/indicators/median_income_18_plus/figures?level=country&geo=BE"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let published = json["published"].as_array().unwrap();
+    let (value, flag) = eurostat_value(
+        "data/eurostat/national/mean_and_median_income_by_citizenship.csv",
+        &[
+            ("geo", "Belgium"),
+            (
+                "citizen",
+                "Non-EU27 countries (from 2020) nor reporting country",
+            ),
+            ("TIME_PERIOD", "2024"),
+        ],
+    );
+    let p = published
+        .iter()
+        .find(|p| p["group"] == "non_eu_citizens" && p["year"] == 2024)
+        .expect("Eurostat's 2024 figure for non-EU citizens in Belgium");
+    assert_eq!(p["value"].as_f64().unwrap(), value.parse::<f64>().unwrap());
+    assert_eq!(p["flags"], flag.as_str());
+    assert!(published.iter().all(|p| p["geo"] == "BE"));
+    let html = reqwest::get(format!(
+        "{base}/indicators/median_income_18_plus?level=country"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("Published (Eurostat)"));
+    assert!(html.contains("Eurostat ilc_di15"));
+    assert!(html.contains(&format!("{:.0}", value.parse::<f64>().unwrap())));
+    assert!(html.contains("Ratio: Non-EU citizens / nationals"));
+    // EU-LFS figures of 2023, 2024 and pooled 2023-2024.
+    let html = reqwest::get(format!(
+        "{base}/indicators/employment_rate_20_64?level=nuts3"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("2023-2024") && html.contains("AT130"));
+    // Shares in percent: Eurostat's health figure is scaled like the computed one.
+    let json: serde_json::Value = reqwest::get(format!(
+        "{base}/api/v1/indicators/good_health_16_plus/figures?level=country&geo=BE"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let (value, _) = eurostat_value(
+        "data/eurostat/national/self_perceived_health_by_citizenship.csv",
+        &[
+            ("geo", "Belgium"),
+            ("citizen", "Reporting country"),
+            ("lev_perc", "Very good or good"),
+            ("TIME_PERIOD", "2024"),
+        ],
+    );
+    let p = json["published"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["group"] == "nationals" && p["year"] == 2024)
+        .unwrap();
+    assert!((p["value"].as_f64().unwrap() - value.parse::<f64>().unwrap() / 100.0).abs() < 1e-12);
 }
 
 fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicators::Figure]) {

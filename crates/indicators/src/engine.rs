@@ -421,7 +421,7 @@ fn level_basis(pv: &PointAndVariance, counts_persons: bool) -> RuleBasis {
         n: pv.n,
         use_cv: true,
         population: pv.population,
-        numerator: counts_persons.then(|| pv.estimate * pv.population),
+        numerator: counts_persons.then_some(pv.estimate * pv.population),
     }
 }
 
