@@ -167,6 +167,42 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
             vec!["median_income_18_plus.toml", "needs a value column"],
         ),
         (
+            "indicators/median_income_18_plus.toml",
+            "gaps = [\"difference\", \"ratio\"]",
+            "gaps = [\"level\"]",
+            vec!["median_income_18_plus.toml", "`level` is not a gap"],
+        ),
+        (
+            f,
+            "unit = \"percent\"",
+            "unit = \"percent\"\ngaps = [\"ratio\"]",
+            vec![f, "for medians (incomes) only"],
+        ),
+        (
+            "indicators/median_income_18_plus.toml",
+            "grouping = \"citizenship_group\"",
+            "grouping = \"religion\"",
+            vec![
+                "median_income_18_plus.toml",
+                "grouping `religion` is not in catalogue.toml",
+            ],
+        ),
+        (
+            "indicators/median_income_18_plus.toml",
+            "groups = { nationals",
+            "groups = { citizens",
+            vec![
+                "median_income_18_plus.toml",
+                "`citizens` is not a group of `citizenship_group`",
+            ],
+        ),
+        (
+            "indicators/good_health_16_plus.toml",
+            "scale = 0.01",
+            "scale = -1",
+            vec!["good_health_16_plus.toml", "scale must be positive"],
+        ),
+        (
             "catalogue.toml",
             "reference = \"native\"",
             "reference = \"autochthonous\"",
@@ -174,7 +210,7 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
         ),
         (
             "catalogue.toml",
-            "version = \"2026.2\"",
+            "version = \"2026.3\"",
             "version = 2026",
             vec!["catalogue.toml", "invalid type"],
         ),

@@ -235,7 +235,8 @@ fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
     }
 }
 
-/// Rows of one area together: all persons, the groups, then the gaps.
+/// Newest period first (a year, then the pooled period ending in it); rows of one area
+/// together: all persons, the groups, then the gaps.
 fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
     fn rank(f: &Figure) -> (usize, bool, usize, String) {
         let catalogue = incity_indicators::Catalogue::embedded();
@@ -254,14 +255,14 @@ fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
     }
     figures.sort_by(|a, b| {
         (
-            a.year,
+            std::cmp::Reverse(a.year),
             std::cmp::Reverse(a.first_year),
             a.geo.as_str(),
             a.sex.as_str(),
             rank(a),
         )
             .cmp(&(
-                b.year,
+                std::cmp::Reverse(b.year),
                 std::cmp::Reverse(b.first_year),
                 b.geo.as_str(),
                 b.sex.as_str(),
