@@ -624,6 +624,63 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
         .filter(|f| f.geo_level == GeoLevel::Nuts3)
         .collect();
     assert!(!nuts3.is_empty() && nuts3.iter().all(|f| f.geo == "AT130"));
+    // Exports keep the period and the measure: SDMX-CSV as an ISO 8601 range.
+    let sdmx = dir.path().join("nuts3.sdmx.csv");
+    ok(&[
+        "export",
+        "--data-dir",
+        data_dir,
+        "--format",
+        "sdmx-csv",
+        "--out",
+        sdmx.to_str().unwrap(),
+        "--level",
+        "nuts3",
+    ]);
+    let t = incity_data::published::PublishedTable::read(&sdmx).unwrap();
+    let pooled_nuts3 = nuts3.iter().filter(|f| f.is_pooled()).count();
+    assert!(pooled_nuts3 > 0);
+    assert_eq!(
+        t.observations
+            .iter()
+            .filter(|o| o.time == "2023-01-01/P2Y")
+            .count(),
+        pooled_nuts3
+    );
+    let measure = t.dimension("measure").unwrap();
+    assert_eq!(
+        t.observations
+            .iter()
+            .filter(|o| o.key[measure] == "difference")
+            .count(),
+        nuts3
+            .iter()
+            .filter(|f| f.measure == incity_indicators::Measure::Difference)
+            .count()
+    );
+    let csv_path = dir.path().join("nuts3.csv");
+    ok(&[
+        "export",
+        "--data-dir",
+        data_dir,
+        "--format",
+        "csv",
+        "--out",
+        csv_path.to_str().unwrap(),
+        "--level",
+        "nuts3",
+    ]);
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), nuts3.len());
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[col("first_year")] == "2023" && &r[col("year")] == "2024")
+            .count(),
+        pooled_nuts3
+    );
     // Median incomes: gaps as differences and as ratios, consistent with the levels.
     let at = |group: &str| {
         all_figures
