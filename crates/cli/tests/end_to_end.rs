@@ -19,6 +19,28 @@ fn run(args: &[&str]) -> std::process::Output {
         .expect("run incity")
 }
 
+/// Runs incity and returns its standard output; fails the test if it fails.
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Imports a generated EU-SILC file set (D, R, H, P).
+fn import_silc(data_dir: &str, demo: &Path) {
+    let silc: Vec<String> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
+        .iter()
+        .map(|f| demo.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["import", "--data-dir", data_dir, "--mapping", "eu-silc"];
+    args.extend(silc.iter().map(|s| s.as_str()));
+    ok(&args);
+}
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -51,6 +73,14 @@ fn start_server(data_dir: &Path, port: u16) -> Server {
         .spawn()
         .expect("start server");
     Server(child)
+}
+
+async fn get_json(url: &str) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+async fn get_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
 }
 
 async fn wait_until_up(base: &str) {
@@ -91,15 +121,6 @@ async fn generate_compute_serve_and_fetch() {
     assert!(input.is_file() && demo.join("truth_2024.csv").is_file());
     assert!(demo.join("SYNTHETIC-DATA.txt").is_file());
     let data_dir = dir.path().to_str().unwrap();
-    let ok = |args: &[&str]| {
-        let out = run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
     ok(&[
         "import",
         "--data-dir",
@@ -108,13 +129,7 @@ async fn generate_compute_serve_and_fetch() {
         "eu-lfs",
         input.to_str().unwrap(),
     ]);
-    let silc: Vec<String> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
-        .iter()
-        .map(|f| demo.join(f).display().to_string())
-        .collect();
-    let mut args = vec!["import", "--data-dir", data_dir, "--mapping", "eu-silc"];
-    args.extend(silc.iter().map(|s| s.as_str()));
-    ok(&args);
+    import_silc(data_dir, &demo);
     let stdout = ok(&["compute", "--data-dir", data_dir, "--synthetic"]);
     assert!(stdout.contains("release 1:"), "{stdout}");
     // Unchanged inputs, catalogue and rules: nothing is recomputed.
@@ -188,14 +203,10 @@ async fn generate_compute_serve_and_fetch() {
     wait_until_up(&base).await;
 
     // JSON equals the store, and suppressed figures carry no number.
-    let json: serde_json::Value = reqwest::get(format!(
+    let json: serde_json::Value = get_json(&format!(
         "{base}/api/v1/indicators/employment_rate_20_64/figures?level=nuts2"
     ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(json["release"], release.id);
     assert_eq!(json["synthetic"], true);
     let figures = json["figures"].as_array().unwrap();
@@ -232,12 +243,7 @@ async fn generate_compute_serve_and_fetch() {
     }
 
     // The HTML page shows the published values and only the flag of suppressed ones.
-    let html = reqwest::get(format!("{base}/indicators/employment_rate_20_64"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{base}/indicators/employment_rate_20_64")).await;
     assert!(html.contains("Synthetic demonstration data"));
     let published = stored
         .iter()
@@ -252,14 +258,10 @@ async fn generate_compute_serve_and_fetch() {
     assert!(html.contains("not published"));
 
     // The CSV download has the same rows; suppressed rows have empty numbers.
-    let csv = reqwest::get(format!(
+    let csv = get_text(&format!(
         "{base}/indicators/employment_rate_20_64/figures.csv?level=nuts2"
     ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    .await;
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let header = rdr.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -476,15 +478,6 @@ fn eurostat_value(file: &str, wanted: &[(&str, &str)]) -> (String, String) {
 async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
-    let ok = |args: &[&str]| {
-        let out = run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
     // Two survey years of one synthetic population; Vienna (AT13) coded at NUTS 3 (AT130).
     for year in ["2023", "2024"] {
         let demo = dir.path().join(format!("demo{year}"));
@@ -517,13 +510,7 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
             lfs.to_str().unwrap(),
         ]);
         if year == "2024" {
-            let silc: Vec<String> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
-                .iter()
-                .map(|f| demo.join(f).display().to_string())
-                .collect();
-            let mut args = vec!["import", "--data-dir", data_dir, "--mapping", "eu-silc"];
-            args.extend(silc.iter().map(|s| s.as_str()));
-            ok(&args);
+            import_silc(data_dir, &demo);
         }
     }
 
@@ -711,14 +698,10 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
     let _server = start_server(dir.path(), port);
     let base = format!("http://127.0.0.1:{port}");
     wait_until_up(&base).await;
-    let json: serde_json::Value = reqwest::get(format!(
+    let json: serde_json::Value = get_json(&format!(
         "{base}/api/v1/indicators/median_income_18_plus/figures?level=country&geo=BE"
     ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let published = json["published"].as_array().unwrap();
     let (value, flag) = eurostat_value(
         "data/eurostat/national/mean_and_median_income_by_citizenship.csv",
@@ -738,37 +721,25 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
     assert_eq!(p["value"].as_f64().unwrap(), value.parse::<f64>().unwrap());
     assert_eq!(p["flags"], flag.as_str());
     assert!(published.iter().all(|p| p["geo"] == "BE"));
-    let html = reqwest::get(format!(
+    let html = get_text(&format!(
         "{base}/indicators/median_income_18_plus?level=country"
     ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(html.contains("Published (Eurostat)"));
     assert!(html.contains("Eurostat ilc_di15"));
     assert!(html.contains(&format!("{:.0}", value.parse::<f64>().unwrap())));
     assert!(html.contains("Ratio: Non-EU citizens / nationals"));
     // EU-LFS figures of 2023, 2024 and pooled 2023-2024.
-    let html = reqwest::get(format!(
+    let html = get_text(&format!(
         "{base}/indicators/employment_rate_20_64?level=nuts3"
     ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(html.contains("2023-2024") && html.contains("AT130"));
     // Shares in percent: Eurostat's health figure is scaled like the computed one.
-    let json: serde_json::Value = reqwest::get(format!(
+    let json: serde_json::Value = get_json(&format!(
         "{base}/api/v1/indicators/good_health_16_plus/figures?level=country&geo=BE"
     ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let (value, _) = eurostat_value(
         "data/eurostat/national/self_perceived_health_by_citizenship.csv",
         &[
