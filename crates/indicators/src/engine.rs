@@ -14,7 +14,8 @@
 //! number of years (the estimate refers to the average population of the period), and a
 //! poverty rate compares every person with the national threshold of their own year. Samples
 //! that overlap between years (the EU-LFS rotation) are treated as independent, which makes
-//! pooled standard errors slightly too small.
+//! pooled standard errors slightly too small. A pooled figure at a geographic level exists only
+//! for countries whose samples code that level in every year of the period.
 //!
 //! Medians and poverty rates need unit values: one second query reads, for all of them at
 //! once, weight, value and population flag per person; the poverty threshold is 60 % of the
@@ -349,6 +350,39 @@ pub fn periods(years: &std::collections::BTreeSet<i32>, pool_years: u32) -> Vec<
     out
 }
 
+/// For each key of a period, a bit per geographic level: set where the key has a geography at
+/// that level **and** that level is coded for its country in every year of the period. A
+/// pooled figure of a NUTS 3 region or a city thus exists only where each year's sample codes
+/// that level for the country (otherwise it would describe part of the period only).
+fn coded_levels(period: Period, keys: &[&Key]) -> Vec<u8> {
+    let mut years_coded: BTreeMap<(&str, usize), std::collections::BTreeSet<i32>> = BTreeMap::new();
+    for k in keys {
+        let Some(country) = &k.geo[0] else { continue };
+        for (l, g) in k.geo.iter().enumerate() {
+            if g.is_some() {
+                years_coded
+                    .entry((country.as_str(), l))
+                    .or_default()
+                    .insert(k.year);
+            }
+        }
+    }
+    let all = (period.last - period.first + 1) as usize;
+    keys.iter()
+        .map(|k| {
+            let Some(country) = &k.geo[0] else { return 0 };
+            (0..GEO_COLUMNS.len())
+                .filter(|&l| {
+                    k.geo[l].is_some()
+                        && years_coded
+                            .get(&(country.as_str(), l))
+                            .is_some_and(|y| y.len() == all)
+                })
+                .fold(0u8, |mask, l| mask | (1 << l))
+        })
+        .collect()
+}
+
 /// Stratum key of a period's design: strata of different years are different strata (the
 /// samples of different years are drawn independently).
 fn period_stratum(year: i32, stratum: &str) -> String {
@@ -463,12 +497,13 @@ fn estimate_shares(
             mine.iter()
                 .map(|c| (c.key.year, c.key.stratum.as_str(), c.key.psu.as_str())),
         )?;
+        let coded = coded_levels(period, &mine.iter().map(|c| &c.key).collect::<Vec<_>>());
         for (k, ind) in shares.iter().enumerate() {
             for (l, level) in GeoLevel::ALL.iter().enumerate() {
                 for g in std::iter::once(None).chain((0..catalogue.groupings.len()).map(Some)) {
                     let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-                    for (c, psu) in mine.iter().zip(&psus) {
-                        if c.n[k] == 0 {
+                    for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
+                        if c.n[k] == 0 || mask & (1 << l) == 0 {
                             continue;
                         }
                         let Some(geo) = &c.key.geo[l] else { continue };
@@ -628,6 +663,7 @@ async fn estimate_nonlinear_indicators(
             mine.iter()
                 .map(|u| (u.key.year, u.key.stratum.as_str(), u.key.psu.as_str())),
         )?;
+        let coded = coded_levels(period, &mine.iter().map(|u| &u.key).collect::<Vec<_>>());
         // Poverty-threshold groups: a country in a year (a pooled rate compares each person
         // with the national threshold of their own year).
         let mut thresholds: BTreeMap<(&str, i32), u32> = BTreeMap::new();
@@ -656,12 +692,17 @@ async fn estimate_nonlinear_indicators(
                         let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
                         let mut data = UnitData::default();
                         let mut assigned = Vec::new();
-                        for ((u, psu), group) in mine.iter().zip(&psus).zip(&threshold_group) {
+                        for (((u, psu), group), mask) in
+                            mine.iter().zip(&psus).zip(&threshold_group).zip(&coded)
+                        {
                             let (Some(w), Some(v), inside) = u.values[k] else {
                                 continue;
                             };
                             let domain = (|| {
                                 if !inside || sex_filter.is_some_and(|s| s != u.key.sex) {
+                                    return None;
+                                }
+                                if mask & (1 << l) == 0 {
                                     return None;
                                 }
                                 let geo = u.key.geo[l].clone()?;
@@ -791,4 +832,76 @@ async fn estimate_nonlinear_indicators(
         }
     }
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(year: i32, country: &str, nuts3: Option<&str>, city: Option<&str>) -> Key {
+        Key {
+            year,
+            stratum: "s".into(),
+            psu: "p".into(),
+            geo: [
+                Some(country.into()),
+                None,
+                None,
+                nuts3.map(String::from),
+                None,
+                city.map(String::from),
+            ],
+            groups: Vec::new(),
+            sex: "M".into(),
+        }
+    }
+
+    #[test]
+    fn pooled_levels_need_every_year_coded() {
+        let keys = [
+            key(2023, "AT", None, Some("AT001C")),
+            key(2024, "AT", Some("AT130"), Some("AT001C")),
+            key(2024, "BE", Some("BE100"), None),
+        ];
+        let refs: Vec<&Key> = keys.iter().collect();
+        let (nuts3, city) = (1u8 << 3, 1u8 << 5);
+        // Pooled 2023-2024: Austria codes cities in both years but NUTS 3 only in 2024;
+        // Belgium has no 2023 record at all.
+        let pooled = coded_levels(
+            Period {
+                first: 2023,
+                last: 2024,
+            },
+            &refs,
+        );
+        assert_eq!(pooled[1] & nuts3, 0);
+        assert_ne!(pooled[1] & city, 0);
+        assert_ne!(pooled[0] & 1, 0, "the country itself is coded every year");
+        assert_eq!(pooled[2], 0);
+        // A single year: whatever is coded counts.
+        let single = coded_levels(
+            Period {
+                first: 2024,
+                last: 2024,
+            },
+            &refs[1..],
+        );
+        assert_ne!(single[0] & nuts3, 0);
+        assert_ne!(single[1] & nuts3, 0);
+    }
+
+    #[test]
+    fn periods_are_the_years_and_the_complete_runs() {
+        let years: std::collections::BTreeSet<i32> = [2019, 2021, 2022, 2023].into();
+        let p = periods(&years, 3);
+        assert_eq!(p.len(), 5);
+        assert_eq!(
+            p[4],
+            Period {
+                first: 2021,
+                last: 2023
+            }
+        );
+        assert_eq!(periods(&years, 0).len(), 4);
+    }
 }
