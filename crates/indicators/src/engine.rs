@@ -23,6 +23,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
@@ -206,7 +209,7 @@ pub async fn compute_source(
     pool_years: u32,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<Figure>, DataError> {
-    let mut rules = CountryRules::new(rules);
+    let rules = CountryRules::new(rules);
     let indicators: Vec<&Indicator> = catalogue
         .indicators
         .iter()
@@ -236,7 +239,7 @@ pub async fn compute_source(
         ));
         let cells = scan_share_cells(&ctx, input, &shares, &groupings).await?;
         figures.extend(estimate_shares(
-            input, catalogue, &shares, &cells, &mut rules, pool_years,
+            input, catalogue, &shares, &cells, &rules, pool_years,
         )?);
     }
     if !others.is_empty() {
@@ -246,7 +249,7 @@ pub async fn compute_source(
             others.len()
         ));
         figures.extend(
-            estimate_nonlinear_indicators(&ctx, input, catalogue, &others, &mut rules, pool_years)
+            estimate_nonlinear_indicators(&ctx, input, catalogue, &others, &rules, pool_years)
                 .await?,
         );
     }
@@ -416,25 +419,29 @@ fn gap_pairs(keys: &[DomainKey], reference: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// The publication rules of each country, looked up once.
+/// The publication rules of each country, looked up once (shared by the estimation threads).
 struct CountryRules<'a> {
     set: &'a RuleSet,
-    by_country: BTreeMap<String, PublicationRules>,
+    by_country: Mutex<BTreeMap<String, PublicationRules>>,
 }
 
 impl<'a> CountryRules<'a> {
     fn new(set: &'a RuleSet) -> Self {
         CountryRules {
             set,
-            by_country: BTreeMap::new(),
+            by_country: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// The rules for a figure of geography `geo` (country, NUTS, `AT-DEG1` or city code: all
     /// begin with the country code).
-    fn of(&mut self, geo: &str) -> Result<PublicationRules, DataError> {
+    fn of(&self, geo: &str) -> Result<PublicationRules, DataError> {
         let country = geo.get(..2).unwrap_or(geo);
-        if let Some(r) = self.by_country.get(country) {
+        let mut by_country = self
+            .by_country
+            .lock()
+            .map_err(|_| DataError::Internal("publication rules: a thread panicked".into()))?;
+        if let Some(r) = by_country.get(country) {
             return Ok(*r);
         }
         let r = self
@@ -444,7 +451,7 @@ impl<'a> CountryRules<'a> {
                 file: PathBuf::from(format!("publication rules `{}`", self.set.name)),
                 message,
             })?;
-        self.by_country.insert(country.to_string(), r);
+        by_country.insert(country.to_string(), r);
         Ok(r)
     }
 }
@@ -481,7 +488,7 @@ fn estimate_shares(
     catalogue: &Catalogue,
     shares: &[&Indicator],
     cells: &[Cell],
-    rules: &mut CountryRules<'_>,
+    rules: &CountryRules<'_>,
     pool_years: u32,
 ) -> Result<Vec<Figure>, DataError> {
     let mut figures = Vec::new();
@@ -498,103 +505,116 @@ fn estimate_shares(
                 .map(|c| (c.key.year, c.key.stratum.as_str(), c.key.psu.as_str())),
         )?;
         let coded = coded_levels(period, &mine.iter().map(|c| &c.key).collect::<Vec<_>>());
-        for (k, ind) in shares.iter().enumerate() {
-            for (l, level) in GeoLevel::ALL.iter().enumerate() {
-                for g in std::iter::once(None).chain((0..catalogue.groupings.len()).map(Some)) {
-                    let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-                    for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
-                        if c.n[k] == 0 || mask & (1 << l) == 0 {
-                            continue;
-                        }
-                        let Some(geo) = &c.key.geo[l] else { continue };
-                        let group = match g {
-                            None => "total".to_string(),
-                            Some(g) => match &c.key.groups[g] {
-                                Some(v) => v.clone(),
-                                None => continue,
-                            },
-                        };
-                        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
-                        let sums = CellSums {
-                            n: c.n[k] as u64,
-                            w,
-                            y,
-                            x: w,
-                            yy: y,
-                            xy: y,
-                            xx: w,
-                        };
-                        for sex in ["T", c.key.sex.as_str()] {
-                            domains
-                                .entry((geo.clone(), group.clone(), sex.to_string()))
-                                .or_default()
-                                .push((*psu, sums));
-                        }
-                    }
-                    if domains.is_empty() {
+        // One task per (indicator, level, grouping), estimated in parallel.
+        let tasks: Vec<(usize, usize, Option<usize>)> = (0..shares.len())
+            .flat_map(|k| {
+                (0..GeoLevel::ALL.len()).flat_map(move |l| {
+                    std::iter::once(None)
+                        .chain((0..catalogue.groupings.len()).map(Some))
+                        .map(move |g| (k, l, g))
+                })
+            })
+            .collect();
+        let per_task = tasks
+            .par_iter()
+            .map(|&(k, l, g)| -> Result<Vec<Figure>, DataError> {
+                let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
+                let mut figures = Vec::new();
+                let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+                for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
+                    if c.n[k] == 0 || mask & (1 << l) == 0 {
                         continue;
                     }
-                    let keys: Vec<DomainKey> = domains.keys().cloned().collect();
-                    let sums: Vec<DomainSums> =
-                        domains.into_values().map(DomainSums::from_cells).collect();
-                    let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
-                    let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
-                    let mut stats: Vec<LinearStatistic<'_>> = sums
-                        .iter()
-                        .map(|d| LinearStatistic {
-                            kind: LinearKind::Ratio,
-                            domain: d,
-                            reference: None,
-                        })
-                        .collect();
-                    stats.extend(gaps.iter().map(|(a, r)| LinearStatistic {
-                        kind: LinearKind::Ratio,
-                        domain: &sums[*a],
-                        reference: Some(&sums[*r]),
-                    }));
-                    let results: Vec<PointAndVariance> =
-                        estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
-                            .into_iter()
-                            .collect::<Result<_, _>>()?;
-                    let bases: Vec<RuleBasis> = results[..keys.len()]
-                        .iter()
-                        .map(|pv| level_basis(pv, true))
-                        .collect();
-                    let grouping = g
-                        .map(|g| catalogue.groupings[g].id.clone())
-                        .unwrap_or_else(|| "total".into());
-                    for (i, pv) in results.iter().enumerate() {
-                        let (key, measure, basis) = if i < keys.len() {
-                            (keys[i].clone(), Measure::Level, bases[i])
-                        } else {
-                            let (a, r) = gaps[i - keys.len()];
-                            let mut key = keys[a].clone();
-                            key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
-                            (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
-                        };
-                        let interval = if measure.is_gap() {
-                            Interval::Normal
-                        } else {
-                            Interval::Logit
-                        };
-                        let rules = rules.of(&key.0)?;
-                        figures.push(Figure {
-                            indicator: ind.id.clone(),
-                            source: input.source.clone(),
-                            first_year: period.first,
-                            year: period.last,
-                            geo_level: *level,
-                            geo: key.0,
-                            grouping: grouping.clone(),
-                            group: key.1,
-                            sex: key.2,
-                            measure,
-                            estimate: Estimate::publish_with(pv, interval, 0.95, &rules, &basis),
-                        });
+                    let Some(geo) = &c.key.geo[l] else { continue };
+                    let group = match g {
+                        None => "total".to_string(),
+                        Some(g) => match &c.key.groups[g] {
+                            Some(v) => v.clone(),
+                            None => continue,
+                        },
+                    };
+                    let (w, y) = (c.w[k] * scale, c.y[k] * scale);
+                    let sums = CellSums {
+                        n: c.n[k] as u64,
+                        w,
+                        y,
+                        x: w,
+                        yy: y,
+                        xy: y,
+                        xx: w,
+                    };
+                    for sex in ["T", c.key.sex.as_str()] {
+                        domains
+                            .entry((geo.clone(), group.clone(), sex.to_string()))
+                            .or_default()
+                            .push((*psu, sums));
                     }
                 }
-            }
-        }
+                if domains.is_empty() {
+                    return Ok(figures);
+                }
+                let keys: Vec<DomainKey> = domains.keys().cloned().collect();
+                let sums: Vec<DomainSums> =
+                    domains.into_values().map(DomainSums::from_cells).collect();
+                let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
+                let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
+                let mut stats: Vec<LinearStatistic<'_>> = sums
+                    .iter()
+                    .map(|d| LinearStatistic {
+                        kind: LinearKind::Ratio,
+                        domain: d,
+                        reference: None,
+                    })
+                    .collect();
+                stats.extend(gaps.iter().map(|(a, r)| LinearStatistic {
+                    kind: LinearKind::Ratio,
+                    domain: &sums[*a],
+                    reference: Some(&sums[*r]),
+                }));
+                let results: Vec<PointAndVariance> =
+                    estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
+                        .into_iter()
+                        .collect::<Result<_, _>>()?;
+                let bases: Vec<RuleBasis> = results[..keys.len()]
+                    .iter()
+                    .map(|pv| level_basis(pv, true))
+                    .collect();
+                let grouping = g
+                    .map(|g| catalogue.groupings[g].id.clone())
+                    .unwrap_or_else(|| "total".into());
+                for (i, pv) in results.iter().enumerate() {
+                    let (key, measure, basis) = if i < keys.len() {
+                        (keys[i].clone(), Measure::Level, bases[i])
+                    } else {
+                        let (a, r) = gaps[i - keys.len()];
+                        let mut key = keys[a].clone();
+                        key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
+                        (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
+                    };
+                    let interval = if measure.is_gap() {
+                        Interval::Normal
+                    } else {
+                        Interval::Logit
+                    };
+                    let rules = rules.of(&key.0)?;
+                    figures.push(Figure {
+                        indicator: ind.id.clone(),
+                        source: input.source.clone(),
+                        first_year: period.first,
+                        year: period.last,
+                        geo_level: *level,
+                        geo: key.0,
+                        grouping: grouping.clone(),
+                        group: key.1,
+                        sex: key.2,
+                        measure,
+                        estimate: Estimate::publish_with(pv, interval, 0.95, &rules, &basis),
+                    });
+                }
+                Ok(figures)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        figures.extend(per_task.into_iter().flatten());
     }
     Ok(figures)
 }
@@ -611,7 +631,7 @@ async fn estimate_nonlinear_indicators(
     input: &SourceInput,
     catalogue: &Catalogue,
     indicators: &[&Indicator],
-    rules: &mut CountryRules<'_>,
+    rules: &CountryRules<'_>,
     pool_years: u32,
 ) -> Result<Vec<Figure>, DataError> {
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
@@ -676,160 +696,178 @@ async fn estimate_nonlinear_indicators(
                     .or_insert(next)
             })
             .collect();
-        for (k, ind) in indicators.iter().enumerate() {
-            let kind = match ind.statistic {
-                StatisticKind::Median => NonlinearKind::Quantile {
-                    p: 0.5,
-                    rule: QuantileRule::EuSilc,
-                },
-                StatisticKind::AtRiskOfPoverty => NonlinearKind::PovertyRate { fraction: 0.6 },
-                StatisticKind::Share => continue,
-            };
-            let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
-            for (l, level) in GeoLevel::ALL.iter().enumerate() {
-                for gi in std::iter::once(None).chain((0..groupings.len()).map(Some)) {
-                    for sex_filter in [None, Some("M"), Some("F")] {
-                        let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
-                        let mut data = UnitData::default();
-                        let mut assigned = Vec::new();
-                        for (((u, psu), group), mask) in
-                            mine.iter().zip(&psus).zip(&threshold_group).zip(&coded)
-                        {
-                            let (Some(w), Some(v), inside) = u.values[k] else {
-                                continue;
-                            };
-                            let domain = (|| {
-                                if !inside || sex_filter.is_some_and(|s| s != u.key.sex) {
-                                    return None;
-                                }
-                                if mask & (1 << l) == 0 {
-                                    return None;
-                                }
-                                let geo = u.key.geo[l].clone()?;
-                                let group = match gi {
-                                    None => "total".to_string(),
-                                    Some(gi) => u.key.groups[gi].clone()?,
-                                };
-                                Some((geo, group, sex_filter.unwrap_or("T").to_string()))
-                            })();
-                            if domain.is_none() && !poverty {
-                                continue;
+        // One task per (indicator, level, grouping, sex), estimated in parallel.
+        let n_groupings = groupings.len();
+        let tasks: Vec<(usize, usize, Option<usize>, Option<&str>)> = (0..indicators.len())
+            .flat_map(|k| {
+                (0..GeoLevel::ALL.len()).flat_map(move |l| {
+                    std::iter::once(None)
+                        .chain((0..n_groupings).map(Some))
+                        .flat_map(move |gi| {
+                            [None, Some("M"), Some("F")].map(move |sex| (k, l, gi, sex))
+                        })
+                })
+            })
+            .collect();
+        let per_task = tasks
+            .par_iter()
+            .map(
+                |&(k, l, gi, sex_filter)| -> Result<Vec<Figure>, DataError> {
+                    let (ind, level) = (indicators[k], &GeoLevel::ALL[l]);
+                    let mut figures = Vec::new();
+                    let kind = match ind.statistic {
+                        StatisticKind::Median => NonlinearKind::Quantile {
+                            p: 0.5,
+                            rule: QuantileRule::EuSilc,
+                        },
+                        StatisticKind::AtRiskOfPoverty => {
+                            NonlinearKind::PovertyRate { fraction: 0.6 }
+                        }
+                        StatisticKind::Share => return Ok(figures),
+                    };
+                    let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
+                    let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
+                    let mut data = UnitData::default();
+                    let mut assigned = Vec::new();
+                    for (((u, psu), group), mask) in
+                        mine.iter().zip(&psus).zip(&threshold_group).zip(&coded)
+                    {
+                        let (Some(w), Some(v), inside) = u.values[k] else {
+                            continue;
+                        };
+                        let domain = (|| {
+                            if !inside || sex_filter.is_some_and(|s| s != u.key.sex) {
+                                return None;
                             }
-                            assigned.push(domain);
-                            data.psu.push(*psu);
-                            data.weight.push(w * scale);
-                            data.value.push(v);
-                            data.group.push(if poverty { *group } else { 0 });
-                        }
-                        for d in assigned.iter().flatten() {
-                            let next = keys.len() as u32;
-                            keys.entry(d.clone()).or_insert(next);
-                        }
-                        if keys.is_empty() {
+                            if mask & (1 << l) == 0 {
+                                return None;
+                            }
+                            let geo = u.key.geo[l].clone()?;
+                            let group = match gi {
+                                None => "total".to_string(),
+                                Some(gi) => u.key.groups[gi].clone()?,
+                            };
+                            Some((geo, group, sex_filter.unwrap_or("T").to_string()))
+                        })();
+                        if domain.is_none() && !poverty {
                             continue;
                         }
-                        // Number domains in key order.
-                        let ordered: Vec<DomainKey> = keys.keys().cloned().collect();
-                        let position: BTreeMap<&DomainKey, u32> = ordered
-                            .iter()
-                            .enumerate()
-                            .map(|(i, k)| (k, i as u32))
-                            .collect();
-                        data.domain = assigned
-                            .iter()
-                            .map(|d| d.as_ref().map(|d| position[d]))
-                            .collect();
-                        let reference = gi.map(|gi| catalogue.groupings[gi].reference.as_str());
-                        let pairs = reference
-                            .map(|r| gap_pairs(&ordered, r))
-                            .unwrap_or_default();
-                        let gaps: Vec<(Measure, Gap)> = ind
-                            .gaps
-                            .iter()
-                            .flat_map(|m| {
-                                pairs.iter().map(move |&(a, b)| {
-                                    let gap = match m {
-                                        Measure::Ratio => Gap::ratio(a, b),
-                                        _ => Gap::difference(a, b),
-                                    };
-                                    (*m, gap)
-                                })
-                            })
-                            .collect();
-                        let (domain_results, gap_results) = estimate_nonlinear(
-                            &design,
-                            &data,
-                            ordered.len(),
-                            kind,
-                            NonlinearVariance::Linearization,
-                            &gaps.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
-                            0.95,
-                        )?;
-                        let grouping = gi
-                            .map(|gi| catalogue.groupings[gi].id.clone())
-                            .unwrap_or_else(|| "total".into());
-                        let mut bases = Vec::with_capacity(ordered.len());
-                        for (i, res) in domain_results.into_iter().enumerate() {
-                            let r = res?;
-                            let interval = match (r.interval, poverty) {
-                                (Some((low, high)), _) => Interval::Given { low, high },
-                                (None, true) => Interval::Logit,
-                                (None, false) => Interval::Normal,
-                            };
-                            let key = &ordered[i];
-                            let basis = level_basis(&r.point, poverty);
-                            bases.push(basis);
-                            figures.push(Figure {
-                                indicator: ind.id.clone(),
-                                source: input.source.clone(),
-                                first_year: period.first,
-                                year: period.last,
-                                geo_level: *level,
-                                geo: key.0.clone(),
-                                grouping: grouping.clone(),
-                                group: key.1.clone(),
-                                sex: key.2.clone(),
-                                measure: Measure::Level,
-                                estimate: Estimate::publish_with(
-                                    &r.point,
-                                    interval,
-                                    0.95,
-                                    &rules.of(&key.0)?,
-                                    &basis,
-                                ),
-                            });
-                        }
-                        for ((measure, gap), res) in gaps.iter().zip(gap_results) {
-                            let r = res?;
-                            let (a, b) = (gap.domain, gap.reference);
-                            let key = &ordered[a];
-                            figures.push(Figure {
-                                indicator: ind.id.clone(),
-                                source: input.source.clone(),
-                                first_year: period.first,
-                                year: period.last,
-                                geo_level: *level,
-                                geo: key.0.clone(),
-                                grouping: grouping.clone(),
-                                group: gap_group(*measure, &key.1, &ordered[b].1),
-                                sex: key.2.clone(),
-                                measure: *measure,
-                                estimate: Estimate::publish_with(
-                                    &r.point,
-                                    Interval::Normal,
-                                    0.95,
-                                    &rules.of(&key.0)?,
-                                    &RuleBasis {
-                                        use_cv: *measure == Measure::Ratio,
-                                        ..gap_basis(&bases[a], &bases[b])
-                                    },
-                                ),
-                            });
-                        }
+                        assigned.push(domain);
+                        data.psu.push(*psu);
+                        data.weight.push(w * scale);
+                        data.value.push(v);
+                        data.group.push(if poverty { *group } else { 0 });
                     }
-                }
-            }
-        }
+                    for d in assigned.iter().flatten() {
+                        let next = keys.len() as u32;
+                        keys.entry(d.clone()).or_insert(next);
+                    }
+                    if keys.is_empty() {
+                        return Ok(figures);
+                    }
+                    // Number domains in key order.
+                    let ordered: Vec<DomainKey> = keys.keys().cloned().collect();
+                    let position: BTreeMap<&DomainKey, u32> = ordered
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| (k, i as u32))
+                        .collect();
+                    data.domain = assigned
+                        .iter()
+                        .map(|d| d.as_ref().map(|d| position[d]))
+                        .collect();
+                    let reference = gi.map(|gi| catalogue.groupings[gi].reference.as_str());
+                    let pairs = reference
+                        .map(|r| gap_pairs(&ordered, r))
+                        .unwrap_or_default();
+                    let gaps: Vec<(Measure, Gap)> = ind
+                        .gaps
+                        .iter()
+                        .flat_map(|m| {
+                            pairs.iter().map(move |&(a, b)| {
+                                let gap = match m {
+                                    Measure::Ratio => Gap::ratio(a, b),
+                                    _ => Gap::difference(a, b),
+                                };
+                                (*m, gap)
+                            })
+                        })
+                        .collect();
+                    let (domain_results, gap_results) = estimate_nonlinear(
+                        &design,
+                        &data,
+                        ordered.len(),
+                        kind,
+                        NonlinearVariance::Linearization,
+                        &gaps.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
+                        0.95,
+                    )?;
+                    let grouping = gi
+                        .map(|gi| catalogue.groupings[gi].id.clone())
+                        .unwrap_or_else(|| "total".into());
+                    let mut bases = Vec::with_capacity(ordered.len());
+                    for (i, res) in domain_results.into_iter().enumerate() {
+                        let r = res?;
+                        let interval = match (r.interval, poverty) {
+                            (Some((low, high)), _) => Interval::Given { low, high },
+                            (None, true) => Interval::Logit,
+                            (None, false) => Interval::Normal,
+                        };
+                        let key = &ordered[i];
+                        let basis = level_basis(&r.point, poverty);
+                        bases.push(basis);
+                        figures.push(Figure {
+                            indicator: ind.id.clone(),
+                            source: input.source.clone(),
+                            first_year: period.first,
+                            year: period.last,
+                            geo_level: *level,
+                            geo: key.0.clone(),
+                            grouping: grouping.clone(),
+                            group: key.1.clone(),
+                            sex: key.2.clone(),
+                            measure: Measure::Level,
+                            estimate: Estimate::publish_with(
+                                &r.point,
+                                interval,
+                                0.95,
+                                &rules.of(&key.0)?,
+                                &basis,
+                            ),
+                        });
+                    }
+                    for ((measure, gap), res) in gaps.iter().zip(gap_results) {
+                        let r = res?;
+                        let (a, b) = (gap.domain, gap.reference);
+                        let key = &ordered[a];
+                        figures.push(Figure {
+                            indicator: ind.id.clone(),
+                            source: input.source.clone(),
+                            first_year: period.first,
+                            year: period.last,
+                            geo_level: *level,
+                            geo: key.0.clone(),
+                            grouping: grouping.clone(),
+                            group: gap_group(*measure, &key.1, &ordered[b].1),
+                            sex: key.2.clone(),
+                            measure: *measure,
+                            estimate: Estimate::publish_with(
+                                &r.point,
+                                Interval::Normal,
+                                0.95,
+                                &rules.of(&key.0)?,
+                                &RuleBasis {
+                                    use_cv: *measure == Measure::Ratio,
+                                    ..gap_basis(&bases[a], &bases[b])
+                                },
+                            ),
+                        });
+                    }
+                    Ok(figures)
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()?;
+        figures.extend(per_task.into_iter().flatten());
     }
     Ok(figures)
 }
