@@ -60,8 +60,13 @@ fn engine_error(source: &str, e: impl std::fmt::Display) -> DataError {
 }
 
 async fn open(input: &SourceInput) -> Result<SessionContext, DataError> {
+    // Reproducible releases: every file (one country-year) is scanned whole by one partition
+    // and batches are not redistributed, so each cell's sums are added in file order whatever
+    // the thread count; the cells and units are then sorted by key.
     let config = SessionConfig::new()
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .with_repartition_file_scans(false)
+        .with_round_robin_repartition(false)
         .set_bool("datafusion.sql_parser.enable_ident_normalization", false)
         .set_bool(
             "datafusion.execution.parquet.schema_force_view_types",
@@ -106,6 +111,7 @@ fn numbers<T: datafusion::arrow::datatypes::ArrowPrimitiveType>(
 }
 
 /// The key columns of a query row: year, design and domain columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     year: i32,
     stratum: String,
@@ -312,6 +318,8 @@ async fn scan_share_cells(
             });
         }
     }
+    // The engine returns groups in no fixed order: sort, so sums are formed in one order.
+    cells.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     Ok(cells)
 }
 
@@ -671,6 +679,24 @@ async fn estimate_nonlinear_indicators(
             });
         }
     }
+    // Rows arrive in no fixed order across files: sort by key, then by the values themselves
+    // (ties are identical rows), so every sum and quantile is formed in one order.
+    units.sort_unstable_by(|a, b| {
+        a.key.cmp(&b.key).then_with(|| {
+            a.values
+                .iter()
+                .zip(&b.values)
+                .map(|((wa, va, pa), (wb, vb, pb))| {
+                    let f = |x: &Option<f64>, y: &Option<f64>| match (x, y) {
+                        (Some(x), Some(y)) => x.total_cmp(y),
+                        _ => x.is_some().cmp(&y.is_some()),
+                    };
+                    f(wa, wb).then(f(va, vb)).then(pa.cmp(pb))
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
     let mut figures = Vec::new();
     let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.key.year).collect();
     for period in periods(&years, pool_years) {
