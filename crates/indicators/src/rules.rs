@@ -207,8 +207,7 @@ impl RuleSet {
         };
         let &(suppress_below, flag_below) = t.countries.get(country).ok_or_else(|| {
             format!(
-                "publication rules `{}` have no population thresholds for country {country} (they have {})",
-                self.name,
+                "no population thresholds for country {country} (limits are given for {}): add the country's limits to the rule file",
                 t.countries.keys().cloned().collect::<Vec<_>>().join(", ")
             )
         })?;
