@@ -484,6 +484,33 @@ fn gap_basis(a: &RuleBasis, b: &RuleBasis) -> RuleBasis {
     }
 }
 
+/// What the figures of one estimation task share.
+struct TaskFigures<'a> {
+    indicator: &'a str,
+    source: &'a str,
+    period: Period,
+    level: GeoLevel,
+    grouping: String,
+}
+
+impl TaskFigures<'_> {
+    fn figure(&self, key: DomainKey, measure: Measure, estimate: Estimate) -> Figure {
+        Figure {
+            indicator: self.indicator.to_string(),
+            source: self.source.to_string(),
+            first_year: self.period.first,
+            year: self.period.last,
+            geo_level: self.level,
+            geo: key.0,
+            grouping: self.grouping.clone(),
+            group: key.1,
+            sex: key.2,
+            measure,
+            estimate,
+        }
+    }
+}
+
 fn gap_group(measure: Measure, group: &str, reference: &str) -> String {
     format!(
         "{group} {} {reference}",
@@ -587,9 +614,15 @@ fn estimate_shares(
                     .iter()
                     .map(|pv| level_basis(pv, true))
                     .collect();
-                let grouping = g
-                    .map(|g| catalogue.groupings[g].id.clone())
-                    .unwrap_or_else(|| "total".into());
+                let task = TaskFigures {
+                    indicator: &ind.id,
+                    source: &input.source,
+                    period,
+                    level: *level,
+                    grouping: g
+                        .map(|g| catalogue.groupings[g].id.clone())
+                        .unwrap_or_else(|| "total".into()),
+                };
                 for (i, pv) in results.iter().enumerate() {
                     let (key, measure, basis) = if i < keys.len() {
                         (keys[i].clone(), Measure::Level, bases[i])
@@ -605,19 +638,8 @@ fn estimate_shares(
                         Interval::Logit
                     };
                     let rules = rules.of(&key.0)?;
-                    figures.push(Figure {
-                        indicator: ind.id.clone(),
-                        source: input.source.clone(),
-                        first_year: period.first,
-                        year: period.last,
-                        geo_level: *level,
-                        geo: key.0,
-                        grouping: grouping.clone(),
-                        group: key.1,
-                        sex: key.2,
-                        measure,
-                        estimate: Estimate::publish_with(pv, interval, 0.95, &rules, &basis),
-                    });
+                    let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
+                    figures.push(task.figure(key, measure, estimate));
                 }
                 Ok(figures)
             })
@@ -828,9 +850,15 @@ async fn estimate_nonlinear_indicators(
                         &gaps.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
                         0.95,
                     )?;
-                    let grouping = gi
-                        .map(|gi| catalogue.groupings[gi].id.clone())
-                        .unwrap_or_else(|| "total".into());
+                    let task = TaskFigures {
+                        indicator: &ind.id,
+                        source: &input.source,
+                        period,
+                        level: *level,
+                        grouping: gi
+                            .map(|gi| catalogue.groupings[gi].id.clone())
+                            .unwrap_or_else(|| "total".into()),
+                    };
                     let mut bases = Vec::with_capacity(ordered.len());
                     for (i, res) in domain_results.into_iter().enumerate() {
                         let r = res?;
@@ -842,52 +870,29 @@ async fn estimate_nonlinear_indicators(
                         let key = &ordered[i];
                         let basis = level_basis(&r.point, poverty);
                         bases.push(basis);
-                        figures.push(Figure {
-                            indicator: ind.id.clone(),
-                            source: input.source.clone(),
-                            first_year: period.first,
-                            year: period.last,
-                            geo_level: *level,
-                            geo: key.0.clone(),
-                            grouping: grouping.clone(),
-                            group: key.1.clone(),
-                            sex: key.2.clone(),
-                            measure: Measure::Level,
-                            estimate: Estimate::publish_with(
-                                &r.point,
-                                interval,
-                                0.95,
-                                &rules.of(&key.0)?,
-                                &basis,
-                            ),
-                        });
+                        let rules = rules.of(&key.0)?;
+                        let estimate =
+                            Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
+                        figures.push(task.figure(key.clone(), Measure::Level, estimate));
                     }
                     for ((measure, gap), res) in gaps.iter().zip(gap_results) {
                         let r = res?;
                         let (a, b) = (gap.domain, gap.reference);
-                        let key = &ordered[a];
-                        figures.push(Figure {
-                            indicator: ind.id.clone(),
-                            source: input.source.clone(),
-                            first_year: period.first,
-                            year: period.last,
-                            geo_level: *level,
-                            geo: key.0.clone(),
-                            grouping: grouping.clone(),
-                            group: gap_group(*measure, &key.1, &ordered[b].1),
-                            sex: key.2.clone(),
-                            measure: *measure,
-                            estimate: Estimate::publish_with(
-                                &r.point,
-                                Interval::Normal,
-                                0.95,
-                                &rules.of(&key.0)?,
-                                &RuleBasis {
-                                    use_cv: *measure == Measure::Ratio,
-                                    ..gap_basis(&bases[a], &bases[b])
-                                },
-                            ),
-                        });
+                        let mut key = ordered[a].clone();
+                        key.1 = gap_group(*measure, &key.1, &ordered[b].1);
+                        let basis = RuleBasis {
+                            use_cv: *measure == Measure::Ratio,
+                            ..gap_basis(&bases[a], &bases[b])
+                        };
+                        let rules = rules.of(&key.0)?;
+                        let estimate = Estimate::publish_with(
+                            &r.point,
+                            Interval::Normal,
+                            0.95,
+                            &rules,
+                            &basis,
+                        );
+                        figures.push(task.figure(key, *measure, estimate));
                     }
                     Ok(figures)
                 },
