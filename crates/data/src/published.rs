@@ -32,6 +32,22 @@ pub const SHIPPED_TABLES: [(&str, &str); 2] = [
     ),
 ];
 
+/// The records of a CSV table with their line numbers (the header is line 1); a record that
+/// cannot be read is an error naming the file.
+fn numbered_records<'r, R: std::io::Read>(
+    reader: &'r mut csv::Reader<R>,
+    path: &'r Path,
+) -> impl Iterator<Item = Result<(u64, csv::StringRecord), DataError>> + 'r {
+    reader.records().enumerate().map(move |(n, record)| {
+        let record = record.map_err(|e| DataError::Unreadable {
+            file: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(n as u64 + 2);
+        Ok((line, record))
+    })
+}
+
 /// The file format of a published table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {
@@ -409,12 +425,8 @@ impl PublishedTable {
         let mut labels: BTreeMap<usize, HashMap<String, String>> = BTreeMap::new();
         let mut observations = Vec::new();
         let mut seen: HashMap<(Vec<String>, String), u64> = HashMap::new();
-        for (n, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| DataError::Unreadable {
-                file: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-            let line = record.position().map(|p| p.line()).unwrap_or(n as u64 + 2);
+        for (n, record) in numbered_records(&mut reader, path).enumerate() {
+            let (line, record) = record?;
             if record.len() != header.len() {
                 return Err(bad(
                     path,
@@ -606,12 +618,8 @@ impl PublishedTable {
         dimensions.push("geo".to_string());
         let mut observations = Vec::new();
         let mut seen: HashMap<(Vec<String>, String), u64> = HashMap::new();
-        for (n, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| DataError::Unreadable {
-                file: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-            let line = record.position().map(|p| p.line()).unwrap_or(n as u64 + 2);
+        for record in numbered_records(&mut reader, path) {
+            let (line, record) = record?;
             let cell = |i: usize| record.get(i).unwrap_or("");
             let translate = |id: &str, v: &str| -> Result<String, DataError> {
                 match mapping.codes.get(id) {
