@@ -11,7 +11,7 @@ use incity_data::survey::{
     estimate, DesignColumns, EstimateRequest, EstimateTable, Statistic, VarianceChoice,
 };
 use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
-use incity_estimation::{LonelyPsuRule, PublicationRules, QuantileRule};
+use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
 use incity_indicators::{compute_release, ComputeSettings};
 use incity_portal::AppState;
 use incity_store::Store;
@@ -224,10 +224,24 @@ enum VarianceArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum LonelyArg {
+    /// Refuse: a stratum with one PSU is an error (as R survey by default).
     Fail,
+    /// The stratum contributes no variance.
     Certainty,
+    /// The lonely PSU's total is a deviation from the grand mean (R survey's `adjust`).
     Adjust,
+    /// The stratum gets the average variance of the other strata.
     Average,
+    /// Merge with the neighbouring stratum in label order.
+    Collapse,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShareRulesArg {
+    /// Shares judged by the NCHS proportion standards on the Korn-Graubard interval.
+    Nchs,
+    /// Shares judged by the CV bands like any other figure.
+    Cv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -319,6 +333,13 @@ struct EstimateArgs {
     /// Suppress figures whose CV exceeds this (fraction).
     #[arg(long, default_value_t = 0.35)]
     suppress_cv: f64,
+    /// How shares are judged: NCHS proportion standards (effective sample size 30,
+    /// Korn-Graubard width 0.30, relative width 130 % above 0.05) or the CV bands.
+    #[arg(long, value_enum, default_value = "nchs")]
+    share_rules: ShareRulesArg,
+    /// Flag figures with fewer design degrees of freedom (0: no such rule).
+    #[arg(long, default_value_t = 8)]
+    flag_df: usize,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -944,6 +965,7 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
                 LonelyArg::Certainty => LonelyPsuRule::Certainty,
                 LonelyArg::Adjust => LonelyPsuRule::Adjust,
                 LonelyArg::Average => LonelyPsuRule::Average,
+                LonelyArg::Collapse => LonelyPsuRule::Collapse,
             },
         },
         variance: match a.variance {
@@ -976,6 +998,11 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
             flag_above_cv: Some(a.flag_cv),
             suppress_above_cv: Some(a.suppress_cv),
             population_thresholds: None,
+            proportions: match a.share_rules {
+                ShareRulesArg::Nchs => Some(ProportionRules::NCHS),
+                ShareRulesArg::Cv => None,
+            },
+            flag_below_df: (a.flag_df > 0).then_some(a.flag_df),
         },
         confidence: a.confidence,
         derived,
@@ -994,7 +1021,7 @@ async fn run_estimate(a: EstimateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-const RESULT_COLUMNS: [&str; 9] = [
+const RESULT_COLUMNS: [&str; 11] = [
     "estimate",
     "se",
     "ci_low",
@@ -1003,28 +1030,53 @@ const RESULT_COLUMNS: [&str; 9] = [
     "n",
     "population",
     "deff",
+    "df",
     "flag",
+    "flag_reason",
 ];
 
 fn result_fields(row: &incity_data::survey::EstimateRow) -> Vec<String> {
-    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    // Not estimable (a 0 % share's standard error) and infinite degrees of freedom (the
+    // normal quantile) are empty fields.
+    let num = |v: Option<f64>| {
+        v.filter(|v| v.is_finite())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let reason = row
+        .estimate
+        .reason
+        .map(|r| r.code().to_string())
+        .unwrap_or_default();
     match row.estimate.figures {
         Some(f) => vec![
             f.estimate.to_string(),
-            f.se.to_string(),
+            num(Some(f.se)),
             f.ci_low.to_string(),
             f.ci_high.to_string(),
             num(f.cv),
             f.n.to_string(),
             f.population.to_string(),
             num(f.deff),
+            degrees_of_freedom(f.df),
             row.estimate.flag.code().to_string(),
+            reason,
         ],
         None => {
-            let mut v = vec![String::new(); 8];
+            let mut v = vec![String::new(); 9];
             v.push(row.estimate.flag.code().to_string());
+            v.push(reason);
             v
         }
+    }
+}
+
+/// Degrees of freedom as written: empty for the normal quantile (infinite).
+fn degrees_of_freedom(df: usize) -> String {
+    if df == usize::MAX {
+        String::new()
+    } else {
+        df.to_string()
     }
 }
 
@@ -1060,8 +1112,17 @@ fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
                 m.insert("n".into(), f.n.into());
                 m.insert("population".into(), f.population.into());
                 m.insert("deff".into(), f.deff.into());
+                // Infinite degrees of freedom (normal quantile): null.
+                m.insert(
+                    "df".into(),
+                    (f.df != usize::MAX).then_some(f.df as u64).into(),
+                );
             }
             m.insert("flag".into(), row.estimate.flag.code().into());
+            m.insert(
+                "flag_reason".into(),
+                row.estimate.reason.map(|r| r.code()).into(),
+            );
             serde_json::Value::Object(m)
         })
         .collect();

@@ -306,7 +306,20 @@ impl DesignBuilder {
         rule: LonelyPsuRule,
         fpc_column: Option<&str>,
     ) -> Result<SampleDesign, DataError> {
-        let mut strata: Vec<(u32, Stratum)> = Vec::with_capacity(self.strata.len());
+        self.build_grouped(rule, fpc_column, |_| String::new())
+    }
+
+    /// As [`build`](Self::build), with the collapse group of each stratum label (for
+    /// [`LonelyPsuRule::Collapse`] only strata of the same group are merged, e.g. the same
+    /// country and year).
+    pub fn build_grouped(
+        self,
+        rule: LonelyPsuRule,
+        fpc_column: Option<&str>,
+        group_of: impl Fn(&str) -> String,
+    ) -> Result<SampleDesign, DataError> {
+        let mut group_ids: BTreeMap<String, u32> = BTreeMap::new();
+        let mut strata: Vec<(u32, Stratum, u32)> = Vec::with_capacity(self.strata.len());
         for (label, s) in self.strata {
             let (id, fpc) = (s.id, s.fpc);
             let n = s.psus.len() + s.unit_psus as usize;
@@ -328,6 +341,8 @@ impl DesignBuilder {
                 }
                 _ => 0.0,
             };
+            let next = group_ids.len() as u32;
+            let group = *group_ids.entry(group_of(&label)).or_insert(next);
             strata.push((
                 id,
                 Stratum {
@@ -335,10 +350,13 @@ impl DesignBuilder {
                     psu_count: n,
                     sampling_fraction: f,
                 },
+                group,
             ));
         }
         strata.sort_by_key(|s| s.0);
-        SampleDesign::new(strata.into_iter().map(|s| s.1).collect(), rule).map_err(DataError::from)
+        let groups: Vec<u32> = strata.iter().map(|s| s.2).collect();
+        SampleDesign::with_collapse_groups(strata.into_iter().map(|s| s.1).collect(), rule, &groups)
+            .map_err(DataError::from)
     }
 }
 
@@ -782,7 +800,7 @@ async fn estimate_linear_statistic(
                 .collect()
         }
         other => {
-            let rep = replicate_design(&design, other, req.mse);
+            let rep = replicate_design(&design, other, req.mse)?;
             let method = match &rep {
                 Some(r) => LinearVariance::Replicates(r),
                 None => LinearVariance::Linearization,
@@ -792,7 +810,7 @@ async fn estimate_linear_statistic(
     };
 
     let interval = if req.statistic.is_share() {
-        Interval::Logit
+        Interval::Share
     } else {
         Interval::Normal
     };
@@ -830,9 +848,9 @@ fn replicate_design(
     design: &SampleDesign,
     choice: &VarianceChoice,
     mse: bool,
-) -> Option<ReplicateDesign> {
+) -> Result<Option<ReplicateDesign>, DataError> {
     let method = match choice {
-        VarianceChoice::Linearization | VarianceChoice::Supplied { .. } => return None,
+        VarianceChoice::Linearization | VarianceChoice::Supplied { .. } => return Ok(None),
         VarianceChoice::Jk1 => ReplicateMethod::Jk1,
         VarianceChoice::Jkn => ReplicateMethod::Jkn,
         VarianceChoice::Bootstrap { replicates, seed } => ReplicateMethod::Bootstrap {
@@ -840,7 +858,7 @@ fn replicate_design(
             seed: *seed,
         },
     };
-    Some(ReplicateDesign::new(design, method, mse))
+    Ok(Some(ReplicateDesign::new(design, method, mse)?))
 }
 
 fn describe(s: &Statistic) -> String {
@@ -1071,7 +1089,7 @@ async fn estimate_unit_statistic(
         .iter()
         .map(|(_, a, r)| Gap::difference(*a as usize, *r as usize))
         .collect();
-    let rep = replicate_design(&design, &req.variance, req.mse);
+    let rep = replicate_design(&design, &req.variance, req.mse)?;
     let method = match &rep {
         Some(r) => NonlinearVariance::Replicates(r),
         None => NonlinearVariance::Linearization,
@@ -1090,7 +1108,7 @@ async fn estimate_unit_statistic(
         let r = res?;
         let interval = match (r.interval, poverty) {
             (Some((low, high)), _) => Interval::Given { low, high },
-            (None, true) => Interval::Logit,
+            (None, true) => Interval::Share,
             (None, false) => Interval::Normal,
         };
         rows.push(EstimateRow {

@@ -47,6 +47,8 @@ fn confidence_intervals_cover_the_truth_at_the_nominal_rate() {
         flag_above_cv: None,
         suppress_above_cv: None,
         population_thresholds: None,
+        proportions: None,
+        flag_below_df: None,
     };
     let (mut covered, mut total) = (0usize, 0usize);
     let mut per_domain: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();

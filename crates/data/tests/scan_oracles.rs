@@ -33,6 +33,8 @@ const PUBLISH_ALL: PublicationRules = PublicationRules {
     flag_above_cv: None,
     suppress_above_cv: None,
     population_thresholds: None,
+    proportions: None,
+    flag_below_df: None,
 };
 
 fn request(

@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("120 shares, linearisation", |b| {
         b.iter(|| estimate_linear_batch(&design, &stats, &LinearVariance::Linearization).unwrap())
     });
-    let jkn = ReplicateDesign::new(&design, ReplicateMethod::Jkn, false);
+    let jkn = ReplicateDesign::new(&design, ReplicateMethod::Jkn, false).unwrap();
     c.bench_function("120 shares, JKn (20,000 replicates, closed form)", |b| {
         b.iter(|| {
             estimate_linear_batch(&design, &stats, &LinearVariance::Replicates(&jkn)).unwrap()
@@ -71,7 +71,8 @@ fn bench(c: &mut Criterion) {
             seed: 1,
         },
         false,
-    );
+    )
+    .unwrap();
     let mut group = c.benchmark_group("bootstrap");
     group.sample_size(10);
     group.bench_function("120 shares, bootstrap 500 replicates", |b| {

@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use crate::design::{PsuRef, SampleDesign};
+use crate::design::{LonelyPsuRule, PsuRef, SampleDesign};
 use crate::variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
 use crate::EstimationError;
 
@@ -232,7 +232,9 @@ impl LinearStatistic<'_> {
         }
     }
 
-    fn counts(&self) -> (u64, f64, usize) {
+    /// Respondents, weighted population and degrees of freedom (PSUs minus variance strata
+    /// where the domain, or either domain of a gap, has units).
+    fn counts(&self, design: &SampleDesign) -> (u64, f64, usize) {
         let mut n = self.domain.total().n;
         let mut w = self.domain.total().w;
         let mut cells: Vec<PsuRef> = self.domain.cells().iter().map(|c| c.0).collect();
@@ -240,12 +242,8 @@ impl LinearStatistic<'_> {
             n += b.total().n;
             w += b.total().w;
             cells.extend(b.cells().iter().map(|c| c.0));
-            cells.sort_unstable();
-            cells.dedup();
         }
-        let mut strata: Vec<u32> = cells.iter().map(|c| c.stratum).collect();
-        strata.dedup();
-        (n, w, cells.len().saturating_sub(strata.len()))
+        (n, w, design.domain_degrees_of_freedom(cells))
     }
 
     /// Replicate totals `(Ŷ, X̂)` of each domain under jackknife replicate `r`.
@@ -301,7 +299,7 @@ pub fn estimate_linear_batch(
         .map(|((s, p), v)| {
             let estimate = p?;
             let variance = v?;
-            let (n, population, degrees_of_freedom) = s.counts();
+            let (n, population, degrees_of_freedom) = s.counts(design);
             Ok(PointAndVariance {
                 estimate,
                 variance,
@@ -314,9 +312,10 @@ pub fn estimate_linear_batch(
         .collect())
 }
 
-/// Jackknife variance in closed form: deleting PSU `j` of stratum `h` turns a domain total `T`
-/// into `T + (c_h - 1) T_h - c_h T_j` with `c_h = n_h / (n_h - 1)` (JKn), or `c (T - T_j)` with
-/// `c = n / (n - 1)` over the whole sample (JK1). Deleting a PSU where the domain has no units
+/// Jackknife variance in closed form: deleting PSU `j` of variance stratum `h` turns a domain
+/// total `T` into `T + (c_h - 1) T_h - c_h T_j` with `c_h = n_h / (n_h - 1)` (JKn), or
+/// `c (T - T_j)` with `c = n / (n - 1)` over the whole sample (JK1); the *adjust* replicate of a
+/// single-PSU stratum gives `H/(H-1) (T - T_h)`. Deleting a PSU where the domain has no units
 /// gives the same replicate for every such PSU of the stratum, so the cost is proportional to
 /// the domain's cells, not to the number of replicates.
 fn jackknife_variance(
@@ -325,27 +324,10 @@ fn jackknife_variance(
     stat: &LinearStatistic<'_>,
     full: f64,
 ) -> f64 {
-    let strata = design.strata();
     let domains: Vec<&DomainSums> = std::iter::once(stat.domain).chain(stat.reference).collect();
     let totals: Vec<(f64, f64)> = domains.iter().map(|d| (d.total().y, d.total().x)).collect();
     let eval = |t: &[(f64, f64)]| stat.value_with_totals(t[0], t.get(1).copied());
-
-    // Per stratum: the distinct PSUs touched by any domain, and each domain's stratum totals.
     let nd = domains.len();
-    let mut touched: Vec<Vec<u32>> = vec![Vec::new(); strata.len()];
-    let mut stratum_totals = vec![vec![(0.0f64, 0.0f64); nd]; strata.len()];
-    for (k, d) in domains.iter().enumerate() {
-        for (p, c) in d.cells() {
-            touched[p.stratum as usize].push(p.psu);
-            let st = &mut stratum_totals[p.stratum as usize][k];
-            st.0 += c.y;
-            st.1 += c.x;
-        }
-    }
-    for t in &mut touched {
-        t.sort_unstable();
-        t.dedup();
-    }
     let cell_of = |k: usize, psu: PsuRef| -> (f64, f64) {
         match domains[k].cells().binary_search_by_key(&psu, |c| c.0) {
             Ok(i) => {
@@ -362,22 +344,20 @@ fn jackknife_variance(
         ReplicateMethod::Jk1 => {
             let n = design.psu_count() as f64;
             let c = n / (n - 1.0);
-            let mut touched_count = 0usize;
-            for (h, t) in touched.iter().enumerate() {
-                for &j in t {
-                    let psu = PsuRef {
-                        stratum: h as u32,
-                        psu: j,
-                    };
-                    for k in 0..nd {
-                        let cj = cell_of(k, psu);
-                        buf[k] = (c * (totals[k].0 - cj.0), c * (totals[k].1 - cj.1));
-                    }
-                    reps.push((eval(&buf), 1.0, 1.0));
-                    touched_count += 1;
+            let mut touched: Vec<PsuRef> = domains
+                .iter()
+                .flat_map(|d| d.cells().iter().map(|c| c.0))
+                .collect();
+            touched.sort_unstable();
+            touched.dedup();
+            for &psu in &touched {
+                for k in 0..nd {
+                    let cj = cell_of(k, psu);
+                    buf[k] = (c * (totals[k].0 - cj.0), c * (totals[k].1 - cj.1));
                 }
+                reps.push((eval(&buf), 1.0, 1.0));
             }
-            let untouched = n - touched_count as f64;
+            let untouched = n - touched.len() as f64;
             if untouched > 0.0 {
                 for k in 0..nd {
                     buf[k] = (c * totals[k].0, c * totals[k].1);
@@ -386,18 +366,40 @@ fn jackknife_variance(
             }
         }
         ReplicateMethod::Jkn => {
+            let strata = design.variance_strata();
+            // Per variance stratum: the PSUs touched by any domain, and each domain's totals.
+            let mut touched: Vec<Vec<PsuRef>> = vec![Vec::new(); strata.len()];
+            let mut stratum_totals = vec![vec![(0.0f64, 0.0f64); nd]; strata.len()];
+            for (k, d) in domains.iter().enumerate() {
+                for (p, c) in d.cells() {
+                    let v = design.variance_place(*p).0 as usize;
+                    touched[v].push(*p);
+                    stratum_totals[v][k].0 += c.y;
+                    stratum_totals[v][k].1 += c.x;
+                }
+            }
+            for t in &mut touched {
+                t.sort_unstable();
+                t.dedup();
+            }
+            let h_all = strata.len() as f64;
             for (h, s) in strata.iter().enumerate() {
+                let f = s.sampling_fraction;
                 if s.psu_count < 2 {
+                    if design.lonely_psu() == LonelyPsuRule::Adjust && strata.len() > 1 {
+                        let c = h_all / (h_all - 1.0);
+                        for k in 0..nd {
+                            let th = stratum_totals[h][k];
+                            buf[k] = (c * (totals[k].0 - th.0), c * (totals[k].1 - th.1));
+                        }
+                        reps.push((eval(&buf), (1.0 - f) * (h_all - 1.0) / h_all, 1.0));
+                    }
                     continue;
                 }
                 let n = s.psu_count as f64;
                 let c = n / (n - 1.0);
-                let rscale = (1.0 - s.sampling_fraction) * (n - 1.0) / n;
-                for &j in &touched[h] {
-                    let psu = PsuRef {
-                        stratum: h as u32,
-                        psu: j,
-                    };
+                let rscale = (1.0 - f) * (n - 1.0) / n;
+                for &psu in &touched[h] {
                     for k in 0..nd {
                         let cj = cell_of(k, psu);
                         let th = stratum_totals[h][k];
@@ -426,9 +428,13 @@ fn jackknife_variance(
     rep.variance(full, &reps)
 }
 
-/// Bootstrap variances of many statistics: replicates are processed in parallel; each draws its
-/// PSU multipliers once and evaluates every statistic from its domains' cells. Per statistic
-/// only running sums of `θ_r - θ̂` and `(θ_r - θ̂)²` are kept.
+/// Replicates per block of the bootstrap: blocks are computed in parallel and added in block
+/// order, so the sums (and the variances, to the last bit) do not depend on the thread count.
+const BOOTSTRAP_BLOCK: usize = 32;
+
+/// Bootstrap variances of many statistics: blocks of replicates are processed in parallel; each
+/// replicate draws its PSU multipliers once and evaluates every statistic from its domains'
+/// cells. Per statistic only running sums of `θ_r - θ̂` and `(θ_r - θ̂)²` are kept.
 fn bootstrap_variances(
     design: &SampleDesign,
     rep: &ReplicateDesign,
@@ -458,13 +464,13 @@ fn bootstrap_variances(
         (y, x)
     };
     let count = rep.replicate_count();
-    let zero = || vec![(0.0f64, 0.0f64); stats.len()];
-    let sums = (0..count)
+    let blocks: Vec<Vec<(f64, f64)>> = (0..count.div_ceil(BOOTSTRAP_BLOCK))
         .into_par_iter()
-        .fold(
-            || (zero(), Vec::new()),
-            |(mut acc, mut m), r| {
-                rep.multipliers(design, r, &mut m);
+        .map(|b| {
+            let mut acc = vec![(0.0f64, 0.0f64); stats.len()];
+            let mut m = Vec::new();
+            for r in b * BOOTSTRAP_BLOCK..((b + 1) * BOOTSTRAP_BLOCK).min(count) {
+                rep.multipliers(r, &mut m);
                 for (k, s) in stats.iter().enumerate() {
                     let Ok(full) = points[k] else { continue };
                     let (ia, ib) = &prepared[k];
@@ -477,17 +483,17 @@ fn bootstrap_variances(
                     acc[k].0 += d;
                     acc[k].1 += d * d;
                 }
-                (acc, m)
-            },
-        )
-        .map(|(acc, _)| acc)
-        .reduce(zero, |mut a, b| {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.0 += y.0;
-                x.1 += y.1;
             }
-            a
-        });
+            acc
+        })
+        .collect();
+    let mut sums = vec![(0.0f64, 0.0f64); stats.len()];
+    for block in blocks {
+        for (x, y) in sums.iter_mut().zip(block) {
+            x.0 += y.0;
+            x.1 += y.1;
+        }
+    }
     let r = count as f64;
     points
         .iter()

@@ -38,8 +38,11 @@
 //!   D_dg = Σ_{j ∈ d∩g} w_j K_h(t_g - y_j) / N̂_d,   f̂_g(m) = Σ_{j∈g} w_j K_h(m - y_j) / N̂_g
 //!   ```
 //!
-//!   with the Gaussian kernel `K_h(u) = φ(u/h)/h` and bandwidth `h_g = σ̂_g N̂_g^(-1/5)`
-//!   (Osier 2009; the choice of R `vardpoor` and `convey`).
+//!   with the Gaussian kernel `K_h(u) = φ(u/h)/h` and bandwidth `h_g = σ̂_g n_g^(-1/5)`
+//!   (Silverman's rule as in Osier 2009, with `σ̂_g` the weighted standard deviation of the
+//!   group). `n_g` is the group's number of units: R `vardpoor` and `convey` use the sum of the
+//!   weights `N̂_g`, which makes the bandwidth, and so the variance, change when all weights are
+//!   multiplied by a constant (as pooling years does); with `n_g` it does not.
 //! * Gini, in the EU-SILC form `G = (2 Σ_k w_k y_k C_k - Σ_k w_k² y_k) / (N̂ Ŷ) - 1`
 //!   (Eurostat; `laeken::gini` divided by 100). Its derivative with respect to the weight of
 //!   unit `k` (sorted order, `Ŷ_{≤k}` the cumulative weighted income) is the linearised variable
@@ -351,14 +354,10 @@ fn kernel_density(units: &UnitData, idx: &[usize], at: f64, h: f64, norm: f64) -
         / (norm * h)
 }
 
-fn domain_counts(units: &UnitData, idx: &[usize]) -> (u64, f64, usize) {
-    let mut psus: Vec<PsuRef> = idx.iter().map(|&i| units.psu[i]).collect();
-    psus.sort_unstable();
-    psus.dedup();
-    let mut strata: Vec<u32> = psus.iter().map(|p| p.stratum).collect();
-    strata.dedup();
+fn domain_counts(design: &SampleDesign, units: &UnitData, idx: &[usize]) -> (u64, f64, usize) {
     let w: f64 = idx.iter().map(|&i| units.weight[i]).sum();
-    (idx.len() as u64, w, psus.len().saturating_sub(strata.len()))
+    let df = design.domain_degrees_of_freedom(idx.iter().map(|&i| units.psu[i]));
+    (idx.len() as u64, w, df)
 }
 
 /// Linearised variables (per unit, multiplied by the weight) of each domain's statistic.
@@ -413,7 +412,11 @@ fn weighted_scores(
                         .map(|&i| w[i] * (units.value[i] - mean).powi(2))
                         .sum::<f64>()
                         / size;
-                    let h = var.sqrt() * size.powf(-0.2);
+                    // The bandwidth uses the number of units, not the sum of weights, so that
+                    // it does not change with the scale of the weights (pooled years divide
+                    // them by the number of years).
+                    let units_in_group = idx.iter().filter(|&&i| w[i] != 0.0).count() as f64;
+                    let h = var.sqrt() * units_in_group.powf(-0.2);
                     let f_median = kernel_density(units, idx, median, h, size);
                     G {
                         median,
@@ -550,7 +553,7 @@ pub fn estimate_nonlinear(
     let counts: Vec<(u64, f64, usize)> = sorted
         .domains
         .iter()
-        .map(|idx| domain_counts(units, idx))
+        .map(|idx| domain_counts(design, units, idx))
         .collect();
 
     // Woodruff intervals for quantiles (also give the slopes used by gap scores).
@@ -580,15 +583,22 @@ pub fn estimate_nonlinear(
             };
             let share = estimate_linear(design, &stat, &lin)?;
             let t = t_quantile(0.5 + confidence / 2.0, counts[d].2);
-            let s = share.variance.max(0.0).sqrt();
+            let s = share.variance.sqrt();
+            debug_assert!((0.0..=1.0).contains(&p));
+            // Without degrees of freedom, or when the share's variance or the interval's width
+            // is zero or unknown, the quantile's variance cannot be estimated: no interval.
+            if !(t.is_finite() && s.is_finite() && s > 0.0) {
+                continue;
+            }
             let lo = (share.estimate - t * s).clamp(0.0, 1.0);
             let hi = (share.estimate + t * s).clamp(0.0, 1.0);
             let low = quantile_of(units, idx, &units.weight, lo, rule);
             let high = quantile_of(units, idx, &units.weight, hi, rule);
+            if !(high > low) {
+                continue;
+            }
             let se = (high - low) / (2.0 * t);
-            let slope = if s > 0.0 { se / s } else { 0.0 };
-            debug_assert!((0.0..=1.0).contains(&p));
-            woodruff[d] = Some((low, high, slope));
+            woodruff[d] = Some((low, high, se / s));
         }
     }
 
@@ -597,7 +607,11 @@ pub fn estimate_nonlinear(
     let mut gap_variance: Vec<f64> = Vec::with_capacity(gaps.len());
     match method {
         NonlinearVariance::Linearization => {
-            let slopes: Vec<f64> = woodruff.iter().map(|w| w.map_or(0.0, |w| w.2)).collect();
+            // A quantile without a Woodruff interval has no slope: its gaps are not estimable.
+            let slopes: Vec<f64> = woodruff
+                .iter()
+                .map(|w| w.map_or(f64::NAN, |w| w.2))
+                .collect();
             let scores = weighted_scores(kind, units, &sorted, &points, &slopes);
             domain_variance = match kind {
                 NonlinearKind::Quantile { .. } => {
@@ -632,7 +646,7 @@ pub fn estimate_nonlinear(
                 .map_init(
                     || (Vec::new(), Vec::new()),
                     |(m, w), r| {
-                        rep.multipliers(design, r, m);
+                        rep.multipliers(r, m);
                         w.clear();
                         w.extend(units.weight.iter().zip(&flat).map(|(wi, &f)| wi * m[f]));
                         let mut v = evaluate(kind, units, &sorted, w);

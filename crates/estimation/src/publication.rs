@@ -2,8 +2,42 @@
 //!
 //! A figure that fails the confidentiality rule carries no number at all: [`Estimate::figures`]
 //! is `None`, so nothing downstream can show, store or export the value by mistake.
+//!
+//! # Intervals
+//!
+//! Every interval uses the Student `t` quantile on the figure's design degrees of freedom
+//! (PSUs minus strata where the domain has units, as R `survey`'s `degf` of a subset and
+//! `svyciprop`), never the normal quantile. A figure without degrees of freedom (`df = 0`) has
+//! no interval and is not published.
+//!
+//! * [`Interval::Normal`]: `θ̂ ± t·se` — totals, means, ratios, differences (gaps), ratios of
+//!   medians.
+//! * [`Interval::Logit`]: `expit(logit(p̂) ± t·se / (p̂(1 - p̂)))` (R `svyciprop(method =
+//!   "xlogit")`), which stays inside (0, 1).
+//! * [`Interval::KornGraubard`]: the Clopper-Pearson interval on the degrees-of-freedom adjusted
+//!   effective sample size (Korn & Graubard 1998; NCHS *Data Presentation Standards for
+//!   Proportions*, Parker et al. 2017; R `svyciprop(method = "beta")`):
+//!   `n_eff = p̂(1 - p̂) / v(p̂)`, at most `n` (the respondents), and `n` when `p̂` is 0 or 1;
+//!   `n* = n_eff · (t_{n-1} / t_df)²`; `x = n* p̂`; lower `= B⁻¹(α/2; x, n* - x + 1)` (0 when
+//!   `x = 0`), upper `= B⁻¹(1 - α/2; x + 1, n* - x)` (1 when `p̂ = 1`).
+//! * [`Interval::Share`]: what incity uses for shares: the logit interval, except when `p̂` is
+//!   0 or 1 or fewer than [`FEW_EFFECTIVE_RESPONDENTS`] effective respondents lie on the rarer
+//!   side (`n* · min(p̂, 1 - p̂) < 10`), where the normal approximation on the logit scale fails
+//!   and Korn-Graubard is used.
+//! * [`Interval::Given`]: an interval the estimator made itself (Woodruff's for quantiles).
+//!
+//! # Figures that cannot look exact
+//!
+//! A variance that is not a finite number (not estimable: e.g. the *average* lonely-PSU rule
+//! without a stratum of two PSUs, a quantile whose Woodruff interval has zero width), or an
+//! estimated variance of exactly 0 for anything but a share of 0 % or 100 %, or `df = 0`, makes
+//! the figure suppressed with the reason [`FlagReason::VarianceNotEstimable`] or
+//! [`FlagReason::NoDegreesOfFreedom`]. A share of 0 % or 100 % has no design-based variance (every
+//! respondent answered alike): its standard error and CV are not given (NaN / `None`), its
+//! interval is Korn-Graubard on the respondents, and rules without proportion criteria flag it as
+//! of low reliability ([`FlagReason::BoundaryShare`]).
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
 
 use crate::linear::PointAndVariance;
 
@@ -46,6 +80,86 @@ impl Flag {
     }
 }
 
+/// Why a figure is flagged or suppressed: the first rule it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FlagReason {
+    /// Fewer respondents than the rule's minimum.
+    Respondents,
+    /// Coefficient of variation above the rule's band.
+    CoefficientOfVariation,
+    /// Estimated persons below the country's population threshold.
+    PopulationThreshold,
+    /// The variance could not be estimated (or was estimated as exactly 0).
+    VarianceNotEstimable,
+    /// No degrees of freedom: the domain lies in as many PSUs as strata.
+    NoDegreesOfFreedom,
+    /// Fewer degrees of freedom than the rule asks (NCHS: 8).
+    FewDegreesOfFreedom,
+    /// Effective sample size below the rule's minimum (NCHS: 30).
+    EffectiveSampleSize,
+    /// Korn-Graubard interval wider than the rule allows (NCHS: 30 points).
+    IntervalWidth,
+    /// Korn-Graubard interval too wide relative to the share (NCHS: 130 %).
+    RelativeIntervalWidth,
+    /// A share of 0 % or 100 %: no design-based variance.
+    BoundaryShare,
+    /// A model-based figure (small area estimation) judged by its RMSE.
+    ModelBased,
+}
+
+impl FlagReason {
+    pub const ALL: [FlagReason; 11] = [
+        FlagReason::Respondents,
+        FlagReason::CoefficientOfVariation,
+        FlagReason::PopulationThreshold,
+        FlagReason::VarianceNotEstimable,
+        FlagReason::NoDegreesOfFreedom,
+        FlagReason::FewDegreesOfFreedom,
+        FlagReason::EffectiveSampleSize,
+        FlagReason::IntervalWidth,
+        FlagReason::RelativeIntervalWidth,
+        FlagReason::BoundaryShare,
+        FlagReason::ModelBased,
+    ];
+
+    /// The code stored and exported (`respondents`, `cv`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagReason::Respondents => "respondents",
+            FlagReason::CoefficientOfVariation => "cv",
+            FlagReason::PopulationThreshold => "population",
+            FlagReason::VarianceNotEstimable => "variance-not-estimable",
+            FlagReason::NoDegreesOfFreedom => "no-degrees-of-freedom",
+            FlagReason::FewDegreesOfFreedom => "few-degrees-of-freedom",
+            FlagReason::EffectiveSampleSize => "effective-sample-size",
+            FlagReason::IntervalWidth => "interval-width",
+            FlagReason::RelativeIntervalWidth => "relative-interval-width",
+            FlagReason::BoundaryShare => "boundary-share",
+            FlagReason::ModelBased => "model-based",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        FlagReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            FlagReason::Respondents => "too few respondents",
+            FlagReason::CoefficientOfVariation => "coefficient of variation too high",
+            FlagReason::PopulationThreshold => "estimated persons below the country's threshold",
+            FlagReason::VarianceNotEstimable => "variance not estimable",
+            FlagReason::NoDegreesOfFreedom => "no degrees of freedom",
+            FlagReason::FewDegreesOfFreedom => "few degrees of freedom",
+            FlagReason::EffectiveSampleSize => "effective sample size too small",
+            FlagReason::IntervalWidth => "confidence interval too wide",
+            FlagReason::RelativeIntervalWidth => "confidence interval too wide for the share",
+            FlagReason::BoundaryShare => "share of 0 % or 100 %: no design-based variance",
+            FlagReason::ModelBased => "model-based figure",
+        }
+    }
+}
+
 /// Which weighted count the population thresholds look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThresholdBasis {
@@ -67,10 +181,38 @@ pub struct PopulationThresholds {
     pub basis: ThresholdBasis,
 }
 
+/// Criteria for shares from the NCHS *Data Presentation Standards for Proportions* (Parker et
+/// al. 2017), judged on the Korn-Graubard interval, because a CV misjudges shares near 0 and 1
+/// (the CV of a share of 2 % is large however precise it is; that of 98 % small however
+/// imprecise). A share is suppressed when its effective sample size is below
+/// `min_effective_n`, when its interval is wider than `max_width`, or when the width lies
+/// between `relative_width_from` and `max_width` and exceeds `max_relative_width` times the
+/// share. When a rule set has these criteria, shares are judged by them instead of the CV bands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProportionRules {
+    pub min_effective_n: f64,
+    pub max_width: f64,
+    pub relative_width_from: f64,
+    pub max_relative_width: f64,
+}
+
+impl ProportionRules {
+    /// The NCHS values: 30, 0.30, 0.05, 1.30.
+    pub const NCHS: Self = Self {
+        min_effective_n: 30.0,
+        max_width: 0.30,
+        relative_width_from: 0.05,
+        max_relative_width: 1.30,
+    };
+}
+
 /// Configurable publication rules. A figure is suppressed when its unweighted number of
-/// respondents is below `suppress_below_n`, its CV exceeds `suppress_above_cv`, or its
-/// weighted count is below the population threshold; it is flagged as of low reliability when
-/// `n < flag_below_n`, `cv > flag_above_cv`, or the weighted count is below the flag threshold.
+/// respondents is below `suppress_below_n`, its CV exceeds `suppress_above_cv`, its weighted
+/// count is below the population threshold, or (shares, with `proportions`) it fails the NCHS
+/// criteria; it is flagged as of low reliability when `n < flag_below_n`, `cv > flag_above_cv`,
+/// the weighted count is below the flag threshold, or it has fewer than `flag_below_df` degrees
+/// of freedom. A figure whose variance or degrees of freedom are not estimable is always
+/// suppressed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PublicationRules {
     pub suppress_below_n: u64,
@@ -78,6 +220,10 @@ pub struct PublicationRules {
     pub flag_above_cv: Option<f64>,
     pub suppress_above_cv: Option<f64>,
     pub population_thresholds: Option<PopulationThresholds>,
+    /// NCHS criteria for shares (replace the CV bands for shares).
+    pub proportions: Option<ProportionRules>,
+    /// Flag figures with fewer design degrees of freedom (NCHS: 8).
+    pub flag_below_df: Option<usize>,
 }
 
 /// What the rules look at for one figure.
@@ -91,6 +237,28 @@ pub struct RuleBasis {
     pub population: f64,
     /// Estimated persons counted by the figure (a share's numerator), when defined.
     pub numerator: Option<f64>,
+    /// Whether the figure is a share (a proportion of persons), judged by the proportion rules
+    /// and given a share interval.
+    pub share: bool,
+}
+
+/// What [`PublicationRules::judge`] looks at, computed by [`Estimate::publish_with`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleFacts {
+    pub basis: RuleBasis,
+    pub cv: Option<f64>,
+    pub df: usize,
+    /// Shares: the effective sample size and the Korn-Graubard interval.
+    pub share: Option<ShareFacts>,
+}
+
+/// A share's effective sample size and Korn-Graubard interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShareFacts {
+    pub p: f64,
+    pub effective_n: f64,
+    pub low: f64,
+    pub high: f64,
 }
 
 impl PublicationRules {
@@ -102,16 +270,21 @@ impl PublicationRules {
         flag_above_cv: None,
         suppress_above_cv: None,
         population_thresholds: None,
+        proportions: None,
+        flag_below_df: None,
     };
 
-    /// incity's default: the EU-SILC observation rules plus CV bands (flag above 20 %,
-    /// suppress above 35 %), the bands many statistics offices use for survey estimates.
+    /// incity's default (`rules/default.toml`): the EU-SILC observation rules; shares judged by
+    /// the NCHS proportion criteria, other figures by CV bands (flag above 20 %, suppress above
+    /// 35 %); fewer than 8 degrees of freedom flagged.
     pub const DEFAULT: Self = Self {
         suppress_below_n: 20,
         flag_below_n: 50,
         flag_above_cv: Some(0.20),
         suppress_above_cv: Some(0.35),
         population_thresholds: None,
+        proportions: Some(ProportionRules::NCHS),
+        flag_below_df: Some(8),
     };
 
     /// The flag of a figure with `n` respondents and coefficient of variation `cv`
@@ -123,27 +296,91 @@ impl PublicationRules {
     /// As [`flag`](Self::flag), with the weighted count the population thresholds compare
     /// (`None`: no population threshold applies).
     pub fn flag_weighted(&self, n: u64, cv: Option<f64>, weighted: Option<f64>) -> Flag {
-        let thresholds = self.population_thresholds.zip(weighted);
-        if thresholds.is_some_and(|(t, w)| w < t.suppress_below) {
-            return Flag::Suppressed;
+        let basis = RuleBasis {
+            n,
+            use_cv: true,
+            population: weighted.unwrap_or(f64::INFINITY),
+            numerator: weighted,
+            share: false,
+        };
+        let rules = match (self.population_thresholds, weighted) {
+            (Some(_), None) => Self {
+                population_thresholds: None,
+                ..*self
+            },
+            _ => *self,
+        };
+        rules
+            .judge(&RuleFacts {
+                basis,
+                cv,
+                df: usize::MAX,
+                share: None,
+            })
+            .0
+    }
+
+    /// The flag of a figure and the first rule it failed.
+    pub fn judge(&self, f: &RuleFacts) -> (Flag, Option<FlagReason>) {
+        use FlagReason as R;
+        let b = &f.basis;
+        let weighted = self.population_thresholds.map(|t| {
+            let w = match t.basis {
+                ThresholdBasis::Population => b.population,
+                ThresholdBasis::Numerator => b.numerator.unwrap_or(b.population),
+            };
+            (t, w)
+        });
+        let nchs = self.proportions.zip(f.share);
+        // CV bands apply unless the figure is a share judged by the proportion criteria.
+        let cv = if nchs.is_some() || !b.use_cv {
+            None
+        } else {
+            f.cv
+        };
+        if weighted.is_some_and(|(t, w)| w < t.suppress_below) {
+            return (Flag::Suppressed, Some(R::PopulationThreshold));
         }
-        if n < self.suppress_below_n {
-            return Flag::Suppressed;
+        if b.n < self.suppress_below_n {
+            return (Flag::Suppressed, Some(R::Respondents));
         }
         if let (Some(limit), Some(cv)) = (self.suppress_above_cv, cv) {
             if cv > limit {
-                return Flag::Suppressed;
+                return (Flag::Suppressed, Some(R::CoefficientOfVariation));
             }
         }
-        if n < self.flag_below_n || thresholds.is_some_and(|(t, w)| w < t.flag_below) {
-            return Flag::LowReliability;
+        if let Some((rules, s)) = nchs {
+            if s.effective_n < rules.min_effective_n {
+                return (Flag::Suppressed, Some(R::EffectiveSampleSize));
+            }
+            let width = s.high - s.low;
+            if width > rules.max_width {
+                return (Flag::Suppressed, Some(R::IntervalWidth));
+            }
+            if width > rules.relative_width_from
+                && (s.p <= 0.0 || width / s.p > rules.max_relative_width)
+            {
+                return (Flag::Suppressed, Some(R::RelativeIntervalWidth));
+            }
+        }
+        if b.n < self.flag_below_n {
+            return (Flag::LowReliability, Some(R::Respondents));
+        }
+        if weighted.is_some_and(|(t, w)| w < t.flag_below) {
+            return (Flag::LowReliability, Some(R::PopulationThreshold));
         }
         if let (Some(limit), Some(cv)) = (self.flag_above_cv, cv) {
             if cv > limit {
-                return Flag::LowReliability;
+                return (Flag::LowReliability, Some(R::CoefficientOfVariation));
             }
         }
-        Flag::Reliable
+        if self.flag_below_df.is_some_and(|min| f.df < min) {
+            return (Flag::LowReliability, Some(R::FewDegreesOfFreedom));
+        }
+        if f.share.is_some_and(|s| s.p <= 0.0 || s.p >= 1.0) && nchs.is_none() {
+            return (Flag::LowReliability, Some(R::BoundaryShare));
+        }
+        (Flag::Reliable, None)
     }
 }
 
@@ -153,14 +390,21 @@ impl Default for PublicationRules {
     }
 }
 
-/// How a confidence interval is formed.
+/// Below this many effective respondents on the rarer side, [`Interval::Share`] uses
+/// Korn-Graubard instead of the logit interval.
+pub const FEW_EFFECTIVE_RESPONDENTS: f64 = 10.0;
+
+/// How a confidence interval is formed (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Interval {
-    /// `θ̂ ± z·se`.
+    /// `θ̂ ± t·se`.
     Normal,
-    /// For shares: `expit(logit(p̂) ± z·se / (p̂(1 - p̂)))`, which stays inside (0, 1)
-    /// (Korn & Graubard 1998; R `svyciprop(method = "logit")` with normal quantiles).
+    /// For shares: the logit interval on `t`.
     Logit,
+    /// For shares: Korn-Graubard.
+    KornGraubard,
+    /// For shares: logit, or Korn-Graubard near 0 and 1 and with few effective respondents.
+    Share,
     /// An interval computed by the estimator itself (e.g. Woodruff's for quantiles).
     Given { low: f64, high: f64 },
 }
@@ -169,6 +413,7 @@ pub enum Interval {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
     pub estimate: f64,
+    /// NaN for a share of 0 % or 100 % (no design-based variance).
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
@@ -177,12 +422,16 @@ pub struct Figures {
     pub n: u64,
     pub population: f64,
     pub deff: Option<f64>,
+    /// Design degrees of freedom the interval uses.
+    pub df: usize,
 }
 
-/// An estimate after publication rules: a flag, and figures unless suppressed.
+/// An estimate after publication rules: a flag, why, and figures unless suppressed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
     pub flag: Flag,
+    /// The first rule the figure failed (`None` for a reliable figure).
+    pub reason: Option<FlagReason>,
     pub figures: Option<Figures>,
 }
 
@@ -194,9 +443,13 @@ pub fn normal_quantile(p: f64) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Student t quantile with `df` degrees of freedom (normal when `df` is 0 or infinite).
+/// Student t quantile with `df` degrees of freedom; NaN when `df` is 0 (no interval can be
+/// formed), the normal quantile when `df` is `usize::MAX` (infinite).
 pub fn t_quantile(p: f64, df: usize) -> f64 {
     if df == 0 {
+        return f64::NAN;
+    }
+    if df == usize::MAX {
         return normal_quantile(p);
     }
     StudentsT::new(0.0, 1.0, df as f64)
@@ -204,10 +457,63 @@ pub fn t_quantile(p: f64, df: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The effective sample size of a share (see the module documentation), before the
+/// degrees-of-freedom adjustment.
+pub fn effective_sample_size(p: f64, variance: f64, n: u64) -> f64 {
+    let n = n as f64;
+    if p <= 0.0 || p >= 1.0 || !(variance > 0.0) {
+        return n;
+    }
+    (p * (1.0 - p) / variance).min(n)
+}
+
+/// The Korn-Graubard interval of a share `p` with variance `variance`, `n` respondents and `df`
+/// design degrees of freedom, at level `confidence`; also returns the degrees-of-freedom
+/// adjusted effective sample size. NaN bounds when `df` is 0.
+pub fn korn_graubard_interval(
+    p: f64,
+    variance: f64,
+    n: u64,
+    df: usize,
+    confidence: f64,
+) -> (f64, f64, f64) {
+    let alpha = 1.0 - confidence;
+    let n_eff = effective_sample_size(p, variance, n);
+    let adjust = if n >= 2 {
+        (t_quantile(1.0 - alpha / 2.0, (n - 1) as usize) / t_quantile(1.0 - alpha / 2.0, df))
+            .powi(2)
+    } else {
+        f64::NAN
+    };
+    let n_star = n_eff * adjust;
+    if !(n_star > 0.0 && n_star.is_finite()) {
+        return (f64::NAN, f64::NAN, n_star);
+    }
+    let x = n_star * p;
+    let q = |prob: f64, a: f64, b: f64| {
+        Beta::new(a, b)
+            .map(|d| d.inverse_cdf(prob))
+            .unwrap_or(f64::NAN)
+    };
+    let low = if p <= 0.0 {
+        0.0
+    } else {
+        q(alpha / 2.0, x, n_star - x + 1.0)
+    };
+    let high = if p >= 1.0 {
+        1.0
+    } else {
+        q(1.0 - alpha / 2.0, x + 1.0, n_star - x)
+    };
+    (low, high, n_star)
+}
+
 impl Estimate {
     /// Applies `rules` to a point estimate and variance. `confidence` is the interval's level
     /// (e.g. 0.95); `n_for_rules` is the count the rules look at (for a gap, the smaller of the
-    /// two groups); `use_cv` says whether CV bands apply (not for differences).
+    /// two groups); `use_cv` says whether CV bands apply (not for differences). Shares are
+    /// recognised by their interval ([`Interval::Logit`], [`Interval::KornGraubard`],
+    /// [`Interval::Share`]).
     pub fn publish(
         pv: &PointAndVariance,
         interval: Interval,
@@ -221,6 +527,10 @@ impl Estimate {
             use_cv,
             population: pv.population,
             numerator: None,
+            share: matches!(
+                interval,
+                Interval::Logit | Interval::KornGraubard | Interval::Share
+            ),
         };
         Estimate::publish_with(pv, interval, confidence, rules, &basis)
     }
@@ -234,63 +544,99 @@ impl Estimate {
         rules: &PublicationRules,
         basis: &RuleBasis,
     ) -> Estimate {
-        let (n_for_rules, use_cv) = (basis.n, basis.use_cv);
-        let weighted = rules.population_thresholds.map(|t| match t.basis {
-            ThresholdBasis::Population => basis.population,
-            ThresholdBasis::Numerator => basis.numerator.unwrap_or(basis.population),
-        });
-        let se = pv.variance.max(0.0).sqrt();
-        let cv = if use_cv && pv.estimate != 0.0 && pv.estimate.is_finite() {
-            Some(se / pv.estimate.abs())
-        } else {
-            None
+        let suppressed = |reason| Estimate {
+            flag: Flag::Suppressed,
+            reason: Some(reason),
+            figures: None,
         };
-        // A figure whose precision cannot be estimated (e.g. a replicate left its domain empty)
-        // is not published.
-        let flag = if pv.variance.is_finite() && pv.estimate.is_finite() {
-            rules.flag_weighted(n_for_rules, cv, weighted)
-        } else {
-            Flag::Suppressed
-        };
-        if flag == Flag::Suppressed {
-            return Estimate {
-                flag,
-                figures: None,
-            };
+        let df = pv.degrees_of_freedom;
+        let p = pv.estimate;
+        let boundary = basis.share && (p <= 0.0 || p >= 1.0);
+        if !pv.estimate.is_finite() || !pv.variance.is_finite() || pv.variance < 0.0 {
+            return suppressed(FlagReason::VarianceNotEstimable);
         }
-        let z = normal_quantile(0.5 + confidence / 2.0);
-        let (ci_low, ci_high) = match interval {
-            Interval::Normal => (pv.estimate - z * se, pv.estimate + z * se),
-            Interval::Logit => logit_interval(pv.estimate, se, z),
-            Interval::Given { low, high } => (low, high),
+        if df == 0 {
+            return suppressed(FlagReason::NoDegreesOfFreedom);
+        }
+        // An estimated variance of exactly 0 is not a precision: only a share of 0 % or 100 %
+        // (every respondent alike) is published without one, on its Korn-Graubard interval.
+        if pv.variance == 0.0 && !boundary {
+            return suppressed(FlagReason::VarianceNotEstimable);
+        }
+        let t = t_quantile(0.5 + confidence / 2.0, df);
+        let se = if boundary {
+            f64::NAN
+        } else {
+            pv.variance.sqrt()
+        };
+        let cv = (basis.use_cv && p != 0.0 && se.is_finite()).then(|| se / p.abs());
+        let share = basis.share.then(|| {
+            let (low, high, effective_n) =
+                korn_graubard_interval(p, pv.variance, pv.n, df, confidence);
+            ShareFacts {
+                p,
+                effective_n,
+                low,
+                high,
+            }
+        });
+        if share.is_some_and(|s| !(s.low.is_finite() && s.high.is_finite())) {
+            return suppressed(FlagReason::VarianceNotEstimable);
+        }
+        let (flag, reason) = rules.judge(&RuleFacts {
+            basis: *basis,
+            cv,
+            df,
+            share,
+        });
+        if flag == Flag::Suppressed {
+            return suppressed(reason.unwrap_or(FlagReason::Respondents));
+        }
+        let kg = share.map(|s| (s.low, s.high));
+        let (ci_low, ci_high) = match (interval, kg) {
+            (Interval::Given { low, high }, _) => (low, high),
+            (Interval::KornGraubard, Some(kg)) => kg,
+            (Interval::Share, Some(kg)) => {
+                let rare = share.map_or(0.0, |s| s.effective_n * p.min(1.0 - p));
+                if boundary || rare < FEW_EFFECTIVE_RESPONDENTS {
+                    kg
+                } else {
+                    logit_interval(p, se, t)
+                }
+            }
+            (Interval::Logit, Some(kg)) if boundary => kg,
+            (Interval::Logit, _) => logit_interval(p, se, t),
+            _ => (p - t * se, p + t * se),
         };
         let deff = pv
             .srs_variance
-            .filter(|v| *v > 0.0)
+            .filter(|v| *v > 0.0 && pv.variance > 0.0)
             .map(|v| pv.variance / v);
         Estimate {
             flag,
+            reason,
             figures: Some(Figures {
-                estimate: pv.estimate,
+                estimate: p,
                 se,
                 ci_low,
                 ci_high,
-                cv: if use_cv { cv } else { None },
+                cv,
                 n: pv.n,
                 population: pv.population,
                 deff,
+                df,
             }),
         }
     }
 }
 
-/// Logit-transformed interval for a share; degenerate shares (0 or 1) get the point itself.
-pub fn logit_interval(p: f64, se: f64, z: f64) -> (f64, f64) {
+/// Logit-transformed interval for a share with quantile `t` (NaN outside (0, 1)).
+pub fn logit_interval(p: f64, se: f64, t: f64) -> (f64, f64) {
     if !(p > 0.0 && p < 1.0) {
-        return (p, p);
+        return (f64::NAN, f64::NAN);
     }
     let l = (p / (1.0 - p)).ln();
-    let half = z * se / (p * (1.0 - p));
+    let half = t * se / (p * (1.0 - p));
     let expit = |v: f64| 1.0 / (1.0 + (-v).exp());
     (expit(l - half), expit(l + half))
 }
@@ -395,6 +741,7 @@ mod tests {
             use_cv: true,
             population: 40_000.0,
             numerator: Some(4_000.0),
+            share: true,
         };
         let e = Estimate::publish_with(&p, Interval::Logit, 0.95, &rules, &basis);
         assert_eq!(e.flag, Flag::LowReliability);
@@ -418,7 +765,7 @@ mod tests {
 
     #[test]
     fn intervals_and_deff() {
-        // se = 0.1, z(0.975) = 1.959963984540054
+        // se = 0.1, t(0.975, 10 df) = 2.2281388519862739 (R: qt(0.975, 10))
         let e = Estimate::publish(
             &pv(2.0, 0.01, 100),
             Interval::Normal,
@@ -428,11 +775,86 @@ mod tests {
             true,
         );
         let f = e.figures.unwrap();
-        assert!((f.ci_low - (2.0 - 0.1959963984540054)).abs() < 1e-12);
+        assert!((f.ci_low - (2.0 - 0.22281388519862739)).abs() < 1e-12);
+        assert_eq!(f.df, 10);
         assert!((f.cv.unwrap() - 0.05).abs() < 1e-12);
         assert!((f.deff.unwrap() - 2.0).abs() < 1e-12);
         // logit interval is asymmetric and inside (0, 1)
         let (lo, hi) = logit_interval(0.05, 0.02, 1.96);
         assert!(lo > 0.0 && hi < 1.0 && (0.05 - lo) < (hi - 0.05));
+    }
+
+    #[test]
+    fn no_figure_looks_exact_by_accident() {
+        let rules = PublicationRules::EU_SILC;
+        // df = 0: no interval can be formed.
+        let mut p0 = pv(0.4, 0.001, 500);
+        p0.degrees_of_freedom = 0;
+        let e = Estimate::publish(&p0, Interval::Share, 0.95, &rules, 500, true);
+        assert_eq!(
+            (e.flag, e.reason),
+            (Flag::Suppressed, Some(FlagReason::NoDegreesOfFreedom))
+        );
+        // An estimated variance of exactly 0 for a share strictly inside (0, 1) or a mean.
+        for interval in [Interval::Share, Interval::Normal] {
+            let e = Estimate::publish(&pv(0.4, 0.0, 500), interval, 0.95, &rules, 500, true);
+            assert_eq!(e.reason, Some(FlagReason::VarianceNotEstimable));
+            assert!(e.figures.is_none());
+        }
+        // A share of 0 %: no SE or CV, a Korn-Graubard interval on the respondents, flagged
+        // under rules without proportion criteria.
+        let e = Estimate::publish(&pv(0.0, 0.0, 500), Interval::Share, 0.95, &rules, 500, true);
+        assert_eq!(
+            (e.flag, e.reason),
+            (Flag::LowReliability, Some(FlagReason::BoundaryShare))
+        );
+        let f = e.figures.unwrap();
+        assert!(f.se.is_nan() && f.cv.is_none());
+        assert_eq!(f.ci_low, 0.0);
+        // Clopper-Pearson upper bound for 0 of n* is 1 - 0.025^(1/n*).
+        let adjust = (t_quantile(0.975, 499) / t_quantile(0.975, 10)).powi(2);
+        let n_star = 500.0 * adjust;
+        assert!((f.ci_high - (1.0 - 0.025f64.powf(1.0 / n_star))).abs() < 1e-10);
+        // 100 %: the mirror image.
+        let e = Estimate::publish(&pv(1.0, 0.0, 500), Interval::Share, 0.95, &rules, 500, true);
+        let g = e.figures.unwrap();
+        assert_eq!(g.ci_high, 1.0);
+        assert!((g.ci_low - (1.0 - f.ci_high)).abs() < 1e-10);
+    }
+
+    #[test]
+    fn nchs_criteria_judge_shares_and_cv_bands_the_rest() {
+        let rules = PublicationRules::DEFAULT;
+        // A share of 3 % from 2,000 respondents with deff 2: CV = 0.0054/0.03 = 18 % would be
+        // fine, and 6 % with the same SE would be too; here the CV band does not apply to
+        // shares, the NCHS widths do.
+        let var = 0.03 * 0.97 / 1000.0;
+        let mut share = pv(0.03, var, 2000);
+        share.degrees_of_freedom = 60;
+        let e = Estimate::publish(&share, Interval::Share, 0.95, &rules, 2000, true);
+        assert_eq!(e.flag, Flag::Reliable, "{e:?}");
+        // Few effective respondents: n_eff = p(1-p)/v = 20 < 30.
+        let mut few = pv(0.5, 0.25 / 20.0, 200);
+        few.degrees_of_freedom = 60;
+        let e = Estimate::publish(&few, Interval::Share, 0.95, &rules, 200, true);
+        assert_eq!(e.reason, Some(FlagReason::EffectiveSampleSize));
+        // A relative width above 130 %: p = 0.02 with a wide interval.
+        let mut rel = pv(0.02, 0.02 * 0.98 / 40.0, 400);
+        rel.degrees_of_freedom = 60;
+        let e = Estimate::publish(&rel, Interval::Share, 0.95, &rules, 400, true);
+        assert_eq!(e.reason, Some(FlagReason::RelativeIntervalWidth), "{e:?}");
+        // Fewer than 8 degrees of freedom: flagged.
+        let mut low_df = pv(0.5, 0.25 / 1000.0, 1000);
+        low_df.degrees_of_freedom = 5;
+        let e = Estimate::publish(&low_df, Interval::Share, 0.95, &rules, 1000, true);
+        assert_eq!(
+            (e.flag, e.reason),
+            (Flag::LowReliability, Some(FlagReason::FewDegreesOfFreedom))
+        );
+        // A median with CV 25 %: flagged by the CV band.
+        let mut median = pv(1000.0, 250.0 * 250.0, 1000);
+        median.degrees_of_freedom = 60;
+        let e = Estimate::publish(&median, Interval::Normal, 0.95, &rules, 1000, true);
+        assert_eq!(e.reason, Some(FlagReason::CoefficientOfVariation));
     }
 }

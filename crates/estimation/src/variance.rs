@@ -1,5 +1,8 @@
 //! Variance estimation from PSU-level scores, and replicate designs.
 //!
+//! All formulas work on the design's *variance strata* (the declared strata, or strata
+//! collapsed by [`LonelyPsuRule::Collapse`]; see [`crate::design`]).
+//!
 //! # Linearisation (with-replacement first stage)
 //!
 //! For a statistic whose linearised (influence) variable has PSU totals `u_hj`, the variance is
@@ -12,65 +15,73 @@
 //! where `n_h` counts every PSU of stratum `h` in the sample (PSUs without units in a domain
 //! contribute `u_hj = 0`: a domain is never treated as a separate sample), `ū_h` is the stratum
 //! mean of the `u_hj` and `f_h` the first-stage sampling fraction (0 without FPC). Strata with a
-//! single PSU follow the declared [`LonelyPsuRule`].
+//! single PSU follow the declared [`LonelyPsuRule`], as R `survey` 4.1 (`onestrat`, `onestage`):
+//! certainty adds nothing; adjust adds `(1 - f_h) u_h1²`; average scales the sum by
+//! `H / H_2` (`H` strata, `H_2` of them with two PSUs or more) and is NaN when `H_2 = 0`.
 //!
 //! # Replicates
 //!
 //! Replicate `r` multiplies the weight of every unit of PSU `j` by `m_rj`; a replicate total is
 //! therefore the PSU totals times the multipliers, and no records × replicates weight matrix is
 //! ever built. The variance is `scale · Σ_r rscale_r (θ_r - θ̄)²` with `θ̄` the mean of the
-//! replicates (R's default `mse = FALSE`) or the full-sample estimate (`mse = TRUE`).
+//! replicates (R's default `mse = FALSE`) or the full-sample estimate (`mse = TRUE`). A design
+//! without any replicate (every stratum a certainty stratum) has a variance that cannot be
+//! estimated: NaN.
 //!
-//! * **JK1** (delete-one-PSU jackknife ignoring strata): `m = 0` for the deleted PSU,
-//!   `n / (n - 1)` for every other PSU; `scale = (n - 1) / n`, `rscale = 1`.
-//! * **JKn** (stratified delete-one-PSU): `m = 0` for the deleted PSU, `n_h / (n_h - 1)` for the
-//!   other PSUs of its stratum, 1 elsewhere; `scale = 1`, `rscale = (1 - f_h)(n_h - 1) / n_h`.
-//!   Strata with a single PSU produce no replicate (they are treated as certainty strata).
+//! * **JK1** (delete-one-PSU jackknife ignoring strata, R `jk1weights`): `m = 0` for the
+//!   deleted PSU, `n / (n - 1)` for every other PSU; `scale = (1 - f)(n - 1) / n`. The finite
+//!   population correction needs one sampling fraction `f` for the whole sample (R refuses
+//!   several); a design whose strata have different fractions is refused. Strata, and so the
+//!   lonely-PSU rule, play no part.
+//! * **JKn** (stratified delete-one-PSU, R `jknweights`): `m = 0` for the deleted PSU,
+//!   `n_h / (n_h - 1)` for the other PSUs of its stratum, 1 elsewhere; `scale = 1`,
+//!   `rscale = (1 - f_h)(n_h - 1) / n_h`. Single-PSU strata as R: *certainty* forms no replicate;
+//!   *average* forms none and sets `scale = n / R` (`n` PSUs, `R` replicates formed);
+//!   *adjust* forms one replicate deleting the single PSU with every other PSU multiplied by
+//!   `H / (H - 1)` and `rscale = (1 - f_h)(H - 1) / H` (R omits the `1 - f_h`, which is 1
+//!   without FPC).
 //! * **Bootstrap** (Rao & Wu 1988 rescaled bootstrap, Rao, Wu & Yue 1992): in each stratum draw
 //!   `m_h = n_h - 1` PSUs with replacement; with `r_hj` the times PSU `j` was drawn and
 //!   `λ_h = sqrt(m_h (1 - f_h) / (n_h - 1))`, the multiplier is
-//!   `1 - λ_h + λ_h (n_h / m_h) r_hj`; `scale = 1 / (R - 1)`, `rscale = 1`. Each replicate's
-//!   draws come from its own ChaCha20 stream seeded by `(seed, replicate)`, so results do not
-//!   depend on the order in which replicates are computed.
+//!   `1 - λ_h + λ_h (n_h / m_h) r_hj`; `scale = 1 / (R - 1)`, `rscale = 1`. Single-PSU strata:
+//!   *certainty* and *average* keep multiplier 1 (average then scales the variance by
+//!   `H / H_2` as linearisation does); *adjust* draws `1 ± sqrt(1 - f_h)` with equal
+//!   probability, whose variance `(1 - f_h)` gives, for a linear statistic, the expected
+//!   contribution `(1 - f_h) u_h1²` of the linearised *adjust* rule. Each replicate's draws come
+//!   from its own ChaCha20 stream seeded by `(seed, replicate)`, so results do not depend on the
+//!   order in which replicates are computed.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 use crate::design::{LonelyPsuRule, PsuRef, SampleDesign};
+use crate::EstimationError;
 
 /// Linearised variance from PSU scores. `scores` may list a PSU several times (the entries are
-/// added) and may omit PSUs (their score is 0).
+/// added) and may omit PSUs (their score is 0). NaN when the variance cannot be estimated
+/// (the *average* rule without any stratum of two PSUs).
 pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f64 {
-    let strata = design.strata();
-    // Accumulate per stratum: present PSU totals.
+    let strata = design.variance_strata();
     let mut by_stratum: Vec<Vec<(u32, f64)>> = vec![Vec::new(); strata.len()];
     for &(psu, u) in scores {
-        by_stratum[psu.stratum as usize].push((psu.psu, u));
+        let (v, position) = design.variance_place(psu);
+        by_stratum[v as usize].push((position, u));
     }
-    let mut grand_total = 0.0;
-    let mut per_stratum_totals: Vec<Vec<f64>> = Vec::with_capacity(strata.len());
-    for entries in &mut by_stratum {
+    let mut v = 0.0;
+    let mut strata_with_variance = 0usize;
+    for (s, entries) in strata.iter().zip(&mut by_stratum) {
         entries.sort_unstable_by_key(|e| e.0);
         let mut totals: Vec<f64> = Vec::with_capacity(entries.len());
         let mut last: Option<u32> = None;
         for &(p, u) in entries.iter() {
-            if last == Some(p) {
-                if let Some(t) = totals.last_mut() {
-                    *t += u;
+            match totals.last_mut() {
+                Some(t) if last == Some(p) => *t += u,
+                _ => {
+                    totals.push(u);
+                    last = Some(p);
                 }
-            } else {
-                totals.push(u);
-                last = Some(p);
             }
-            grand_total += u;
         }
-        per_stratum_totals.push(totals);
-    }
-    let grand_mean = grand_total / design.psu_count() as f64;
-
-    let mut v = 0.0;
-    let mut strata_with_variance = 0usize;
-    for (s, totals) in strata.iter().zip(&per_stratum_totals) {
         let n = s.psu_count as f64;
         let fpc = 1.0 - s.sampling_fraction;
         if s.psu_count >= 2 {
@@ -82,18 +93,23 @@ pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f
             strata_with_variance += 1;
         } else {
             match design.lonely_psu() {
-                // `Fail` designs are refused at construction; treat defensively as certainty.
-                LonelyPsuRule::Fail | LonelyPsuRule::Certainty => strata_with_variance += 1,
                 LonelyPsuRule::Adjust => {
                     let t = totals.iter().sum::<f64>();
-                    v += fpc * (t - grand_mean) * (t - grand_mean);
-                    strata_with_variance += 1;
+                    v += fpc * t * t;
                 }
-                LonelyPsuRule::Average => {}
+                // Fail is refused when the design is built and Collapse leaves no single-PSU
+                // variance stratum; Certainty and Average add nothing here.
+                LonelyPsuRule::Fail
+                | LonelyPsuRule::Certainty
+                | LonelyPsuRule::Collapse
+                | LonelyPsuRule::Average => {}
             }
         }
     }
-    if design.lonely_psu() == LonelyPsuRule::Average && strata_with_variance > 0 {
+    if design.lonely_psu() == LonelyPsuRule::Average && strata_with_variance < strata.len() {
+        if strata_with_variance == 0 {
+            return f64::NAN;
+        }
         v *= strata.len() as f64 / strata_with_variance as f64;
     }
     v
@@ -107,78 +123,129 @@ pub enum ReplicateMethod {
     Bootstrap { replicates: usize, seed: u64 },
 }
 
+/// One jackknife replicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JackknifeReplicate {
+    /// JK1: PSU `flat` (in the numbering of [`SampleDesign::psu_offsets`]) deleted.
+    DeleteAnywhere { flat: u32 },
+    /// JKn: the PSU at `position` of variance stratum `stratum` deleted.
+    Delete { stratum: u32, position: u32 },
+    /// JKn, lonely-PSU rule *adjust*: the single PSU of variance stratum `stratum` deleted, all
+    /// other PSUs multiplied by `H / (H - 1)`.
+    DeleteLonely { stratum: u32 },
+}
+
 /// A replicate design generated from a [`SampleDesign`].
 #[derive(Debug, Clone)]
 pub struct ReplicateDesign {
     method: ReplicateMethod,
-    /// For jackknives: the deleted PSU of each replicate.
-    deleted: Vec<PsuRef>,
+    /// For jackknives: what each replicate deletes.
+    jackknife: Vec<JackknifeReplicate>,
     scale: f64,
     rscales: Vec<f64>,
+    /// Flat PSU indices of every variance stratum, in position order.
+    stratum_psus: Vec<Vec<usize>>,
+    /// Sampling fraction of every variance stratum.
+    fractions: Vec<f64>,
+    lonely_psu: LonelyPsuRule,
+    psu_count: usize,
     /// Centre on the full-sample estimate instead of the replicate mean.
     pub mse: bool,
 }
 
 impl ReplicateDesign {
-    pub fn new(design: &SampleDesign, method: ReplicateMethod, mse: bool) -> Self {
-        let strata = design.strata();
+    /// The replicates of `method` for `design`, honouring its lonely-PSU rule (see the module
+    /// documentation). Refused: JK1 with a finite population correction that differs between
+    /// strata.
+    pub fn new(
+        design: &SampleDesign,
+        method: ReplicateMethod,
+        mse: bool,
+    ) -> Result<Self, EstimationError> {
+        let strata = design.variance_strata();
+        let offsets = design.psu_offsets();
+        let declared = design.strata();
+        let stratum_psus: Vec<Vec<usize>> = strata
+            .iter()
+            .map(|vs| {
+                vs.members
+                    .iter()
+                    .flat_map(|&m| {
+                        let o = offsets[m as usize];
+                        o..o + declared[m as usize].psu_count
+                    })
+                    .collect()
+            })
+            .collect();
+        let fractions: Vec<f64> = strata.iter().map(|s| s.sampling_fraction).collect();
+        let n_psu = design.psu_count();
+        let h_all = strata.len() as f64;
+        let mut jackknife = Vec::new();
+        let mut rscales = Vec::new();
+        let mut scale = 1.0;
         match method {
             ReplicateMethod::Jk1 => {
-                let n = design.psu_count() as f64;
-                let mut deleted = Vec::new();
-                for (h, s) in strata.iter().enumerate() {
-                    for j in 0..s.psu_count {
-                        deleted.push(PsuRef {
-                            stratum: h as u32,
-                            psu: j as u32,
-                        });
-                    }
+                let f = declared[0].sampling_fraction;
+                if declared.iter().any(|s| s.sampling_fraction != f) {
+                    return Err(EstimationError::InvalidDesign(
+                        "the JK1 jackknife ignores strata and takes one finite population \
+                         correction for the whole sample, but the strata have different \
+                         sampling fractions: use JKn (stratified jackknife) or the bootstrap"
+                            .into(),
+                    ));
                 }
-                let r = deleted.len();
-                Self {
-                    method,
-                    deleted,
-                    scale: (n - 1.0) / n,
-                    rscales: vec![1.0; r],
-                    mse,
-                }
+                let n = n_psu as f64;
+                jackknife = (0..n_psu as u32)
+                    .map(|flat| JackknifeReplicate::DeleteAnywhere { flat })
+                    .collect();
+                rscales = vec![1.0; n_psu];
+                scale = (1.0 - f) * (n - 1.0) / n;
             }
             ReplicateMethod::Jkn => {
-                let mut deleted = Vec::new();
-                let mut rscales = Vec::new();
                 for (h, s) in strata.iter().enumerate() {
-                    if s.psu_count < 2 {
-                        continue;
-                    }
-                    let n = s.psu_count as f64;
-                    for j in 0..s.psu_count {
-                        deleted.push(PsuRef {
-                            stratum: h as u32,
-                            psu: j as u32,
-                        });
-                        rscales.push((1.0 - s.sampling_fraction) * (n - 1.0) / n);
+                    let f = s.sampling_fraction;
+                    if s.psu_count >= 2 {
+                        let n = s.psu_count as f64;
+                        for j in 0..s.psu_count {
+                            jackknife.push(JackknifeReplicate::Delete {
+                                stratum: h as u32,
+                                position: j as u32,
+                            });
+                            rscales.push((1.0 - f) * (n - 1.0) / n);
+                        }
+                    } else if design.lonely_psu() == LonelyPsuRule::Adjust && strata.len() > 1 {
+                        jackknife.push(JackknifeReplicate::DeleteLonely { stratum: h as u32 });
+                        rscales.push((1.0 - f) * (h_all - 1.0) / h_all);
                     }
                 }
-                Self {
-                    method,
-                    deleted,
-                    scale: 1.0,
-                    rscales,
-                    mse,
+                if design.lonely_psu() == LonelyPsuRule::Average && jackknife.len() < n_psu {
+                    scale = n_psu as f64 / jackknife.len() as f64;
                 }
             }
-            ReplicateMethod::Bootstrap { replicates, .. } => Self {
-                method,
-                deleted: Vec::new(),
-                scale: if replicates > 1 {
+            ReplicateMethod::Bootstrap { replicates, .. } => {
+                rscales = vec![1.0; replicates];
+                scale = if replicates > 1 {
                     1.0 / (replicates as f64 - 1.0)
                 } else {
-                    0.0
-                },
-                rscales: vec![1.0; replicates],
-                mse,
-            },
+                    f64::NAN
+                };
+                let with_variance = strata.iter().filter(|s| s.psu_count >= 2).count();
+                if design.lonely_psu() == LonelyPsuRule::Average && with_variance < strata.len() {
+                    scale *= h_all / with_variance as f64;
+                }
+            }
         }
+        Ok(Self {
+            method,
+            jackknife,
+            scale,
+            rscales,
+            stratum_psus,
+            fractions,
+            lonely_psu: design.lonely_psu(),
+            psu_count: n_psu,
+            mse,
+        })
     }
 
     pub fn method(&self) -> ReplicateMethod {
@@ -197,51 +264,64 @@ impl ReplicateDesign {
         self.rscales[r]
     }
 
-    /// The PSU deleted by jackknife replicate `r` (None for the bootstrap).
-    pub fn deleted_psu(&self, r: usize) -> Option<PsuRef> {
-        self.deleted.get(r).copied()
+    /// What jackknife replicate `r` deletes (None for the bootstrap).
+    pub fn jackknife_replicate(&self, r: usize) -> Option<JackknifeReplicate> {
+        self.jackknife.get(r).copied()
+    }
+
+    /// Flat PSU indices of each variance stratum, in position order.
+    pub fn stratum_psus(&self) -> &[Vec<usize>] {
+        &self.stratum_psus
     }
 
     /// Writes the multipliers of replicate `r` for every PSU, indexed by the flat numbering of
-    /// [`SampleDesign::psu_offsets`].
-    pub fn multipliers(&self, design: &SampleDesign, r: usize, out: &mut Vec<f64>) {
-        let strata = design.strata();
+    /// [`SampleDesign::psu_offsets`] of the design the replicates were made for.
+    pub fn multipliers(&self, r: usize, out: &mut Vec<f64>) {
         out.clear();
-        out.resize(design.psu_count(), 1.0);
-        let offsets = design.psu_offsets();
+        out.resize(self.psu_count, 1.0);
         match self.method {
-            ReplicateMethod::Jk1 => {
-                let n = design.psu_count() as f64;
-                out.iter_mut().for_each(|m| *m = n / (n - 1.0));
-                let d = self.deleted[r];
-                out[offsets[d.stratum as usize] + d.psu as usize] = 0.0;
-            }
-            ReplicateMethod::Jkn => {
-                let d = self.deleted[r];
-                let h = d.stratum as usize;
-                let n = strata[h].psu_count as f64;
-                for m in &mut out[offsets[h]..offsets[h] + strata[h].psu_count] {
-                    *m = n / (n - 1.0);
+            ReplicateMethod::Jk1 | ReplicateMethod::Jkn => match self.jackknife[r] {
+                JackknifeReplicate::DeleteAnywhere { flat } => {
+                    let n = self.psu_count as f64;
+                    out.iter_mut().for_each(|m| *m = n / (n - 1.0));
+                    out[flat as usize] = 0.0;
                 }
-                out[offsets[h] + d.psu as usize] = 0.0;
-            }
+                JackknifeReplicate::Delete { stratum, position } => {
+                    let psus = &self.stratum_psus[stratum as usize];
+                    let n = psus.len() as f64;
+                    for &i in psus {
+                        out[i] = n / (n - 1.0);
+                    }
+                    out[psus[position as usize]] = 0.0;
+                }
+                JackknifeReplicate::DeleteLonely { stratum } => {
+                    let h = self.stratum_psus.len() as f64;
+                    out.iter_mut().for_each(|m| *m = h / (h - 1.0));
+                    for &i in &self.stratum_psus[stratum as usize] {
+                        out[i] = 0.0;
+                    }
+                }
+            },
             ReplicateMethod::Bootstrap { seed, .. } => {
                 let mut rng = replicate_rng(seed, r);
-                for (h, s) in strata.iter().enumerate() {
-                    let n = s.psu_count;
+                for (psus, f) in self.stratum_psus.iter().zip(&self.fractions) {
+                    let n = psus.len();
                     if n < 2 {
+                        if self.lonely_psu == LonelyPsuRule::Adjust {
+                            let lambda = (1.0 - f).sqrt();
+                            let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                            out[psus[0]] = 1.0 + sign * lambda;
+                        }
                         continue;
                     }
                     let m_h = (n - 1) as f64;
-                    let lambda = (m_h * (1.0 - s.sampling_fraction) / (n as f64 - 1.0)).sqrt();
-                    let slice = &mut out[offsets[h]..offsets[h] + n];
-                    slice.iter_mut().for_each(|m| *m = 0.0);
+                    let lambda = (m_h * (1.0 - f) / (n as f64 - 1.0)).sqrt();
+                    let mut drawn = vec![0u32; n];
                     for _ in 0..(n - 1) {
-                        let j = rng.random_range(0..n);
-                        slice[j] += 1.0;
+                        drawn[rng.random_range(0..n)] += 1;
                     }
-                    for m in slice.iter_mut() {
-                        *m = 1.0 - lambda + lambda * (n as f64 / m_h) * *m;
+                    for (&i, &d) in psus.iter().zip(&drawn) {
+                        out[i] = 1.0 - lambda + lambda * (n as f64 / m_h) * f64::from(d);
                     }
                 }
             }
@@ -250,8 +330,12 @@ impl ReplicateDesign {
 
     /// Replicate variance of one statistic from its replicate values, as
     /// `scale · Σ_r rscale_r · mult_r · (θ_r - centre)²` where `mult_r` is how many replicates
-    /// share the value (jackknife replicates that delete PSUs outside a domain coincide).
+    /// share the value (jackknife replicates that delete PSUs outside a domain coincide). NaN
+    /// when there is no replicate.
     pub fn variance(&self, full_sample: f64, replicates: &[(f64, f64, f64)]) -> f64 {
+        if replicates.is_empty() {
+            return f64::NAN;
+        }
         let centre = if self.mse {
             full_sample
         } else {
@@ -354,12 +438,22 @@ mod tests {
         let scores = [(p(0, 0), 1.0), (p(0, 1), 3.0), (p(1, 0), 5.0)];
         let certain = SampleDesign::new(strata.clone(), LonelyPsuRule::Certainty).unwrap();
         assert!((linearized_variance(&certain, &scores) - 4.0).abs() < 1e-12);
-        // Adjust: grand mean of PSU totals = 9/3 = 3; lonely contributes (5-3)^2 = 4.
+        // Adjust (R survey 4.1): the lonely PSU's total is a deviation from zero: 5^2 = 25.
         let adjust = SampleDesign::new(strata.clone(), LonelyPsuRule::Adjust).unwrap();
-        assert!((linearized_variance(&adjust, &scores) - 8.0).abs() < 1e-12);
+        assert!((linearized_variance(&adjust, &scores) - 29.0).abs() < 1e-12);
         // Average: 4 from stratum A, scaled by 2 strata / 1 stratum with variance = 8.
-        let average = SampleDesign::new(strata, LonelyPsuRule::Average).unwrap();
+        let average = SampleDesign::new(strata.clone(), LonelyPsuRule::Average).unwrap();
         assert!((linearized_variance(&average, &scores) - 8.0).abs() < 1e-12);
+        // Collapse: one stratum of totals 1, 3, 5: mean 3, 3/2 * (4 + 0 + 4) = 12.
+        let collapsed = SampleDesign::new(strata, LonelyPsuRule::Collapse).unwrap();
+        assert!((linearized_variance(&collapsed, &scores) - 12.0).abs() < 1e-12);
+        // Average without any stratum of two PSUs: not estimable.
+        let lonely_only = SampleDesign::new(
+            vec![stratum("L1", 1, 0.0), stratum("L2", 1, 0.0)],
+            LonelyPsuRule::Average,
+        )
+        .unwrap();
+        assert!(linearized_variance(&lonely_only, &[(p(0, 0), 1.0), (p(1, 0), 2.0)]).is_nan());
     }
 
     #[test]
@@ -376,11 +470,12 @@ mod tests {
                 seed: 7,
             },
             false,
-        );
+        )
+        .unwrap();
         let mut m = Vec::new();
         let mut mean = vec![0.0; d.psu_count()];
         for r in 0..2000 {
-            rep.multipliers(&d, r, &mut m);
+            rep.multipliers(r, &mut m);
             for (a, b) in mean.iter_mut().zip(&m) {
                 *a += b / 2000.0;
             }
@@ -390,10 +485,10 @@ mod tests {
         }
         let mut a = Vec::new();
         let mut b = Vec::new();
-        rep.multipliers(&d, 17, &mut a);
-        rep.multipliers(&d, 17, &mut b);
+        rep.multipliers(17, &mut a);
+        rep.multipliers(17, &mut b);
         assert_eq!(a, b);
-        rep.multipliers(&d, 18, &mut b);
+        rep.multipliers(18, &mut b);
         assert_ne!(a, b);
     }
 }

@@ -163,7 +163,8 @@ fn ratio_with_replicates_is_recomputed_in_every_replicate() {
             seed: 3,
         },
         false,
-    );
+    )
+    .unwrap();
     let (_, boot) = estimate_nonlinear(
         &design,
         &units,

@@ -141,7 +141,8 @@ proptest! {
         let all = domain(&s, |_| true);
         let stat = LinearStatistic { kind: LinearKind::Total, domain: &all, reference: None };
         let lin = estimate_linear(&d, &stat, &LinearVariance::Linearization).unwrap();
-        let rep = ReplicateDesign::new(&d, ReplicateMethod::Jkn, false);
+        let rep = ReplicateDesign::new(&d, ReplicateMethod::Jkn, false)
+        .unwrap();
         let jk = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
         prop_assert!(close(lin.variance, jk.variance, 1e-9), "{} vs {}", lin.variance, jk.variance);
     }
@@ -155,13 +156,14 @@ proptest! {
         let b = domain(&s, |inside| !inside);
         prop_assume!(b.total().x > 0.0);
         let stat = LinearStatistic { kind: LinearKind::Ratio, domain: &a, reference: Some(&b) };
-        let rep = ReplicateDesign::new(&d, ReplicateMethod::Jkn, false);
+        let rep = ReplicateDesign::new(&d, ReplicateMethod::Jkn, false)
+        .unwrap();
         let closed = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
         let offsets = d.psu_offsets();
         let mut m = Vec::new();
         let mut thetas = Vec::new();
         for r in 0..rep.replicate_count() {
-            rep.multipliers(&d, r, &mut m);
+            rep.multipliers(r, &mut m);
             let (mut ya, mut xa, mut yb, mut xb) = (0.0, 0.0, 0.0, 0.0);
             for u in &s.units {
                 let w = u.1 * m[offsets[u.0.stratum as usize] + u.0.psu as usize];
@@ -213,7 +215,8 @@ fn bootstrap_converges_to_linearisation() {
             seed: 42,
         },
         false,
-    );
+    )
+    .unwrap();
     let boot = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
     let ratio = (boot.variance / lin.variance).sqrt();
     assert!(
@@ -228,7 +231,8 @@ fn bootstrap_converges_to_linearisation() {
             seed: 42,
         },
         false,
-    );
+    )
+    .unwrap();
     let boot = estimate_linear(&d, &stat, &LinearVariance::Replicates(&rep)).unwrap();
     let ratio = (boot.variance / lin.variance).sqrt();
     assert!((ratio - 1.0).abs() < 0.2, "{ratio}");
@@ -299,7 +303,8 @@ fn poverty_rate_linearisation_agrees_with_bootstrap() {
             seed: 9,
         },
         false,
-    );
+    )
+    .unwrap();
     let (boot, _) = estimate_nonlinear(
         &d,
         &units,

@@ -243,7 +243,7 @@ fn stratified_sample_matches_r_survey() {
     check(&exp, "strat_gap_E_minus_H", "E-H", gap);
 
     // JKn with each school its own PSU.
-    let rep = ReplicateDesign::new(&b.design, ReplicateMethod::Jkn, false);
+    let rep = ReplicateDesign::new(&b.design, ReplicateMethod::Jkn, false).unwrap();
     let d = domain(&b, &w, &api00, &ones, all);
     let pv = estimate_linear(
         &b.design,
@@ -293,7 +293,7 @@ fn cluster_samples_match_r_survey() {
             &domain(&b, &w, &stu, &enroll, |_| true),
         ),
     );
-    let jk1 = ReplicateDesign::new(&b.design, ReplicateMethod::Jk1, false);
+    let jk1 = ReplicateDesign::new(&b.design, ReplicateMethod::Jk1, false).unwrap();
     let all = domain(&b, &w, &api00, &ones, |_| true);
     let pv = estimate_linear(
         &b.design,

@@ -394,21 +394,34 @@ fn coded_levels(period: Period, keys: &[&Key]) -> Vec<u8> {
         .collect()
 }
 
-/// Stratum key of a period's design: strata of different years are different strata (the
-/// samples of different years are drawn independently).
-fn period_stratum(year: i32, stratum: &str) -> String {
-    format!("{year}/{stratum}")
+/// Stratum key of a period's design: strata of different years and countries are different
+/// strata (the samples of different years and countries are drawn independently, and their
+/// stratum and PSU codes are only unique within a country's file).
+fn period_stratum(year: i32, country: &str, stratum: &str) -> String {
+    format!("{year}/{country}/{stratum}")
 }
 
-/// The design of one period: every stratum and PSU of the given (year, stratum, PSU) items.
+/// The design of one period: every stratum and PSU of the given (year, country, stratum, PSU)
+/// items, with the lonely-PSU rule of the source. Collapsing merges strata only within a
+/// country's sample of one year.
 fn design_of<'a>(
-    items: impl Iterator<Item = (i32, &'a str, &'a str)>,
+    items: impl Iterator<Item = (i32, &'a str, &'a str, &'a str)>,
+    lonely_psu: LonelyPsuRule,
 ) -> Result<(SampleDesign, Vec<PsuRef>), DataError> {
     let mut builder = DesignBuilder::default();
     let refs: Vec<PsuRef> = items
-        .map(|(y, s, p)| builder.psu(&period_stratum(y, s), p, None))
+        .map(|(y, c, s, p)| builder.psu(&period_stratum(y, c, s), p, None))
         .collect();
-    Ok((builder.build(LonelyPsuRule::Certainty, None)?, refs))
+    let design = builder.build_grouped(lonely_psu, None, |label| {
+        // "year/country/stratum": the group is "year/country".
+        let mut parts = label.splitn(3, '/');
+        format!(
+            "{}/{}",
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or("")
+        )
+    })?;
+    Ok((design, refs))
 }
 
 /// Domain keys: (geo, group, sex).
@@ -465,12 +478,14 @@ impl<'a> CountryRules<'a> {
 }
 
 /// What one domain's or gap's figure needs for the publication rules.
-fn level_basis(pv: &PointAndVariance, counts_persons: bool) -> RuleBasis {
+/// `share`: the figure is a proportion of persons (its numerator counts persons).
+fn level_basis(pv: &PointAndVariance, share: bool) -> RuleBasis {
     RuleBasis {
         n: pv.n,
         use_cv: true,
         population: pv.population,
-        numerator: counts_persons.then_some(pv.estimate * pv.population),
+        numerator: share.then_some(pv.estimate * pv.population),
+        share,
     }
 }
 
@@ -481,6 +496,7 @@ fn gap_basis(a: &RuleBasis, b: &RuleBasis) -> RuleBasis {
         use_cv: false,
         population: a.population.min(b.population),
         numerator: a.numerator.zip(b.numerator).map(|(x, y)| x.min(y)),
+        share: false,
     }
 }
 
@@ -536,8 +552,15 @@ fn estimate_shares(
         // Pooled years: the average annual population (weights divided by the years).
         let scale = 1.0 / period.years();
         let (design, psus) = design_of(
-            mine.iter()
-                .map(|c| (c.key.year, c.key.stratum.as_str(), c.key.psu.as_str())),
+            mine.iter().map(|c| {
+                (
+                    c.key.year,
+                    c.key.geo[0].as_deref().unwrap_or(""),
+                    c.key.stratum.as_str(),
+                    c.key.psu.as_str(),
+                )
+            }),
+            rules.set.lonely_psu_for(&input.source),
         )?;
         let coded = coded_levels(period, &mine.iter().map(|c| &c.key).collect::<Vec<_>>());
         // One task per (indicator, level, grouping), estimated in parallel.
@@ -635,7 +658,7 @@ fn estimate_shares(
                     let interval = if measure.is_gap() {
                         Interval::Normal
                     } else {
-                        Interval::Logit
+                        Interval::Share
                     };
                     let rules = rules.of(&key.0)?;
                     let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
@@ -728,8 +751,15 @@ async fn estimate_nonlinear_indicators(
             .collect();
         let scale = 1.0 / period.years();
         let (design, psus) = design_of(
-            mine.iter()
-                .map(|u| (u.key.year, u.key.stratum.as_str(), u.key.psu.as_str())),
+            mine.iter().map(|u| {
+                (
+                    u.key.year,
+                    u.key.geo[0].as_deref().unwrap_or(""),
+                    u.key.stratum.as_str(),
+                    u.key.psu.as_str(),
+                )
+            }),
+            rules.set.lonely_psu_for(&input.source),
         )?;
         let coded = coded_levels(period, &mine.iter().map(|u| &u.key).collect::<Vec<_>>());
         // Poverty-threshold groups: a country in a year (a pooled rate compares each person
@@ -864,7 +894,7 @@ async fn estimate_nonlinear_indicators(
                         let r = res?;
                         let interval = match (r.interval, poverty) {
                             (Some((low, high)), _) => Interval::Given { low, high },
-                            (None, true) => Interval::Logit,
+                            (None, true) => Interval::Share,
                             (None, false) => Interval::Normal,
                         };
                         let key = &ordered[i];

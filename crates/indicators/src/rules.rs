@@ -5,6 +5,15 @@
 //! set used is recorded in every release. Shipped: `default`, `eu-silc`.
 //!
 //! ```toml
+//! lonely_psu = "adjust"        # fail | certainty | adjust | average | collapse
+//! flag_below_df = 8            # flag figures with fewer design degrees of freedom
+//! [lonely_psu_by_source]       # per-source override
+//! eu-lfs = "collapse"
+//! [proportions]                # NCHS criteria for shares (replace the CV bands for shares)
+//! min_effective_n = 30
+//! max_width = 0.30
+//! relative_width_from = 0.05
+//! max_relative_width = 1.30
 //! [population_thresholds]
 //! basis = "numerator"          # or "population" (a rate's denominator)
 //! source = "where the limits come from"
@@ -14,7 +23,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use incity_estimation::{PopulationThresholds, PublicationRules, ThresholdBasis};
+use incity_estimation::{
+    LonelyPsuRule, PopulationThresholds, ProportionRules, PublicationRules, ThresholdBasis,
+};
 use serde::Deserialize;
 
 use crate::catalogue::CatalogueError;
@@ -28,6 +39,10 @@ pub struct RuleSet {
     pub rules: PublicationRules,
     /// Per-country population thresholds, when the rule set has them.
     pub country_thresholds: Option<CountryThresholds>,
+    /// How strata with a single PSU enter variances, unless a source overrides it.
+    pub lonely_psu: LonelyPsuRule,
+    /// Source (`eu-lfs`, `eu-silc`) → its lonely-PSU rule.
+    pub lonely_psu_by_source: BTreeMap<String, LonelyPsuRule>,
 }
 
 /// Population thresholds by country (persons, not thousands).
@@ -48,7 +63,20 @@ struct RuleFile {
     flag_below_n: u64,
     flag_above_cv: Option<f64>,
     suppress_above_cv: Option<f64>,
+    flag_below_df: Option<usize>,
+    lonely_psu: Option<String>,
+    lonely_psu_by_source: Option<BTreeMap<String, String>>,
+    proportions: Option<ProportionsFile>,
     population_thresholds: Option<ThresholdsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProportionsFile {
+    min_effective_n: f64,
+    max_width: f64,
+    relative_width_from: f64,
+    max_relative_width: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +162,53 @@ impl RuleSet {
                 ));
             }
         }
+        let lonely = |field: &str, code: &str| -> Result<LonelyPsuRule, CatalogueError> {
+            code.parse().map_err(|_| {
+                err(
+                    origin,
+                    format!(
+                        "{field} = \"{code}\": expected one of {}",
+                        LonelyPsuRule::ALL.map(|r| r.code()).join(", ")
+                    ),
+                )
+            })
+        };
+        // The conservative default: a lonely PSU's total counts as a deviation from zero.
+        let lonely_psu = match &f.lonely_psu {
+            Some(code) => lonely("lonely_psu", code)?,
+            None => LonelyPsuRule::Adjust,
+        };
+        let mut lonely_psu_by_source = BTreeMap::new();
+        for (source, code) in f.lonely_psu_by_source.unwrap_or_default() {
+            let rule = lonely(&format!("lonely_psu_by_source.{source}"), &code)?;
+            lonely_psu_by_source.insert(source, rule);
+        }
+        let proportions = match f.proportions {
+            None => None,
+            Some(p) => {
+                let fraction = |v: f64| v.is_finite() && v > 0.0 && v <= 1.0;
+                if !(p.min_effective_n.is_finite() && p.min_effective_n >= 0.0)
+                    || !fraction(p.max_width)
+                    || !fraction(p.relative_width_from)
+                    || p.relative_width_from > p.max_width
+                    || !(p.max_relative_width.is_finite() && p.max_relative_width > 0.0)
+                {
+                    return Err(err(
+                        origin,
+                        format!(
+                            "proportions: expected min_effective_n >= 0 ({}), 0 < relative_width_from ({}) <= max_width ({}) <= 1 and max_relative_width > 0 ({}); NCHS uses 30, 0.05, 0.30, 1.30",
+                            p.min_effective_n, p.relative_width_from, p.max_width, p.max_relative_width
+                        ),
+                    ));
+                }
+                Some(ProportionRules {
+                    min_effective_n: p.min_effective_n,
+                    max_width: p.max_width,
+                    relative_width_from: p.relative_width_from,
+                    max_relative_width: p.max_relative_width,
+                })
+            }
+        };
         let country_thresholds = match f.population_thresholds {
             None => None,
             Some(t) => {
@@ -194,8 +269,12 @@ impl RuleSet {
                 flag_above_cv: f.flag_above_cv,
                 suppress_above_cv: f.suppress_above_cv,
                 population_thresholds: None,
+                proportions,
+                flag_below_df: f.flag_below_df,
             },
             country_thresholds,
+            lonely_psu,
+            lonely_psu_by_source,
         })
     }
 
@@ -221,6 +300,14 @@ impl RuleSet {
         })
     }
 
+    /// The lonely-PSU rule of a source.
+    pub fn lonely_psu_for(&self, source: &str) -> LonelyPsuRule {
+        self.lonely_psu_by_source
+            .get(source)
+            .copied()
+            .unwrap_or(self.lonely_psu)
+    }
+
     /// How the rule set is recorded in a release.
     pub fn describe(&self) -> String {
         let r = &self.rules;
@@ -236,6 +323,24 @@ impl RuleSet {
             r.flag_below_n,
             cv(r.flag_above_cv)
         );
+        if let Some(p) = &r.proportions {
+            text.push_str(&format!(
+                "; shares judged by the NCHS proportion standards instead of the CV: not published with an effective sample size below {}, a Korn-Graubard interval wider than {} or, above a width of {}, wider than {:.0} % of the share",
+                p.min_effective_n,
+                p.max_width,
+                p.relative_width_from,
+                p.max_relative_width * 100.0
+            ));
+        }
+        if let Some(df) = r.flag_below_df {
+            text.push_str(&format!(
+                "; low reliability with fewer than {df} design degrees of freedom"
+            ));
+        }
+        text.push_str(&format!("; lonely PSUs: {}", self.lonely_psu.describe()));
+        for (source, rule) in &self.lonely_psu_by_source {
+            text.push_str(&format!("; {source}: {}", rule.describe()));
+        }
         if let Some(t) = &self.country_thresholds {
             text.push_str(&format!(
                 "; population thresholds on the {} ({}): {}",
@@ -310,6 +415,25 @@ mod tests {
             .contains("no population thresholds for country BE"));
         assert!(r.describe().contains("AT 3000/6000"));
         assert_eq!(d.rules_for("BE").unwrap(), PublicationRules::DEFAULT);
+        assert_eq!(d.lonely_psu_for("eu-lfs"), LonelyPsuRule::Adjust);
+        assert!(d.describe().contains("NCHS") && d.describe().contains("lonely PSUs"));
+        let lonely = RuleSet::parse(
+            &format!("{base}suppress_below_n = 1\nflag_below_n = 1\nlonely_psu = \"certainty\"\n[lonely_psu_by_source]\neu-lfs = \"collapse\"\n"),
+            "r.toml",
+        )
+        .unwrap();
+        assert_eq!(lonely.lonely_psu_for("eu-lfs"), LonelyPsuRule::Collapse);
+        assert_eq!(lonely.lonely_psu_for("eu-silc"), LonelyPsuRule::Certainty);
+        assert!(bad(&format!(
+            "{base}suppress_below_n = 1\nflag_below_n = 1\nlonely_psu = \"drop\"\n"
+        ))
+        .contains(
+            "lonely_psu = \"drop\": expected one of fail, certainty, adjust, average, collapse"
+        ));
+        assert!(bad(&format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[lonely_psu_by_source]\neu-lfs = \"x\"\n"))
+            .contains("lonely_psu_by_source.eu-lfs"));
+        assert!(bad(&format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[proportions]\nmin_effective_n = 30\nmax_width = 0.03\nrelative_width_from = 0.05\nmax_relative_width = 1.3\n"))
+            .contains("NCHS uses 30, 0.05, 0.30, 1.30"));
         assert!(RuleSet::load("nope")
             .unwrap_err()
             .to_string()

@@ -104,12 +104,12 @@ impl Store {
         .await?
         .get(0);
         // Multi-row inserts: one statement per FIGURES_PER_INSERT figures (SQLite allows
-        // 32,766 bound values per statement; a figure binds 21).
+        // 32,766 bound values per statement; a figure binds 23).
         for chunk in release.figures.chunks(FIGURES_PER_INSERT) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO figures (release_id, indicator, source, first_year, year, geo_level, \
-                 geo, grouping, grp, sex, measure, flag, estimate, se, ci_low, ci_high, cv, n, \
-                 population, deff) ",
+                 geo, grouping, grp, sex, measure, flag, flag_reason, estimate, se, ci_low, \
+                 ci_high, cv, n, population, deff, df) ",
             );
             q.push_values(chunk, |mut b, f| {
                 let fig = f.estimate.figures;
@@ -125,14 +125,16 @@ impl Store {
                     .push_bind(&f.sex)
                     .push_bind(f.measure.code())
                     .push_bind(f.estimate.flag.code())
+                    .push_bind(f.estimate.reason.map(|r| r.code()))
                     .push_bind(fig.map(|x| x.estimate))
-                    .push_bind(fig.map(|x| x.se))
+                    .push_bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
                     .push_bind(fig.map(|x| x.ci_low))
                     .push_bind(fig.map(|x| x.ci_high))
                     .push_bind(fig.and_then(|x| x.cv))
                     .push_bind(fig.map(|x| x.n as i64))
                     .push_bind(fig.map(|x| x.population))
-                    .push_bind(fig.and_then(|x| x.deff));
+                    .push_bind(fig.and_then(|x| x.deff))
+                    .push_bind(fig.and_then(|x| i64::try_from(x.df).ok()));
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -192,7 +194,8 @@ impl Store {
     ) -> Result<Vec<Figure>, StoreError> {
         let rows = sqlx::query(
             "SELECT indicator, geo_level, geo, grp, measure, flag, estimate, se, ci_low, ci_high, \
-             cv, n, population, deff, source, year, grouping, sex, first_year FROM figures \
+             cv, n, population, deff, source, year, grouping, sex, first_year, df, flag_reason \
+             FROM figures \
              WHERE release_id = ? \
              AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
              AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
@@ -232,13 +235,17 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
         };
         Some(Figures {
             estimate: num(6)?,
-            se: num(7)?,
+            se: r.get::<Option<f64>, _>(7).unwrap_or(f64::NAN),
             ci_low: num(8)?,
             ci_high: num(9)?,
             cv: r.get(10),
             n: r.get::<Option<i64>, _>(11).unwrap_or(0) as u64,
             population: num(12)?,
             deff: r.get(13),
+            df: r
+                .get::<Option<i64>, _>(19)
+                .and_then(|d| usize::try_from(d).ok())
+                .unwrap_or(usize::MAX),
         })
     };
     Ok(Figure {
@@ -252,7 +259,13 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
         group: r.get(3),
         sex: r.get(17),
         measure,
-        estimate: Estimate { flag, figures },
+        estimate: Estimate {
+            flag,
+            reason: r
+                .get::<Option<String>, _>(20)
+                .and_then(|c| incity_estimation::FlagReason::from_code(&c)),
+            figures,
+        },
     })
 }
 

@@ -1,6 +1,6 @@
 //! Publishing is atomic and suppressed figures are stored without numbers.
 
-use incity_estimation::{Estimate, Figures, Flag};
+use incity_estimation::{Estimate, Figures, Flag, FlagReason};
 use incity_indicators::{Figure, GeoLevel, Measure, Provenance, Release};
 use incity_store::{FigureFilter, Store};
 
@@ -40,6 +40,7 @@ fn figure(geo: &str, estimate: Estimate) -> Figure {
 fn published(v: f64) -> Estimate {
     Estimate {
         flag: Flag::Reliable,
+        reason: None,
         figures: Some(Figures {
             estimate: v,
             se: 0.01,
@@ -49,7 +50,16 @@ fn published(v: f64) -> Estimate {
             n: 500,
             population: 1e5,
             deff: Some(1.2),
+            df: 40,
         }),
+    }
+}
+
+fn suppressed() -> Estimate {
+    Estimate {
+        flag: Flag::Suppressed,
+        reason: Some(FlagReason::Respondents),
+        figures: None,
     }
 }
 
@@ -59,16 +69,7 @@ async fn a_failed_publish_changes_nothing() {
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     let first = Release {
         provenance: provenance("first.csv"),
-        figures: vec![
-            figure("AT13", published(0.7)),
-            figure(
-                "AT11",
-                Estimate {
-                    flag: Flag::Suppressed,
-                    figures: None,
-                },
-            ),
-        ],
+        figures: vec![figure("AT13", published(0.7)), figure("AT11", suppressed())],
     };
     let id = store.publish(&first).await.unwrap();
 
@@ -115,6 +116,7 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
     // A value that the type system would never produce: flag c with figures.
     let leaky = Estimate {
         flag: Flag::Suppressed,
+        reason: Some(FlagReason::Respondents),
         figures: published(0.4).figures,
     };
     let r = Release {
@@ -137,11 +139,18 @@ async fn many_figures_periods_and_measures_round_trip() {
         if k % 2 == 1 {
             f.first_year = 2022;
         }
+        if k % 5 == 0 {
+            // The normal quantile: infinite degrees of freedom.
+            if let Some(x) = f.estimate.figures.as_mut() {
+                x.df = usize::MAX;
+            }
+        }
+        if k % 11 == 0 {
+            f.estimate.flag = Flag::LowReliability;
+            f.estimate.reason = Some(FlagReason::ALL[k % FlagReason::ALL.len()]);
+        }
         if k % 7 == 0 {
-            f.estimate = Estimate {
-                flag: Flag::Suppressed,
-                figures: None,
-            };
+            f.estimate = suppressed();
         }
         figures.push(f);
     }
@@ -153,4 +162,48 @@ async fn many_figures_periods_and_measures_round_trip() {
     let mut back = store.figures(id, &FigureFilter::default()).await.unwrap();
     back.sort_by(|a, b| a.geo.cmp(&b.geo));
     assert_eq!(back, release.figures);
+}
+
+#[tokio::test]
+async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    // A share of 0 %: no design-based standard error, a Korn-Graubard interval.
+    let zero = Estimate {
+        flag: Flag::LowReliability,
+        reason: Some(FlagReason::BoundaryShare),
+        figures: Some(Figures {
+            estimate: 0.0,
+            se: f64::NAN,
+            ci_low: 0.0,
+            ci_high: 0.07,
+            cv: None,
+            n: 52,
+            population: 1e4,
+            deff: None,
+            df: 12,
+        }),
+    };
+    let id = store
+        .publish(&Release {
+            provenance: provenance("zero.csv"),
+            figures: vec![figure("AT13", zero)],
+        })
+        .await
+        .unwrap();
+    let back = store.figures(id, &FigureFilter::default()).await.unwrap();
+    let f = back[0].estimate.figures.unwrap();
+    assert!(f.se.is_nan());
+    assert_eq!((f.ci_low, f.ci_high, f.df), (0.0, 0.07, 12));
+    assert_eq!(back[0].estimate.reason, Some(FlagReason::BoundaryShare));
+    // A flagged figure must say why: the database refuses one without a reason.
+    let mut silent = figure("AT13", published(0.5));
+    silent.estimate.flag = Flag::LowReliability;
+    assert!(store
+        .publish(&Release {
+            provenance: provenance("silent.csv"),
+            figures: vec![silent],
+        })
+        .await
+        .is_err());
 }
