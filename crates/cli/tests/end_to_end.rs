@@ -445,12 +445,16 @@ fn estimate_cli_matches_r_survey_and_writes_json() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("estimate,se,ci_low,ci_high,cv,n,population,deff,flag")
+        Some("estimate,se,ci_low,ci_high,cv,n,population,deff,df,flag,flag_reason")
     );
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert!((row[0].parse::<f64>().unwrap() / 662.287363159321 - 1.0).abs() < 1e-9);
     assert!((row[1].parse::<f64>().unwrap() / 9.53613229692516 - 1.0).abs() < 1e-9);
     assert_eq!(row[5], "200");
+    // R: degf(dstrat) = 197; confint(svymean(~api00, dstrat), df = degf(dstrat)).
+    assert_eq!(row[8], "197");
+    assert!((row[2].parse::<f64>().unwrap() - 643.481356593217).abs() < 1e-8);
+    assert!((row[3].parse::<f64>().unwrap() - 681.093369725425).abs() < 1e-8);
 }
 
 /// Eurostat's published value in a shipped SDMX-CSV table with labels, read independently of
