@@ -75,6 +75,7 @@ async fn check(req: EstimateRequest, case: &str, exp: &BTreeMap<(String, String)
     let table = estimate(&req)
         .await
         .unwrap_or_else(|e| panic!("{case}: {e}"));
+    let mut matched = 0;
     for row in &table.rows {
         let domain = if row.is_gap {
             row.domain.last().unwrap().replace(" minus ", "-")
@@ -86,6 +87,7 @@ async fn check(req: EstimateRequest, case: &str, exp: &BTreeMap<(String, String)
         let Some(&(e, s)) = exp.get(&(case.to_string(), domain.clone())) else {
             continue;
         };
+        matched += 1;
         let f = row.estimate.figures.unwrap();
         assert!(
             rel(f.estimate, e) < 1e-9,
@@ -94,8 +96,14 @@ async fn check(req: EstimateRequest, case: &str, exp: &BTreeMap<(String, String)
         );
         assert!(rel(f.se, s) < 1e-9, "{case} {domain}: se {} vs {s}", f.se);
     }
-    let matched = table.rows.len();
-    assert!(matched > 0, "{case}: no rows");
+    // Every reference value of the case was compared (a row missing from our output, or a
+    // domain labelled differently, fails here).
+    let expected = exp.keys().filter(|(c, _)| c == case).count();
+    assert!(expected > 0, "{case}: no reference values");
+    assert_eq!(
+        matched, expected,
+        "{case}: {matched} of {expected} reference values matched"
+    );
 }
 
 #[tokio::test]

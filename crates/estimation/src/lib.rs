@@ -27,9 +27,9 @@ pub use nonlinear::{
     NonlinearResults, NonlinearVariance, QuantileRule, UnitData,
 };
 pub use publication::{
-    effective_sample_size, korn_graubard_interval, t_quantile, Estimate, Figures, Flag, FlagReason,
-    Interval, PopulationThresholds, ProportionRules, PublicationRules, RuleBasis, RuleFacts,
-    ShareFacts, ThresholdBasis,
+    effective_sample_size, korn_graubard, korn_graubard_interval, t_quantile, Estimate, Figures,
+    Flag, FlagReason, Interval, PopulationThresholds, ProportionRules, PublicationRules, RuleBasis,
+    RuleFacts, ShareFacts, ThresholdBasis,
 };
 pub use variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
 

@@ -469,7 +469,9 @@ pub fn effective_sample_size(p: f64, variance: f64, n: u64) -> f64 {
 
 /// The Korn-Graubard interval of a share `p` with variance `variance`, `n` respondents and `df`
 /// design degrees of freedom, at level `confidence`; also returns the degrees-of-freedom
-/// adjusted effective sample size. NaN bounds when `df` is 0.
+/// adjusted effective sample size. NaN bounds when `df` is 0. As the NCHS standard prescribes,
+/// a design effect below 1 is set to 1 (the effective sample size is at most `n`), and a
+/// share of 0 or 1 (no design-based variance) takes the effective sample size `n`.
 pub fn korn_graubard_interval(
     p: f64,
     variance: f64,
@@ -477,8 +479,15 @@ pub fn korn_graubard_interval(
     df: usize,
     confidence: f64,
 ) -> (f64, f64, f64) {
+    korn_graubard(p, effective_sample_size(p, variance, n), n, df, confidence)
+}
+
+/// The Korn-Graubard interval from a given effective sample size `n_eff` (R `svyciprop(method =
+/// "beta")` uses `p(1-p)/v` without the NCHS cap at `n`): Clopper-Pearson on
+/// `n* = n_eff · (t_{n-1} / t_df)²`, `x = n*·p`, bounds `Beta(α/2; x, n*-x+1)` and
+/// `Beta(1-α/2; x+1, n*-x)` (Korn and Graubard 1998).
+pub fn korn_graubard(p: f64, n_eff: f64, n: u64, df: usize, confidence: f64) -> (f64, f64, f64) {
     let alpha = 1.0 - confidence;
-    let n_eff = effective_sample_size(p, variance, n);
     let adjust = if n >= 2 {
         (t_quantile(1.0 - alpha / 2.0, (n - 1) as usize) / t_quantile(1.0 - alpha / 2.0, df))
             .powi(2)

@@ -60,6 +60,11 @@ use crate::EstimationError;
 /// Linearised variance from PSU scores. `scores` may list a PSU several times (the entries are
 /// added) and may omit PSUs (their score is 0). NaN when the variance cannot be estimated
 /// (the *average* rule without any stratum of two PSUs).
+///
+/// The *average* rule scales by `H_d / H_d2`, where `H_d` counts the variance strata in which
+/// the statistic has scores (for a domain: the strata where it has units) and `H_d2` those of
+/// them with two or more PSUs, as R `survey` 4.1 does for a subset design (`onestage`:
+/// `nstrat / nokstrat` over the strata present in the subset).
 pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f64 {
     let strata = design.variance_strata();
     let mut by_stratum: Vec<Vec<(u32, f64)>> = vec![Vec::new(); strata.len()];
@@ -68,7 +73,7 @@ pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f
         by_stratum[v as usize].push((position, u));
     }
     let mut v = 0.0;
-    let mut strata_with_variance = 0usize;
+    let (mut strata_present, mut strata_with_variance) = (0usize, 0usize);
     for (s, entries) in strata.iter().zip(&mut by_stratum) {
         entries.sort_unstable_by_key(|e| e.0);
         let mut totals: Vec<f64> = Vec::with_capacity(entries.len());
@@ -84,13 +89,18 @@ pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f
         }
         let n = s.psu_count as f64;
         let fpc = 1.0 - s.sampling_fraction;
+        if !entries.is_empty() {
+            strata_present += 1;
+        }
         if s.psu_count >= 2 {
             let mean = totals.iter().sum::<f64>() / n;
             let absent = n - totals.len() as f64;
             let ss: f64 =
                 totals.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>() + absent * mean * mean;
             v += fpc * n / (n - 1.0) * ss;
-            strata_with_variance += 1;
+            if !entries.is_empty() {
+                strata_with_variance += 1;
+            }
         } else {
             match design.lonely_psu() {
                 LonelyPsuRule::Adjust => {
@@ -106,11 +116,11 @@ pub fn linearized_variance(design: &SampleDesign, scores: &[(PsuRef, f64)]) -> f
             }
         }
     }
-    if design.lonely_psu() == LonelyPsuRule::Average && strata_with_variance < strata.len() {
+    if design.lonely_psu() == LonelyPsuRule::Average && strata_with_variance < strata_present {
         if strata_with_variance == 0 {
             return f64::NAN;
         }
-        v *= strata.len() as f64 / strata_with_variance as f64;
+        v *= strata_present as f64 / strata_with_variance as f64;
     }
     v
 }
