@@ -59,31 +59,32 @@ async fn a_compute_killed_while_publishing_leaves_the_previous_release_served() 
     let before = snapshot(&db).await;
     assert_eq!((before.0, before.1), (1, 1));
 
-    // Run again (forced) and kill it once it is writing the release (the write-ahead log grows).
-    let wal = dir.path().join("incity.sqlite-wal");
-    let wal_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    // Run again (forced) and kill it when it has written the whole release but not committed
+    // it (the crash-test pause point; independent of the machine's speed).
+    let marker = dir.path().join("paused");
     let mut child = Command::new(BIN)
         .args(["compute", "--data-dir", data, "--synthetic", "--force"])
+        .env("INCITY_PAUSE_AT", "publish-before-commit")
+        .env("INCITY_PAUSE_MARKER", &marker)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    loop {
+    while !marker.exists() {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "compute finished before it could be killed"
+            "compute ended before reaching the pause point"
         );
-        let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > wal_before + 256 * 1024;
-        if grown {
-            break;
-        }
         assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "compute never started publishing"
+            start.elapsed() < Duration::from_secs(900),
+            "compute never reached the pause point"
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(20));
     }
+    // The uncommitted release is in the write-ahead log.
+    let wal = dir.path().join("incity.sqlite-wal");
+    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0);
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -76,9 +76,9 @@ fn a_killed_import_leaves_the_store_unchanged() {
         "lfs",
         "--no-truth",
         "--population-scale",
-        "0.05",
+        "0.01",
         "--sample-scale",
-        "3",
+        "0.5",
     ]);
     let data = dir.path().join("data");
     let inputs = data.join("inputs");
@@ -94,6 +94,9 @@ fn a_killed_import_leaves_the_store_unchanged() {
     let before = files_under(&inputs);
     assert!(before.contains_key("manifest.toml"));
 
+    // Killed at the most delicate moment: the new partitions are in place, the manifest not
+    // yet replaced (the crash-test pause point; independent of the machine's speed).
+    let marker = dir.path().join("paused");
     let mut child = Command::new(BIN)
         .args([
             "import",
@@ -103,36 +106,46 @@ fn a_killed_import_leaves_the_store_unchanged() {
             "eu-lfs",
             big.join("lfs_2024.csv").to_str().unwrap(),
         ])
+        .env("INCITY_PAUSE_AT", "import-before-manifest")
+        .env("INCITY_PAUSE_MARKER", &marker)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while !staging_has_parquet(&inputs) {
+    while !marker.exists() {
         assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the import never started writing"
+            start.elapsed() < Duration::from_secs(600),
+            "the import never reached the pause point"
         );
         assert!(
             child.try_wait().unwrap().is_none(),
-            "the import finished before it could be killed"
+            "the import ended before reaching the pause point"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the import finished before it could be killed"
-    );
     child.kill().unwrap();
     child.wait().unwrap();
 
-    // Killed midway: the stored data are exactly as before (the staged files do not count).
+    // Killed midway: the manifest and every partition it lists are exactly as before; the new
+    // partitions already moved into place are orphans no reader sees (the manifest is the
+    // only way in), removed by the next import.
     assert!(
         inputs.join(".import.lock").exists(),
         "the killed import held the lock"
     );
-    assert_eq!(files_under(&inputs), before);
+    let killed = files_under(&inputs);
+    let manifest = String::from_utf8(killed["manifest.toml"].clone()).unwrap();
+    let orphans: Vec<&String> = killed.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(!orphans.is_empty(), "the import was killed after moving its partitions");
+    for o in &orphans {
+        assert!(o.ends_with(".parquet") && !manifest.contains(o.as_str()), "{o}");
+    }
+    let kept: BTreeMap<String, Vec<u8>> = killed
+        .into_iter()
+        .filter(|(k, _)| before.contains_key(k))
+        .collect();
+    assert_eq!(kept, before);
 
     // The next import takes over the lock, cleans up and completes.
     ok(&[

@@ -185,6 +185,7 @@ impl InputStore {
                 imported_at,
             });
         }
+        crate::pause_point("import-before-manifest");
         // Commit: the new manifest replaces the old one in one rename.
         let mut manifest = self.manifest()?;
         manifest.partition.retain(|p| {

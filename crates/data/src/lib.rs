@@ -108,3 +108,21 @@ pub fn sha256_file(path: &Path) -> Result<String, DataError> {
     }
     Ok(hex::encode(h.finalize()))
 }
+
+/// Crash-test hook: when the environment variable `INCITY_PAUSE_AT` equals `point`, the process
+/// creates the file named by `INCITY_PAUSE_MARKER` and then waits to be killed. The crash-safety
+/// tests (`crates/cli/tests/*_kill.rs`) use it to kill an import or a publication at an exact
+/// point (partitions in place but manifest not yet replaced; figures written but transaction
+/// not committed), whatever the speed of the machine. Without the variable it does nothing.
+pub fn pause_point(point: &str) {
+    if std::env::var("INCITY_PAUSE_AT").ok().as_deref() != Some(point) {
+        return;
+    }
+    if let Some(marker) = std::env::var_os("INCITY_PAUSE_MARKER") {
+        // Best effort: a test that cannot see the marker fails on its own timeout.
+        let _ = std::fs::write(marker, point);
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}

@@ -118,7 +118,9 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+    // Failing cases are persisted (proptest's default, next to this file under
+    // `proptest-regressions/`) and replayed first on every run: commit them.
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     /// A domain estimate keeps every PSU of the design (zero contributions outside the domain):
     /// it equals the brute-force formula on the full design, not the estimate on a design cut

@@ -145,6 +145,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        incity_data::pause_point("publish-before-commit");
         tx.commit().await?;
         Ok(id)
     }
