@@ -137,9 +137,15 @@ fn a_killed_import_leaves_the_store_unchanged() {
     let killed = files_under(&inputs);
     let manifest = String::from_utf8(killed["manifest.toml"].clone()).unwrap();
     let orphans: Vec<&String> = killed.keys().filter(|k| !before.contains_key(*k)).collect();
-    assert!(!orphans.is_empty(), "the import was killed after moving its partitions");
+    assert!(
+        !orphans.is_empty(),
+        "the import was killed after moving its partitions"
+    );
     for o in &orphans {
-        assert!(o.ends_with(".parquet") && !manifest.contains(o.as_str()), "{o}");
+        assert!(
+            o.ends_with(".parquet") && !manifest.contains(o.as_str()),
+            "{o}"
+        );
     }
     let kept: BTreeMap<String, Vec<u8>> = killed
         .into_iter()

@@ -27,8 +27,8 @@ fn rel(a: f64, b: f64) -> f64 {
 #[tokio::test]
 async fn poverty_rate_and_gini_match_plain_r_influence_functions() {
     let dir = tempfile::tempdir().unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/oracles/poverty_gini.R");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/oracles/poverty_gini.R");
     let status = std::process::Command::new("Rscript")
         .arg(&script)
         .arg(dir.path())
@@ -36,7 +36,11 @@ async fn poverty_rate_and_gini_match_plain_r_influence_functions() {
         .expect(
             "Rscript is needed for this reference check: run scripts/install-test-dependencies.sh",
         );
-    assert!(status.success(), "{} failed (is r-cran-laeken installed?)", script.display());
+    assert!(
+        status.success(),
+        "{} failed (is r-cran-laeken installed?)",
+        script.display()
+    );
     let mut expected: BTreeMap<(String, String), (f64, Option<f64>)> = BTreeMap::new();
     let mut rdr = csv::Reader::from_path(dir.path().join("poverty_gini_expected.csv")).unwrap();
     for r in rdr.records() {
@@ -50,7 +54,10 @@ async fn poverty_rate_and_gini_match_plain_r_influence_functions() {
     for stat in ["arpr", "gini"] {
         let plain = expected[&(stat.to_string(), "all".to_string())].0;
         let laeken = expected[&(format!("laeken-{stat}"), "all".to_string())].0;
-        assert!(rel(plain, laeken) < 1e-12, "{stat}: {plain} vs laeken {laeken}");
+        assert!(
+            rel(plain, laeken) < 1e-12,
+            "{stat}: {plain} vs laeken {laeken}"
+        );
     }
     let mut matched = 0;
     for stat in ["arpr", "gini"] {

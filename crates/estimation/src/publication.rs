@@ -392,7 +392,7 @@ impl Default for PublicationRules {
 
 /// Below this many effective respondents on the rarer side, [`Interval::Share`] uses
 /// Korn-Graubard instead of the logit interval.
-pub const FEW_EFFECTIVE_RESPONDENTS: f64 = 10.0;
+pub const FEW_EFFECTIVE_RESPONDENTS: f64 = 5.0;
 
 /// How a confidence interval is formed (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -606,7 +606,11 @@ impl Estimate {
             (Interval::Given { low, high }, _) => (low, high),
             (Interval::KornGraubard, Some(kg)) => kg,
             (Interval::Share, Some(kg)) => {
-                let rare = share.map_or(0.0, |s| s.effective_n * p.min(1.0 - p));
+                // Respondents on the rarer side, on the effective sample size before the
+                // degrees-of-freedom adjustment (which already widens the logit interval
+                // through t): Korn-Graubard only where the logit interval's normal
+                // approximation fails, since it is conservative (Korn and Graubard 1998).
+                let rare = effective_sample_size(p, pv.variance, pv.n) * p.min(1.0 - p);
                 if boundary || rare < FEW_EFFECTIVE_RESPONDENTS {
                     kg
                 } else {
