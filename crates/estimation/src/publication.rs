@@ -426,6 +426,18 @@ pub struct Figures {
     pub df: usize,
 }
 
+impl Figures {
+    /// The standard error when there is one (not for a share of 0 % or 100 %).
+    pub fn standard_error(&self) -> Option<f64> {
+        self.se.is_finite().then_some(self.se)
+    }
+
+    /// The interval's degrees of freedom; `None` for the normal quantile.
+    pub fn degrees_of_freedom(&self) -> Option<usize> {
+        (self.df != usize::MAX).then_some(self.df)
+    }
+}
+
 /// An estimate after publication rules: a flag, why, and figures unless suppressed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {

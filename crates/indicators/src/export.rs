@@ -18,7 +18,7 @@ use incity_data::DataError;
 use crate::{geo_name, Figure};
 
 /// Column names of CSV and Parquet exports.
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 24] = [
     "release",
     "synthetic",
     "indicator",
@@ -41,6 +41,8 @@ pub const COLUMNS: [&str; 22] = [
     "n",
     "population",
     "deff",
+    "df",
+    "flag_reason",
 ];
 
 fn io(path: &Path, e: impl std::fmt::Display) -> DataError {
@@ -75,13 +77,20 @@ pub fn write_csv(
             f.measure.code().to_string(),
             f.estimate.flag.code().to_string(),
             num(x.map(|x| x.estimate)),
-            num(x.map(|x| x.se)),
+            num(x.and_then(|x| x.standard_error())),
             num(x.map(|x| x.ci_low)),
             num(x.map(|x| x.ci_high)),
             num(x.and_then(|x| x.cv)),
             x.map(|x| x.n.to_string()).unwrap_or_default(),
             num(x.map(|x| x.population)),
             num(x.and_then(|x| x.deff)),
+            x.and_then(|x| x.degrees_of_freedom())
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            f.estimate
+                .reason
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
         ])
         .map_err(|e| io(path, e))?;
     }
@@ -124,7 +133,7 @@ pub fn write_parquet(
         text(&|f| f.measure.code().to_string()),
         text(&|f| f.estimate.flag.code().to_string()),
         num(&|f| fig(f).map(|x| x.estimate)),
-        num(&|f| fig(f).map(|x| x.se)),
+        num(&|f| fig(f).and_then(|x| x.standard_error())),
         num(&|f| fig(f).map(|x| x.ci_low)),
         num(&|f| fig(f).map(|x| x.ci_high)),
         num(&|f| fig(f).and_then(|x| x.cv)),
@@ -136,6 +145,22 @@ pub fn write_parquet(
         )),
         num(&|f| fig(f).map(|x| x.population)),
         num(&|f| fig(f).and_then(|x| x.deff)),
+        Arc::new(Int64Array::from(
+            figures
+                .iter()
+                .map(|f| {
+                    fig(f)
+                        .and_then(|x| x.degrees_of_freedom())
+                        .map(|d| d as i64)
+                })
+                .collect::<Vec<_>>(),
+        )),
+        text(&|f| {
+            f.estimate
+                .reason
+                .map(|r| r.code().to_string())
+                .unwrap_or_default()
+        }),
     ];
     let fields: Vec<Field> = COLUMNS
         .iter()
@@ -207,7 +232,7 @@ pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
                 value_text: num(x.map(|x| x.estimate)),
                 flags: f.estimate.flag.code().to_string(),
                 attributes: vec![
-                    num(x.map(|x| x.se)),
+                    num(x.and_then(|x| x.standard_error())),
                     num(x.map(|x| x.ci_low)),
                     num(x.map(|x| x.ci_high)),
                     num(x.and_then(|x| x.cv)),

@@ -237,7 +237,7 @@ pub async fn compute_release(
             synthetic: settings.synthetic,
             generator_seed: settings.generator_seed,
             catalogue_version: catalogue.version.clone(),
-            method: method_description(settings.pool_years),
+            method: method_description(settings.pool_years, &settings.rules),
             software_version: env!("CARGO_PKG_VERSION").into(),
             started_at,
             finished_at: now(),
@@ -248,14 +248,22 @@ pub async fn compute_release(
     })
 }
 
-/// How a release's figures are estimated (recorded in its provenance).
-pub fn method_description(pool_years: u32) -> String {
-    let mut text = String::from(
+/// How a release's figures are estimated (recorded in its provenance), with the lonely-PSU
+/// rule of each source.
+pub fn method_description(pool_years: u32, rules: &rules::RuleSet) -> String {
+    let mut lonely = format!("single-PSU strata: {}", rules.lonely_psu.describe());
+    for (source, rule) in &rules.lonely_psu_by_source {
+        lonely.push_str(&format!(", {source}: {}", rule.describe()));
+    }
+    let mut text = format!(
         "direct design-based estimates from the harmonised input store, one scan per source; \
-         Taylor linearisation, with-replacement first stage (strata and PSUs of the input, \
-         single-PSU strata as certainty units); 95 % logit intervals for shares, Woodruff for \
-         medians; gaps with the covariance of both groups, ratios of medians by the delta \
-         method; poverty threshold 60 % of the national median",
+         Taylor linearisation, with-replacement first stage (strata and PSUs of the input; \
+         {lonely}); 95 % intervals on the design degrees of freedom (PSUs minus strata where \
+         the domain has respondents): logit for shares, Korn-Graubard for shares of 0 % or \
+         100 % or with fewer than 5 effective respondents on the rarer side, Woodruff for \
+         medians, t for gaps; a variance that cannot be estimated is not published; gaps with \
+         the covariance of both groups, ratios of medians by the delta method; poverty \
+         threshold 60 % of the national median",
     );
     if pool_years >= 2 {
         text.push_str(&format!(

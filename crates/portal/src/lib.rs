@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use incity_estimation::Flag;
+use incity_estimation::{Estimate, Flag};
 use std::collections::BTreeMap;
 
 use incity_indicators::official::{OfficialFigure, OfficialKey, TableObservation};
@@ -411,7 +411,7 @@ async fn indicator_page(
                                     td.num.flag-c colspan="4" { "not published" }
                                 }
                             }
-                            td class={ "flag-" (f.estimate.flag.code()) } title=(f.estimate.flag.describe()) { (f.estimate.flag.code()) }
+                            td class={ "flag-" (f.estimate.flag.code()) } title=(flag_title(&f.estimate)) { (f.estimate.flag.code()) }
                             td { (interval_svg(f, euro)) }
                             @if !official.is_empty() {
                                 td.num.official {
@@ -502,6 +502,12 @@ struct FigureOut {
     population: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     deff: Option<f64>,
+    /// Design degrees of freedom of the interval (absent: the normal quantile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    df: Option<usize>,
+    /// The first publication rule a flagged figure failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flag_reason: Option<&'static str>,
 }
 
 impl From<&Figure> for FigureOut {
@@ -521,13 +527,15 @@ impl From<&Figure> for FigureOut {
             measure: f.measure.code(),
             flag: f.estimate.flag.code(),
             estimate: x.map(|x| x.estimate),
-            se: x.map(|x| x.se),
+            se: x.and_then(|x| x.standard_error()),
             ci_low: x.map(|x| x.ci_low),
             ci_high: x.map(|x| x.ci_high),
             cv: x.and_then(|x| x.cv),
             n: x.map(|x| x.n),
             population: x.map(|x| x.population),
             deff: x.and_then(|x| x.deff),
+            df: x.and_then(|x| x.degrees_of_freedom()),
+            flag_reason: f.estimate.reason.map(|r| r.code()),
         }
     }
 }
@@ -681,6 +689,14 @@ async fn api_figures(
     }))
 }
 
+/// A flag's tooltip: what it means and which rule the figure failed.
+fn flag_title(e: &Estimate) -> String {
+    match e.reason {
+        Some(r) => format!("{}: {}", e.flag.describe(), r.describe()),
+        None => e.flag.describe().to_string(),
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -696,14 +712,14 @@ async fn indicator_csv(
 ) -> Result<Response, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let mut out = String::from(
-        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag\n",
+        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag,df,flag_reason\n",
     );
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
     for f in &figures {
         let o = FigureOut::from(f);
         debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             release.id,
             release.provenance.synthetic,
             o.indicator,
@@ -725,7 +741,9 @@ async fn indicator_csv(
             o.n.map(|n| n.to_string()).unwrap_or_default(),
             num(o.population),
             num(o.deff),
-            o.flag
+            o.flag,
+            o.df.map(|d| d.to_string()).unwrap_or_default(),
+            o.flag_reason.unwrap_or_default()
         ));
     }
     Ok((
