@@ -820,7 +820,7 @@ async fn compute_and_publish(
         ));
     }
     let rules_name = rule_set.describe();
-    let method = incity_indicators::method_description(pool_years, &rule_set);
+    let method = incity_indicators::method_description(pool_years, rule_set);
     let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
     if !force {
         if let Some(current) = store.current_release().await? {

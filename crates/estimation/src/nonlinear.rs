@@ -594,7 +594,8 @@ pub fn estimate_nonlinear(
             let hi = (share.estimate + t * s).clamp(0.0, 1.0);
             let low = quantile_of(units, idx, &units.weight, lo, rule);
             let high = quantile_of(units, idx, &units.weight, hi, rule);
-            if !(high > low) {
+            // Not a proper interval (equal bounds, or NaN).
+            if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
                 continue;
             }
             let se = (high - low) / (2.0 * t);

@@ -473,7 +473,7 @@ pub fn t_quantile(p: f64, df: usize) -> f64 {
 /// degrees-of-freedom adjustment.
 pub fn effective_sample_size(p: f64, variance: f64, n: u64) -> f64 {
     let n = n as f64;
-    if p <= 0.0 || p >= 1.0 || !(variance > 0.0) {
+    if p <= 0.0 || p >= 1.0 || variance.is_nan() || variance <= 0.0 {
         return n;
     }
     (p * (1.0 - p) / variance).min(n)

@@ -187,12 +187,14 @@ impl RuleSet {
             None => None,
             Some(p) => {
                 let fraction = |v: f64| v.is_finite() && v > 0.0 && v <= 1.0;
-                if !(p.min_effective_n.is_finite() && p.min_effective_n >= 0.0)
-                    || !fraction(p.max_width)
-                    || !fraction(p.relative_width_from)
-                    || p.relative_width_from > p.max_width
-                    || !(p.max_relative_width.is_finite() && p.max_relative_width > 0.0)
-                {
+                let valid = p.min_effective_n.is_finite()
+                    && p.min_effective_n >= 0.0
+                    && fraction(p.max_width)
+                    && fraction(p.relative_width_from)
+                    && p.relative_width_from <= p.max_width
+                    && p.max_relative_width.is_finite()
+                    && p.max_relative_width > 0.0;
+                if !valid {
                     return Err(err(
                         origin,
                         format!(
