@@ -21,9 +21,12 @@
 //!   `n* = n_eff · (t_{n-1} / t_df)²`; `x = n* p̂`; lower `= B⁻¹(α/2; x, n* - x + 1)` (0 when
 //!   `x = 0`), upper `= B⁻¹(1 - α/2; x + 1, n* - x)` (1 when `p̂ = 1`).
 //! * [`Interval::Share`]: what incity uses for shares: the logit interval, except when `p̂` is
-//!   0 or 1 or fewer than [`FEW_EFFECTIVE_RESPONDENTS`] effective respondents lie on the rarer
-//!   side (`n* · min(p̂, 1 - p̂) < 10`), where the normal approximation on the logit scale fails
-//!   and Korn-Graubard is used.
+//!   0 or 1 or fewer than [`FEW_EFFECTIVE_RESPONDENTS`] (5) effective respondents lie on the
+//!   rarer side (`n_eff · min(p̂, 1 - p̂) < 5`, `n_eff` before the degrees-of-freedom adjustment,
+//!   the classic `np ≥ 5` rule), where the normal approximation on the logit scale fails and
+//!   Korn-Graubard is used. Korn-Graubard is conservative, so it is not used more widely: in
+//!   the small-domain simulation (`examples/small_domain_coverage.rs`) switching on
+//!   `n* · min(p̂, 1 - p̂) < 10` gave 96.5-99.6 % coverage for domains of 20-60 respondents.
 //! * [`Interval::Given`]: an interval the estimator made itself (Woodruff's for quantiles).
 //!
 //! # Figures that cannot look exact
