@@ -75,7 +75,7 @@ impl LonelyPsuRule {
             LonelyPsuRule::Fail => "single-PSU strata refused",
             LonelyPsuRule::Certainty => "single-PSU strata as certainty units (no variance)",
             LonelyPsuRule::Adjust => {
-                "single-PSU strata centred at the grand mean (R survey's `adjust`)"
+                "single-PSU strata centred at the grand mean (R survey's adjust rule)"
             }
             LonelyPsuRule::Average => {
                 "single-PSU strata given the average variance of the other strata"

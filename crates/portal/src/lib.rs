@@ -367,8 +367,9 @@ async fn indicator_page(
                 a.download href={ "/api/v1/indicators/" (ind.id) "/figures?level=" (level.code()) } { "JSON" }
             }
             p {
-                @if euro { "Euro per year, with 95 % confidence intervals (Woodruff intervals for medians; gaps in euro, and as ratios to the reference group). " }
-                @else { "Percentages with 95 % confidence intervals (logit intervals for rates; gaps in percentage points). " }
+                @if euro { "Euro per year, with 95 % confidence intervals on the design's degrees of freedom (Woodruff intervals for medians; gaps in euro, and as ratios to the reference group). " }
+                @else { "Percentages with 95 % confidence intervals on the design's degrees of freedom (logit intervals for rates; Korn-Graubard for rates of 0 % or 100 % and rare outcomes; gaps in percentage points). "
+                    "Hover over a flag for the rule the figure failed. " }
                 "Flag " strong.flag-u { "u" } ": low reliability. "
                 "Flag " strong.flag-c { "c" } ": not published. "
                 "Publication rules of this release: " (release.provenance.rules) "."
@@ -691,8 +692,13 @@ async fn api_figures(
 
 /// A flag's tooltip: what it means and which rule the figure failed.
 fn flag_title(e: &Estimate) -> String {
+    let status = match e.flag {
+        Flag::Reliable => "published",
+        Flag::LowReliability => "low reliability",
+        Flag::Suppressed => "not published",
+    };
     match e.reason {
-        Some(r) => format!("{}: {}", e.flag.describe(), r.describe()),
+        Some(r) => format!("{status}: {}", r.describe()),
         None => e.flag.describe().to_string(),
     }
 }
