@@ -16,6 +16,8 @@ use incity_indicators::{compute_release, ComputeSettings};
 use incity_portal::AppState;
 use incity_store::Store;
 
+mod sae;
+
 #[derive(Parser)]
 #[command(
     name = "incity",
@@ -52,6 +54,9 @@ enum Command {
     ImportTable(ImportTableArgs),
     /// Export the served release, or a filtered part, as CSV, JSON, Parquet or SDMX-CSV.
     Export(ExportArgs),
+    /// Small area estimation: a Fay-Herriot model over a table of areas (direct estimates,
+    /// their variances, area covariates) with EBLUPs, MSEs and diagnostics.
+    Sae(Box<sae::SaeArgs>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -395,6 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(a) => validate(a),
         Command::ImportTable(a) => import_table(a).await,
         Command::Export(a) => export(a).await,
+        Command::Sae(a) => sae::run(*a).await,
     }
 }
 

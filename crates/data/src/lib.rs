@@ -4,6 +4,7 @@
 //! Every error about input names the file and, where the problem is in a record, the line, the
 //! column, the value found and what was expected.
 
+pub mod area_table;
 pub mod concepts;
 pub mod geography;
 pub mod ingest;

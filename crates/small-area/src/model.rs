@@ -1,0 +1,541 @@
+//! The area table and the fit of the Fay-Herriot model.
+//!
+//! # Estimating the area variance `σ²_u`
+//!
+//! All three methods maximise a likelihood in `σ²_u` by Fisher scoring,
+//! `σ²_(k+1) = σ²_k + s(σ²_k) / I(σ²_k)`, with `β̂(σ²)` profiled out (Rao & Molina 2015,
+//! *Small Area Estimation*, 2nd ed., §6.1.2). With `W = V⁻¹ = diag(1/(σ²_u + ψ_i))`,
+//! `Q = (X'WX)⁻¹`, `r = y − Xβ̂` and `P = W − WXQX'W`:
+//!
+//! - **ML**: `s = −½ Σ w_i + ½ Σ w_i² r_i²`, `I = ½ Σ w_i²`;
+//! - **REML**: `s = −½ tr(P) + ½ y'PPy`, `I = ½ tr(PP)`, where `Py = W r` and the traces are
+//!   computed without forming the `m × m` matrix `P`:
+//!   `tr(P) = Σ w_i − tr(Q X'W²X)`,
+//!   `tr(PP) = Σ w_i² − 2 tr(Q X'W³X) + tr(Q X'W²X Q X'W²X)`;
+//! - **adjusted REML** (Li & Lahiri 2010, *J. Multivariate Analysis* 101, 882-892): maximises
+//!   `log σ²_u + l_REML(σ²_u)`, so the score gains `1/σ²_u`; the adjusted likelihood is zero
+//!   at `σ²_u = 0`, so the estimate is always positive and no area is shrunk entirely onto the
+//!   regression line because the sample happened to look homogeneous. Its Fisher scoring adds
+//!   the adjustment's curvature `1/σ⁴` to the REML information.
+//!
+//! REML and ML are truncated at zero (when the score at zero is negative the maximum on
+//! `[0, ∞)` is at the boundary). The start is the median of the sampling variances, as in
+//! the independent R check shipped with the oracles.
+
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+
+use crate::SmallAreaError;
+
+/// Name of the intercept column, as R prints it.
+pub const INTERCEPT: &str = "(Intercept)";
+
+/// How the variance of the area effects is estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VarianceMethod {
+    /// Restricted (residual) maximum likelihood.
+    Reml,
+    /// Maximum likelihood.
+    Ml,
+    /// Li & Lahiri's (2010) adjusted residual maximum likelihood: never zero.
+    AdjustedReml,
+}
+
+impl VarianceMethod {
+    /// The short name used on the command line, in files and in figure labels.
+    pub fn code(self) -> &'static str {
+        match self {
+            VarianceMethod::Reml => "reml",
+            VarianceMethod::Ml => "ml",
+            VarianceMethod::AdjustedReml => "adjusted-reml",
+        }
+    }
+
+    /// Parses [`VarianceMethod::code`].
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "reml" => Some(VarianceMethod::Reml),
+            "ml" => Some(VarianceMethod::Ml),
+            "adjusted-reml" | "areml" => Some(VarianceMethod::AdjustedReml),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            VarianceMethod::Reml => "REML",
+            VarianceMethod::Ml => "ML",
+            VarianceMethod::AdjustedReml => "adjusted REML",
+        }
+    }
+}
+
+/// The areas of one model: direct estimates, their sampling variances and the covariates.
+///
+/// Built by [`AreaData::new`], which refuses what would give a meaningless fit: non-finite
+/// values, non-positive sampling variances, duplicate areas, collinear covariates, fewer
+/// areas than coefficients + 2.
+#[derive(Debug, Clone)]
+pub struct AreaData {
+    areas: Vec<String>,
+    direct: DVector<f64>,
+    sampling_variance: DVector<f64>,
+    covariate_names: Vec<String>,
+    x: DMatrix<f64>,
+}
+
+impl AreaData {
+    /// Areas with direct estimates `direct`, sampling variances `sampling_variance` (squared
+    /// standard errors) and named covariates; an intercept is added first.
+    pub fn new(
+        areas: Vec<String>,
+        direct: Vec<f64>,
+        sampling_variance: Vec<f64>,
+        covariates: Vec<(String, Vec<f64>)>,
+    ) -> Result<Self, SmallAreaError> {
+        let m = areas.len();
+        for (name, values) in [
+            ("direct estimate", &direct),
+            ("sampling variance", &sampling_variance),
+        ] {
+            if values.len() != m {
+                return Err(SmallAreaError::LengthMismatch {
+                    covariate: name.to_string(),
+                    found: values.len(),
+                    expected: m,
+                });
+            }
+        }
+        let mut seen = std::collections::HashSet::with_capacity(m);
+        for a in &areas {
+            if !seen.insert(a.as_str()) {
+                return Err(SmallAreaError::DuplicateArea { area: a.clone() });
+            }
+        }
+        for i in 0..m {
+            if !direct[i].is_finite() {
+                return Err(SmallAreaError::NotFinite {
+                    area: areas[i].clone(),
+                    what: "the direct estimate",
+                    value: direct[i],
+                });
+            }
+            let v = sampling_variance[i];
+            if !v.is_finite() {
+                return Err(SmallAreaError::NotFinite {
+                    area: areas[i].clone(),
+                    what: "the sampling variance",
+                    value: v,
+                });
+            }
+            if v <= 0.0 {
+                return Err(SmallAreaError::NonPositiveVariance {
+                    area: areas[i].clone(),
+                    value: v,
+                });
+            }
+        }
+        let x = design_matrix(&areas, &covariates)?;
+        let p = x.ncols();
+        if m < p + 2 {
+            return Err(SmallAreaError::TooFewAreas {
+                areas: m,
+                parameters: p,
+                needed: p + 2,
+            });
+        }
+        let mut covariate_names = vec![INTERCEPT.to_string()];
+        covariate_names.extend(covariates.into_iter().map(|(n, _)| n));
+        check_full_rank(&x, &covariate_names)?;
+        Ok(AreaData {
+            areas,
+            direct: DVector::from_vec(direct),
+            sampling_variance: DVector::from_vec(sampling_variance),
+            covariate_names,
+            x,
+        })
+    }
+
+    /// The same areas and covariates with other direct estimates and variances (used by the
+    /// bootstrap and by transforms); the checks on the covariates are not repeated.
+    pub(crate) fn with_values(
+        &self,
+        direct: DVector<f64>,
+        sampling_variance: DVector<f64>,
+    ) -> Self {
+        AreaData {
+            areas: self.areas.clone(),
+            direct,
+            sampling_variance,
+            covariate_names: self.covariate_names.clone(),
+            x: self.x.clone(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.areas.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.areas.is_empty()
+    }
+
+    pub fn areas(&self) -> &[String] {
+        &self.areas
+    }
+
+    pub fn direct(&self) -> &DVector<f64> {
+        &self.direct
+    }
+
+    pub fn sampling_variance(&self) -> &DVector<f64> {
+        &self.sampling_variance
+    }
+
+    /// Names of the regression coefficients: `(Intercept)` then the covariates.
+    pub fn covariate_names(&self) -> &[String] {
+        &self.covariate_names
+    }
+
+    /// The `m × p` design matrix (intercept first).
+    pub fn design_matrix(&self) -> &DMatrix<f64> {
+        &self.x
+    }
+}
+
+fn design_matrix(
+    areas: &[String],
+    covariates: &[(String, Vec<f64>)],
+) -> Result<DMatrix<f64>, SmallAreaError> {
+    let m = areas.len();
+    let p = covariates.len() + 1;
+    let mut x = DMatrix::from_element(m, p, 1.0);
+    for (j, (name, values)) in covariates.iter().enumerate() {
+        if values.len() != m {
+            return Err(SmallAreaError::LengthMismatch {
+                covariate: name.clone(),
+                found: values.len(),
+                expected: m,
+            });
+        }
+        for (i, &v) in values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(SmallAreaError::InvalidArea {
+                    area: areas[i].clone(),
+                    message: format!("covariate `{name}` is {v}, expected a finite number"),
+                });
+            }
+            x[(i, j + 1)] = v;
+        }
+    }
+    Ok(x)
+}
+
+/// Modified Gram-Schmidt over the columns: a column whose residual after projection on the
+/// columns before it is below 1e-9 of its norm is (numerically) in their span.
+fn check_full_rank(x: &DMatrix<f64>, names: &[String]) -> Result<(), SmallAreaError> {
+    let mut basis: Vec<DVector<f64>> = Vec::with_capacity(x.ncols());
+    for (j, name) in names.iter().enumerate().take(x.ncols()) {
+        let column = x.column(j).into_owned();
+        let norm = column.norm();
+        let mut r = column;
+        for q in &basis {
+            let c = q.dot(&r);
+            r.axpy(-c, q, 1.0);
+        }
+        let rn = r.norm();
+        if norm == 0.0 || rn <= 1e-9 * norm {
+            return Err(SmallAreaError::Collinear {
+                covariate: name.clone(),
+            });
+        }
+        basis.push(r / rn);
+    }
+    Ok(())
+}
+
+/// Iteration controls of the fit.
+#[derive(Debug, Clone, Copy)]
+pub struct FitOptions {
+    pub max_iterations: usize,
+    /// Convergence when the change of `σ²_u` is below `tolerance × (σ²_u + mean ψ)`.
+    pub tolerance: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            max_iterations: 200,
+            tolerance: 1e-13,
+        }
+    }
+}
+
+/// A fitted Fay-Herriot model.
+#[derive(Debug, Clone)]
+pub struct FayHerriotFit {
+    pub method: VarianceMethod,
+    /// Estimated variance of the area effects, `σ̂²_u`.
+    pub sigma2_u: f64,
+    /// Regression coefficients `β̂`, in the order of [`AreaData::covariate_names`].
+    pub coefficients: Vec<f64>,
+    /// Their standard errors, `sqrt(diag((X'V̂⁻¹X)⁻¹))`.
+    pub coefficient_se: Vec<f64>,
+    pub covariate_names: Vec<String>,
+    /// Fisher-scoring iterations used.
+    pub iterations: usize,
+    /// True when REML or ML put `σ̂²_u` at the boundary 0 (every area is then shrunk fully
+    /// onto the regression line: a warning sign, not a success).
+    pub at_boundary: bool,
+    /// The maximised (restricted, for REML) log-likelihood (for adjusted REML: the REML
+    /// log-likelihood at the estimate).
+    pub log_likelihood: f64,
+    /// `(X'V̂⁻¹X)⁻¹`.
+    pub(crate) q: DMatrix<f64>,
+    /// Fisher information of `σ²_u` at the estimate (REML's for adjusted REML).
+    pub(crate) information: f64,
+}
+
+impl FayHerriotFit {
+    /// `x'β̂` for a row of covariates (without the intercept: it is added).
+    pub fn linear_predictor(&self, covariates: &[f64]) -> f64 {
+        self.coefficients[0]
+            + self.coefficients[1..]
+                .iter()
+                .zip(covariates)
+                .map(|(b, x)| b * x)
+                .sum::<f64>()
+    }
+
+    /// Asymptotic variance of `σ̂²_u`, the inverse Fisher information.
+    pub fn sigma2_u_variance(&self) -> f64 {
+        1.0 / self.information
+    }
+}
+
+/// Quantities of the profiled likelihood at one value of `σ²_u`.
+pub(crate) struct Profile {
+    pub w: DVector<f64>,
+    pub q: DMatrix<f64>,
+    pub beta: DVector<f64>,
+    pub residual: DVector<f64>,
+}
+
+pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
+    let w = data.sampling_variance.map(|psi| 1.0 / (sigma2 + psi));
+    let x = &data.x;
+    let xtw = weighted_transpose(x, &w);
+    let a = &xtw * x;
+    let q = invert_spd(a);
+    let beta = &q * (&xtw * &data.direct);
+    let residual = &data.direct - x * &beta;
+    Profile {
+        w,
+        q,
+        beta,
+        residual,
+    }
+}
+
+/// `X' diag(w)`.
+fn weighted_transpose(x: &DMatrix<f64>, w: &DVector<f64>) -> DMatrix<f64> {
+    let mut xtw = x.transpose();
+    for (i, mut col) in xtw.column_iter_mut().enumerate() {
+        col *= w[i];
+    }
+    xtw
+}
+
+/// `X' diag(w) X` for a small `p`.
+fn cross(x: &DMatrix<f64>, w: &DVector<f64>) -> DMatrix<f64> {
+    weighted_transpose(x, w) * x
+}
+
+/// Inverse of a symmetric positive definite `p × p` matrix. Full rank of `X` was checked
+/// when the data were built and `V` is positive, so Cholesky cannot fail unless the
+/// covariates are numerically degenerate; then the LU inverse is used.
+fn invert_spd(a: DMatrix<f64>) -> DMatrix<f64> {
+    match Cholesky::<f64, Dyn>::new(a.clone()) {
+        Some(c) => c.inverse(),
+        None => a
+            .try_inverse()
+            .unwrap_or_else(|| DMatrix::from_element(1, 1, f64::NAN)),
+    }
+}
+
+/// Score and Fisher information of `σ²_u` for a method; `log_lik` is the (restricted) log
+/// likelihood at `σ²`.
+pub(crate) struct Scoring {
+    pub score: f64,
+    pub information: f64,
+    pub log_lik: f64,
+}
+
+pub(crate) fn scoring(
+    data: &AreaData,
+    method: VarianceMethod,
+    sigma2: f64,
+    pr: &Profile,
+) -> Scoring {
+    let m = data.len() as f64;
+    let p = data.x.ncols() as f64;
+    let w = &pr.w;
+    let sum_w: f64 = w.sum();
+    let sum_w2: f64 = w.iter().map(|v| v * v).sum();
+    let wr2: f64 = w
+        .iter()
+        .zip(pr.residual.iter())
+        .map(|(w, r)| (w * r).powi(2))
+        .sum();
+    let rwr: f64 = w
+        .iter()
+        .zip(pr.residual.iter())
+        .map(|(w, r)| w * r * r)
+        .sum();
+    let log_det_v: f64 = w.iter().map(|w| -w.ln()).sum();
+    let ln2pi = (2.0 * std::f64::consts::PI).ln();
+    match method {
+        VarianceMethod::Ml => Scoring {
+            score: -0.5 * sum_w + 0.5 * wr2,
+            information: 0.5 * sum_w2,
+            log_lik: -0.5 * (m * ln2pi + log_det_v + rwr),
+        },
+        VarianceMethod::Reml | VarianceMethod::AdjustedReml => {
+            let w2 = w.map(|v| v * v);
+            let w3 = w.map(|v| v * v * v);
+            let qx2 = &pr.q * cross(&data.x, &w2);
+            let tr_p = sum_w - qx2.trace();
+            let tr_pp =
+                sum_w2 - 2.0 * (&pr.q * cross(&data.x, &w3)).trace() + (&qx2 * &qx2).trace();
+            let log_det_a = -pr.q.determinant().ln();
+            let log_lik = -0.5 * ((m - p) * ln2pi + log_det_v + log_det_a + rwr);
+            let mut score = -0.5 * tr_p + 0.5 * wr2;
+            if method == VarianceMethod::AdjustedReml {
+                score += 1.0 / sigma2;
+            }
+            Scoring {
+                score,
+                information: 0.5 * tr_pp,
+                log_lik,
+            }
+        }
+    }
+}
+
+/// Fits the model by Fisher scoring (see the module docs).
+pub fn fit(
+    data: &AreaData,
+    method: VarianceMethod,
+    options: FitOptions,
+) -> Result<FayHerriotFit, SmallAreaError> {
+    let psi = &data.sampling_variance;
+    let mut sorted: Vec<f64> = psi.iter().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+    };
+    let scale = psi.mean();
+    let mut sigma2 = median;
+    let mut at_boundary = false;
+    let mut iterations = 0;
+    let mut last_change = f64::INFINITY;
+    let mut converged = false;
+    while iterations < options.max_iterations {
+        iterations += 1;
+        let pr = profile(data, sigma2);
+        let s = scoring(data, method, sigma2, &pr);
+        // For adjusted REML the curvature of the adjustment `log σ²`, `1/σ⁴`, is added to the
+        // information: without it the steps oscillate when the REML maximum is near zero.
+        let curvature = match method {
+            VarianceMethod::AdjustedReml => s.information + 1.0 / (sigma2 * sigma2),
+            _ => s.information,
+        };
+        let step = s.score / curvature;
+        let mut next = sigma2 + step;
+        if next <= 0.0 {
+            match method {
+                VarianceMethod::AdjustedReml => next = 0.5 * sigma2,
+                VarianceMethod::Reml | VarianceMethod::Ml => {
+                    let pr0 = profile(data, 0.0);
+                    let s0 = scoring(data, method, 0.0, &pr0);
+                    if s0.score <= 0.0 {
+                        sigma2 = 0.0;
+                        at_boundary = true;
+                        converged = true;
+                        break;
+                    }
+                    next = 0.5 * sigma2;
+                }
+            }
+        }
+        last_change = (next - sigma2).abs();
+        sigma2 = next;
+        if last_change <= options.tolerance * (sigma2 + scale) {
+            converged = true;
+            break;
+        }
+    }
+    if !converged || !sigma2.is_finite() {
+        return Err(SmallAreaError::NoConvergence {
+            method: method.name(),
+            iterations,
+            last_change,
+        });
+    }
+    let pr = profile(data, sigma2);
+    let s = scoring(data, method, sigma2, &pr);
+    // Adjusted REML's curvature includes −1/σ⁴ from the adjustment; its MSE (Li & Lahiri)
+    // uses the REML information, which is what `scoring` returns for it.
+    let information = s.information;
+    let coefficient_se = (0..pr.q.nrows()).map(|j| pr.q[(j, j)].sqrt()).collect();
+    Ok(FayHerriotFit {
+        method,
+        sigma2_u: sigma2,
+        coefficients: pr.beta.iter().copied().collect(),
+        coefficient_se,
+        covariate_names: data.covariate_names.clone(),
+        iterations,
+        at_boundary,
+        log_likelihood: s.log_lik,
+        q: pr.q,
+        information,
+    })
+}
+
+/// The log-likelihood of `σ²_u` for a method with `β` profiled out: ML's, or the restricted
+/// one for REML and adjusted REML (without the adjustment term `log σ²_u`).
+pub fn log_likelihood(data: &AreaData, method: VarianceMethod, sigma2: f64) -> f64 {
+    let pr = profile(data, sigma2);
+    scoring(data, method, sigma2, &pr).log_lik
+}
+
+/// The model at a given area variance `sigma2` (no estimation of `σ²_u`): the coefficients,
+/// EBLUPs and MSE formulas of `method` evaluated there. For comparing with other software
+/// at its estimate, and for sensitivity analyses.
+pub fn fit_at(
+    data: &AreaData,
+    method: VarianceMethod,
+    sigma2: f64,
+) -> Result<FayHerriotFit, SmallAreaError> {
+    if !(sigma2.is_finite() && sigma2 >= 0.0) {
+        return Err(SmallAreaError::InvalidArgument(format!(
+            "the area variance must be a non-negative number, got {sigma2}"
+        )));
+    }
+    let pr = profile(data, sigma2);
+    let s = scoring(data, method, sigma2, &pr);
+    Ok(FayHerriotFit {
+        method,
+        sigma2_u: sigma2,
+        coefficients: pr.beta.iter().copied().collect(),
+        coefficient_se: (0..pr.q.nrows()).map(|j| pr.q[(j, j)].sqrt()).collect(),
+        covariate_names: data.covariate_names.clone(),
+        iterations: 0,
+        at_boundary: sigma2 == 0.0,
+        log_likelihood: s.log_lik,
+        q: pr.q,
+        information: s.information,
+    })
+}

@@ -1,0 +1,333 @@
+//! Transforms, and the whole small-area estimate of a table of areas.
+//!
+//! # Shares: arcsine square root
+//!
+//! For a share `p̂_i` from `n_i` respondents, `y_i = asin(√p̂_i)` has sampling variance
+//! `ψ_i ≈ deff / (4 n_i)` whatever `p_i` (the variance-stabilising property; Jiang, Lahiri,
+//! Wan & Wu 2001; Casas-Cordero, Encina & Lahiri 2016, *JRSS A* 179, 1021-1046; Hadam, Würz &
+//! Kreutzmann 2020 for the back-transformation). So the model needs the respondents and one
+//! design effect (from [`crate::smoothing::smooth_share_variances`]), not the noisy — and for
+//! `p̂ ∈ {0, 1}` zero — direct variances. The EBLUP `μ_i` on the arcsine scale is transformed
+//! back with the bias correction
+//!
+//! ```text
+//! θ̂_i = E[sin²(Z)],  Z ~ N(μ_i, g1_i)  =  ½ (1 − exp(−2 g1_i) cos 2μ_i)
+//! ```
+//!
+//! (the mean of the back-transformed posterior of the area value given the parameters; the
+//! naive `sin²(μ_i)` is biased towards 0 and 1). Its MSE is estimated by the parametric
+//! bootstrap on the original scale ([`crate::bootstrap`]).
+//!
+//! # Medians and other positive statistics: log
+//!
+//! `y_i = log θ̂_i`, `ψ_i = v_i / θ̂_i²` (delta method), back-transformation
+//! `θ̂_i = exp(μ_i + g1_i / 2)` (the log-normal posterior mean; Slud & Maiti 2006,
+//! *JRSS B* 68, 239-257, give the second-order refinement), MSE by bootstrap.
+//!
+//! # Intervals
+//!
+//! A 95 % interval is formed on the model scale, `μ_i ± 1.96 √mse_model,i` (the analytic MSE
+//! of the EBLUP on that scale), and transformed back with the monotone inverse (clamped to
+//! `[0, π/2]` for the arcsine), so intervals of shares stay inside `[0, 1]`. Without a
+//! transform it is `θ̂_i ± 1.96 √mse_i`.
+
+use crate::bootstrap::bootstrap_mse;
+use crate::model::{fit, AreaData, FayHerriotFit, FitOptions, VarianceMethod};
+use crate::prediction::{predict, AreaPrediction};
+use crate::SmallAreaError;
+
+/// Scale on which the model is fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transform {
+    None,
+    /// Arcsine square root, for shares in `[0, 1]`.
+    ArcsinSqrt,
+    /// Natural log, for positive statistics (medians, means of positive amounts).
+    Log,
+}
+
+impl Transform {
+    pub fn code(self) -> &'static str {
+        match self {
+            Transform::None => "none",
+            Transform::ArcsinSqrt => "arcsin",
+            Transform::Log => "log",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "none" => Some(Transform::None),
+            "arcsin" => Some(Transform::ArcsinSqrt),
+            "log" => Some(Transform::Log),
+            _ => None,
+        }
+    }
+
+    fn inverse(self) -> fn(f64) -> f64 {
+        match self {
+            Transform::None => |t| t,
+            Transform::ArcsinSqrt => |t: f64| t.sin().powi(2),
+            Transform::Log => f64::exp,
+        }
+    }
+
+    /// Bias-corrected back-transformation of a model-scale EBLUP `mu` with posterior variance
+    /// `g1` (see the module docs).
+    pub fn back_transform(self, mu: f64, g1: f64) -> f64 {
+        match self {
+            Transform::None => mu,
+            Transform::ArcsinSqrt => 0.5 * (1.0 - (-2.0 * g1).exp() * (2.0 * mu).cos()),
+            Transform::Log => (mu + 0.5 * g1).exp(),
+        }
+    }
+
+    /// Monotone inverse for interval bounds.
+    fn bound(self, t: f64) -> f64 {
+        match self {
+            Transform::None => t,
+            Transform::ArcsinSqrt => t.clamp(0.0, std::f64::consts::FRAC_PI_2).sin().powi(2),
+            Transform::Log => t.exp(),
+        }
+    }
+}
+
+/// How the MSE is estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MseMethod {
+    /// Prasad-Rao (REML), Datta-Lahiri (ML), Li-Lahiri (adjusted REML); without a transform only.
+    Analytic,
+    /// Parametric bootstrap, seeded.
+    Bootstrap { replicates: usize, seed: u64 },
+}
+
+/// The model specification.
+#[derive(Debug, Clone, Copy)]
+pub struct SmallAreaModel {
+    pub method: VarianceMethod,
+    pub transform: Transform,
+    pub mse: MseMethod,
+    pub options: FitOptions,
+}
+
+/// One area's small-area estimate on the original scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaEstimate {
+    pub area: String,
+    pub direct: f64,
+    /// Standard error of the direct estimate on the original scale (as supplied).
+    pub direct_se: f64,
+    pub estimate: f64,
+    pub mse: f64,
+    /// 95 % interval (see the module docs).
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Weight of the direct estimate on the model scale.
+    pub gamma: f64,
+    /// The model-scale prediction with its MSE decomposition.
+    pub model_scale: AreaPrediction,
+}
+
+impl AreaEstimate {
+    pub fn rmse(&self) -> f64 {
+        self.mse.sqrt()
+    }
+
+    /// RMSE over the estimate (the model-based figure's coefficient of variation).
+    pub fn cv(&self) -> f64 {
+        self.rmse() / self.estimate.abs()
+    }
+}
+
+/// Result of [`estimate_small_areas`].
+#[derive(Debug, Clone)]
+pub struct SmallAreaEstimate {
+    pub model: SmallAreaModel,
+    /// The fit on the model scale.
+    pub fit: FayHerriotFit,
+    /// The model-scale area table the fit used (transformed estimates and variances).
+    pub model_data: AreaData,
+    pub areas: Vec<AreaEstimate>,
+    /// Bootstrap replicates dropped because their refit failed (0 for an analytic MSE).
+    pub failed_replicates: usize,
+}
+
+/// The input of [`estimate_small_areas`], on the original scale.
+#[derive(Debug, Clone)]
+pub struct AreaInput {
+    pub areas: Vec<String>,
+    pub direct: Vec<f64>,
+    /// Sampling variances of the direct estimates (squared standard errors). With the arcsine
+    /// transform they are replaced by `deff / (4 n)` and only `design_effect` matters.
+    pub sampling_variance: Vec<f64>,
+    /// Respondents per area (needed for the arcsine transform).
+    pub respondents: Option<Vec<f64>>,
+    /// The design effect for the arcsine transform.
+    pub design_effect: Option<f64>,
+    pub covariates: Vec<(String, Vec<f64>)>,
+}
+
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// Fits the model on the chosen scale and returns every area's estimate, MSE and interval on
+/// the original scale.
+pub fn estimate_small_areas(
+    input: AreaInput,
+    model: SmallAreaModel,
+) -> Result<SmallAreaEstimate, SmallAreaError> {
+    let (y, psi) = model_scale(&input, model.transform)?;
+    let data = AreaData::new(input.areas.clone(), y, psi, input.covariates.clone())?;
+    let fitted = fit(&data, model.method, model.options)?;
+    let predictions = predict(&fitted, &data);
+    let transform = model.transform;
+    let (mse, failed) = match model.mse {
+        MseMethod::Analytic => {
+            if transform != Transform::None {
+                return Err(SmallAreaError::InvalidArgument(format!(
+                    "the analytic MSE is on the model scale; with the {} transform use the \
+                     bootstrap MSE",
+                    transform.code()
+                )));
+            }
+            (predictions.iter().map(|p| p.mse).collect::<Vec<_>>(), 0)
+        }
+        MseMethod::Bootstrap { replicates, seed } => {
+            let method = model.method;
+            let options = model.options;
+            let boot = bootstrap_mse(
+                &data,
+                &fitted,
+                transform.inverse(),
+                |d| {
+                    let f = fit(d, method, options)?;
+                    Ok(predict(&f, d)
+                        .iter()
+                        .map(|p| transform.back_transform(p.eblup, p.g1))
+                        .collect())
+                },
+                replicates,
+                seed,
+            )?;
+            (boot.mse, boot.failed)
+        }
+    };
+    let direct_se: Vec<f64> = input.sampling_variance.iter().map(|v| v.sqrt()).collect();
+    let areas = predictions
+        .into_iter()
+        .zip(mse)
+        .enumerate()
+        .map(|(i, (p, mse))| {
+            let estimate = transform.back_transform(p.eblup, p.g1);
+            let half = match transform {
+                Transform::None => Z95 * mse.sqrt(),
+                _ => Z95 * p.mse.sqrt(),
+            };
+            let (ci_low, ci_high) = match transform {
+                Transform::None => (estimate - half, estimate + half),
+                _ => (
+                    transform.bound(p.eblup - half),
+                    transform.bound(p.eblup + half),
+                ),
+            };
+            AreaEstimate {
+                area: p.area.clone(),
+                direct: input.direct[i],
+                direct_se: direct_se[i],
+                estimate,
+                mse,
+                ci_low,
+                ci_high,
+                gamma: p.gamma,
+                model_scale: p,
+            }
+        })
+        .collect();
+    Ok(SmallAreaEstimate {
+        model,
+        fit: fitted,
+        model_data: data,
+        areas,
+        failed_replicates: failed,
+    })
+}
+
+fn model_scale(
+    input: &AreaInput,
+    transform: Transform,
+) -> Result<(Vec<f64>, Vec<f64>), SmallAreaError> {
+    let m = input.areas.len();
+    if input.direct.len() != m || input.sampling_variance.len() != m {
+        return Err(SmallAreaError::InvalidArgument(format!(
+            "{} direct estimates and {} variances for {m} areas",
+            input.direct.len(),
+            input.sampling_variance.len()
+        )));
+    }
+    match transform {
+        Transform::None => Ok((input.direct.clone(), input.sampling_variance.clone())),
+        Transform::ArcsinSqrt => {
+            let n = input.respondents.as_ref().ok_or_else(|| {
+                SmallAreaError::InvalidArgument(
+                    "the arcsine transform needs the respondents per area".into(),
+                )
+            })?;
+            let deff = input.design_effect.ok_or_else(|| {
+                SmallAreaError::InvalidArgument(
+                    "the arcsine transform needs a design effect".into(),
+                )
+            })?;
+            if !(deff.is_finite() && deff > 0.0) {
+                return Err(SmallAreaError::InvalidArgument(format!(
+                    "design effect {deff} is not a positive number"
+                )));
+            }
+            let mut y = Vec::with_capacity(m);
+            let mut psi = Vec::with_capacity(m);
+            if n.len() != m {
+                return Err(SmallAreaError::InvalidArgument(format!(
+                    "{} respondent counts for {m} areas",
+                    n.len()
+                )));
+            }
+            for ((area, &p), &n) in input.areas.iter().zip(&input.direct).zip(n) {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(SmallAreaError::InvalidArea {
+                        area: area.clone(),
+                        message: format!("share {p} is outside [0, 1]"),
+                    });
+                }
+                if !(n.is_finite() && n > 0.0) {
+                    return Err(SmallAreaError::InvalidArea {
+                        area: area.clone(),
+                        message: format!("respondents {n} is not a positive number"),
+                    });
+                }
+                y.push(p.sqrt().asin());
+                psi.push(deff / (4.0 * n));
+            }
+            Ok((y, psi))
+        }
+        Transform::Log => {
+            let mut y = Vec::with_capacity(m);
+            let mut psi = Vec::with_capacity(m);
+            for ((area, &v), &var) in input
+                .areas
+                .iter()
+                .zip(&input.direct)
+                .zip(&input.sampling_variance)
+            {
+                if v.is_nan() || v <= 0.0 {
+                    return Err(SmallAreaError::InvalidArea {
+                        area: area.clone(),
+                        message: format!(
+                            "estimate {v} is not positive; the log transform needs positive values"
+                        ),
+                    });
+                }
+                y.push(v.ln());
+                psi.push(var / (v * v));
+            }
+            Ok((y, psi))
+        }
+    }
+}
