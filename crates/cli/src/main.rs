@@ -12,7 +12,7 @@ use incity_data::survey::{
 };
 use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
 use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
-use incity_indicators::{compute_release, ComputeSettings};
+use incity_indicators::{compute_release, ComputeSettings, GeoLevel};
 use incity_portal::AppState;
 use incity_store::Store;
 
@@ -602,15 +602,24 @@ async fn load_shipped_tables(store: &Store) -> anyhow::Result<()> {
 }
 
 async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
-    use incity_data::published::PublishedTable;
-    // Read every file first: one bad file and nothing is loaded.
-    let mut records = Vec::new();
     let admin = match &a.mapping {
         Some(m) => Some(incity_data::mapping::AdminTableMapping::load(m)?),
         None => None,
     };
-    for path in &a.files {
-        let table = match &admin {
+    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    import_table_files(&store, &a.files, admin.as_ref()).await
+}
+
+/// Reads every file first (one bad file and nothing is loaded), then loads each table.
+async fn import_table_files(
+    store: &Store,
+    files: &[PathBuf],
+    admin: Option<&incity_data::mapping::AdminTableMapping>,
+) -> anyhow::Result<()> {
+    use incity_data::published::PublishedTable;
+    let mut records = Vec::new();
+    for path in files {
+        let table = match admin {
             Some(m) => PublishedTable::read_admin_csv(path, m)?,
             None => PublishedTable::read(path)?,
         };
@@ -620,7 +629,6 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
             incity_data::sha256_file(path)?,
         ));
     }
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
     for r in &records {
         store.load_published(r).await?;
         let flagged = r
@@ -641,6 +649,63 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The area covariates of the catalogue's small-area models, from the stored table the
+/// catalogue names, with a line for the release's input description. `None` when the
+/// catalogue has no models or the table is not loaded (then the release has no model-based
+/// figures, and the run says so).
+async fn load_covariates(
+    store: &Store,
+    catalogue: &incity_indicators::Catalogue,
+) -> anyhow::Result<Option<(incity_indicators::small_area::AreaCovariates, String)>> {
+    let Some(settings) = &catalogue.small_area else {
+        return Ok(None);
+    };
+    let dataset = &settings.covariate_dataset;
+    let tables = store.published_tables().await?;
+    let Some(table) = tables.iter().find(|t| &t.dataset == dataset) else {
+        println!(
+            "no covariate table {dataset} is loaded: no model-based figures (load one with \
+             `incity import-table`)"
+        );
+        return Ok(None);
+    };
+    let position = |d: &str| -> anyhow::Result<usize> {
+        table
+            .dimensions
+            .iter()
+            .position(|x| x == d)
+            .with_context(|| {
+                format!(
+                "covariate table {dataset} ({}): has no dimension `{d}`; expected indic, group \
+                 and geo (dimensions: {})",
+                table.source_file,
+                table.dimensions.join(", ")
+            )
+            })
+    };
+    let (indic, group, geo) = (position("indic")?, position("group")?, position("geo")?);
+    let mut covariates = incity_indicators::small_area::AreaCovariates::new(dataset);
+    for o in store.published_observations(dataset, None).await? {
+        let Some(value) = o.value else { continue };
+        let year: i32 = o
+            .time
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .with_context(|| {
+                format!(
+                    "covariate table {dataset}: time period `{}` does not begin with a year",
+                    o.time
+                )
+            })?;
+        covariates.insert(&o.key[indic], &o.key[group], &o.key[geo], year, value);
+    }
+    let line = format!(
+        "covariates {dataset} from {} sha256 {} observations {}",
+        table.source_file, table.sha256, table.observations
+    );
+    Ok(Some((covariates, line)))
+}
+
 fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("incity.sqlite")
 }
@@ -648,6 +713,8 @@ fn database_path(data_dir: &Path) -> PathBuf {
 /// What [`write_demo`] wrote.
 struct Demo {
     lfs: Option<PathBuf>,
+    /// The register table (area covariates of the small-area models).
+    register: Option<PathBuf>,
 }
 
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
@@ -690,7 +757,10 @@ fn write_demo(
         ),
     )
     .with_context(|| format!("writing {}", notice.display()))?;
-    let mut demo = Demo { lfs: None };
+    let mut demo = Demo {
+        lfs: None,
+        register: None,
+    };
     if surveys != SurveysArg::Silc {
         let lfs = dir.join(format!("lfs_{}.csv", config.year));
         let bar = progress_bar("synthetic EU-LFS");
@@ -711,6 +781,10 @@ fn write_demo(
             "synthetic EU-SILC D, R, H, P files written"
         );
     }
+    let register = dir.join(format!("register_{}.csv", config.year));
+    let rows = incity_data::synthetic::write_register_csv(&population, &register)?;
+    tracing::info!(rows, file = %register.display(), "synthetic register table written (small-area covariates)");
+    demo.register = Some(register);
     if truth {
         let truth_path = dir.join(format!("truth_{}.csv", config.year));
         write_truth_csv(&population.truth(), &truth_path)?;
@@ -729,7 +803,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             ..SyntheticConfig::default()
         };
         let demo_dir = a.data.data_dir.join("demo");
-        write_demo(&demo_dir, config, SurveysArg::Both, true)?;
+        let demo = write_demo(&demo_dir, config, SurveysArg::Both, true)?;
         let inputs = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
         let silc: Vec<PathBuf> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
             .iter()
@@ -754,6 +828,9 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
                         .unwrap_or_default()
                 );
             }
+        }
+        if let Some(register) = &demo.register {
+            import_table_files(&store, std::slice::from_ref(register), None).await?;
         }
         let catalogue = incity_indicators::Catalogue::embedded();
         let rules = incity_indicators::rules::RuleSet::load("default")?;
@@ -825,6 +902,10 @@ async fn compute_and_publish(
             p.source, p.country, p.year, p.file, p.sha256, p.rows, p.mapping
         ));
     }
+    let covariates = load_covariates(store, catalogue).await?;
+    if let Some((_, line)) = &covariates {
+        descriptions.push(line.clone());
+    }
     let rules_name = rule_set.describe();
     let method = incity_indicators::method_description(pool_years, rule_set);
     let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
@@ -855,6 +936,7 @@ async fn compute_and_publish(
         generator_seed,
         rules: rule_set.clone(),
         pool_years,
+        covariates: covariates.map(|(c, _)| c),
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -872,6 +954,7 @@ async fn compute_and_publish(
         .filter(|f| f.estimate.flag == incity_estimation::Flag::LowReliability)
         .count();
     let id = store.publish(&release).await?;
+    report_models(catalogue, &release);
     println!(
         "release {id}: {} figures ({} suppressed, {} flagged low reliability) for {} indicators from {} partitions in {} s",
         release.figures.len(),
@@ -882,6 +965,53 @@ async fn compute_and_publish(
         release.provenance.finished_at - release.provenance.started_at
     );
     Ok(Some(id))
+}
+
+/// The small-area models of a run and the share of migrant-group cells published reliably
+/// before (direct figures) and after (direct or model-based), per level.
+fn report_models(catalogue: &incity_indicators::Catalogue, release: &incity_indicators::Release) {
+    if release.models.is_empty() {
+        return;
+    }
+    let fitted = release
+        .models
+        .iter()
+        .filter(|m| m.skipped.is_none())
+        .count();
+    let added: usize = release.models.iter().map(|m| m.figures).sum();
+    println!(
+        "small-area models: {fitted} fitted, {} not fitted; {added} model-based figures",
+        release.models.len() - fitted
+    );
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for m in &release.models {
+        if let Some(r) = &m.skipped {
+            // Group reasons by their text without the numbers.
+            let kind: String = r.chars().filter(|c| !c.is_ascii_digit()).collect();
+            *reasons.entry(kind).or_default() += 1;
+        }
+    }
+    for (r, n) in reasons {
+        println!("  not fitted ({n}): {r}");
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    for (level, r) in
+        incity_indicators::small_area::reliability_by_level(catalogue, &release.figures)
+    {
+        if !matches!(level, GeoLevel::Nuts2 | GeoLevel::Nuts3 | GeoLevel::City) {
+            continue;
+        }
+        println!(
+            "  {}: {} migrant-group cells (levels, both sexes): published reliably {:.1} % direct \
+             ({:.1} % flagged, {:.1} % suppressed) -> {:.1} % with model-based figures",
+            level.code(),
+            r.cells,
+            pct(r.direct_reliable, r.cells),
+            pct(r.direct_flagged, r.cells),
+            pct(r.direct_suppressed, r.cells),
+            pct(r.best_reliable, r.cells)
+        );
+    }
 }
 
 fn hex_digest(bytes: &[u8]) -> String {

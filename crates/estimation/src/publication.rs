@@ -559,6 +559,49 @@ impl Estimate {
         Estimate::publish_with(pv, interval, confidence, rules, &basis)
     }
 
+    /// A model-based figure (a small-area estimate): its MSE takes the place of the design
+    /// variance in the rules, the model's interval `(low, high)` is shown, and there are no
+    /// design degrees of freedom. For a share the effective sample size is the model's
+    /// equivalent sample size `p(1-p)/MSE`, *not* capped at the cell's respondents as for a
+    /// direct estimate (the NCHS cap): the model borrows strength from other areas, which its
+    /// MSE accounts for. The figure records the cell's respondents.
+    pub fn publish_model_based(
+        estimate: f64,
+        mse: f64,
+        (low, high): (f64, f64),
+        respondents: u64,
+        population: f64,
+        share: bool,
+        rules: &PublicationRules,
+    ) -> Estimate {
+        let equivalent_n = if share && mse > 0.0 && estimate > 0.0 && estimate < 1.0 {
+            ((estimate * (1.0 - estimate) / mse).ceil() as u64).max(respondents)
+        } else {
+            respondents
+        };
+        let pv = PointAndVariance {
+            estimate,
+            variance: mse,
+            n: equivalent_n,
+            population,
+            srs_variance: None,
+            degrees_of_freedom: usize::MAX,
+        };
+        let basis = RuleBasis {
+            n: respondents,
+            use_cv: true,
+            population,
+            numerator: share.then_some(estimate * population),
+            share,
+        };
+        let mut e = Estimate::publish_with(&pv, Interval::Given { low, high }, 0.95, rules, &basis);
+        if let Some(f) = e.figures.as_mut() {
+            f.n = respondents;
+            f.deff = None;
+        }
+        e
+    }
+
     /// As [`publish`](Self::publish), with everything the rules look at given explicitly
     /// (population thresholds need the weighted counts).
     pub fn publish_with(
@@ -606,6 +649,11 @@ impl Estimate {
         });
         if share.is_some_and(|s| !(s.low.is_finite() && s.high.is_finite())) {
             return suppressed(FlagReason::VarianceNotEstimable);
+        }
+        if let Interval::Given { low, high } = interval {
+            if !(low.is_finite() && high.is_finite() && low <= high) {
+                return suppressed(FlagReason::VarianceNotEstimable);
+            }
         }
         let (flag, reason) = rules.judge(&RuleFacts {
             basis: *basis,

@@ -106,6 +106,39 @@ pub struct Indicator {
     /// Officially published figures of the same definition, shown beside the computed ones.
     #[serde(default)]
     pub published: Vec<PublishedDefinition>,
+    /// The small-area model of the indicator (shares only): which area covariates it uses.
+    #[serde(default)]
+    pub small_area: Option<IndicatorModel>,
+}
+
+/// An indicator's small-area model.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorModel {
+    /// Covariates: measures of the catalogue's covariate table (`REG_EMP_RATE`, ...), taken
+    /// for the figure's target group, or `national_estimate` (the direct estimate of the same
+    /// indicator, group, sex and period for the area's country).
+    pub covariates: Vec<String>,
+}
+
+/// The covariate named `national_estimate`: the country's direct estimate.
+pub const NATIONAL_ESTIMATE: &str = "national_estimate";
+
+/// Settings of the small-area models of a release (`[small_area]` in `catalogue.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallAreaSettings {
+    /// The dataset (loaded with `incity import-table`) holding the area covariates, with
+    /// dimensions `indic` (the covariate), `group` (target group or `total`) and `geo`.
+    pub covariate_dataset: String,
+    /// Levels at which models are fitted (`nuts2`, `nuts3`, `city`).
+    pub levels: Vec<String>,
+    /// Estimator of the area variance: `reml`, `ml` or `adjusted-reml`.
+    pub method: String,
+    /// Parametric-bootstrap replicates for the MSE on the original scale.
+    pub replicates: usize,
+    /// Fewest areas with a sample for a model to be fitted.
+    pub min_areas: usize,
 }
 
 fn default_weight() -> String {
@@ -155,6 +188,8 @@ struct CatalogueFile {
     grouping: Vec<Grouping>,
     #[serde(default)]
     concept: Vec<GlossaryEntry>,
+    #[serde(default)]
+    small_area: Option<SmallAreaSettings>,
 }
 
 /// The whole catalogue.
@@ -164,6 +199,8 @@ pub struct Catalogue {
     pub groupings: Vec<Grouping>,
     pub glossary: Vec<GlossaryEntry>,
     pub indicators: Vec<Indicator>,
+    /// The small-area models (none without a `[small_area]` section).
+    pub small_area: Option<SmallAreaSettings>,
 }
 
 /// Sources the pipeline can compute from.
@@ -380,6 +417,30 @@ impl Catalogue {
                     ));
                 }
             }
+            if let Some(model) = &ind.small_area {
+                if ind.statistic != StatisticKind::Share {
+                    return Err(err(
+                        name,
+                        "small_area: models are fitted for shares only (statistic = \"share\")",
+                    ));
+                }
+                if model.covariates.is_empty() {
+                    return Err(err(
+                        name,
+                        "small_area: covariates is empty; name at least one",
+                    ));
+                }
+                if let Some(c) = model.covariates.iter().find(|c| {
+                    c.is_empty()
+                        || c.chars()
+                            .any(|ch| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                }) {
+                    return Err(err(
+                        name,
+                        format!("small_area: covariate `{c}`: expected letters, digits and _"),
+                    ));
+                }
+            }
             for source in ind.variables.keys() {
                 if !SOURCES.contains(&source.as_str()) {
                     return Err(err(
@@ -412,11 +473,55 @@ impl Catalogue {
             }
             indicators.push(ind);
         }
+        if let Some(sa) = &file.small_area {
+            const MODEL_LEVELS: [&str; 3] = ["nuts2", "nuts3", "city"];
+            if let Some(l) = sa
+                .levels
+                .iter()
+                .find(|l| !MODEL_LEVELS.contains(&l.as_str()))
+            {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "small_area.levels: `{l}`: expected one of {}",
+                        MODEL_LEVELS.join(", ")
+                    ),
+                ));
+            }
+            if incity_small_area::VarianceMethod::from_code(&sa.method).is_none() {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "small_area.method = \"{}\": expected reml, ml or adjusted-reml",
+                        sa.method
+                    ),
+                ));
+            }
+            if sa.replicates < 50 {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "small_area.replicates = {}: expected at least 50 bootstrap replicates",
+                        sa.replicates
+                    ),
+                ));
+            }
+            if sa.min_areas < 5 {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "small_area.min_areas = {}: expected at least 5",
+                        sa.min_areas
+                    ),
+                ));
+            }
+        }
         Ok(Catalogue {
             version: file.version,
             groupings: file.grouping,
             glossary: file.concept,
             indicators,
+            small_area: file.small_area,
         })
     }
 

@@ -40,7 +40,7 @@ use incity_estimation::{
 
 use crate::catalogue::{Catalogue, Indicator, StatisticKind};
 use crate::rules::RuleSet;
-use crate::{Figure, GeoLevel, Measure};
+use crate::{Figure, FigureMethod, GeoLevel, Measure};
 
 /// The harmonised Parquet files of one source.
 #[derive(Debug, Clone)]
@@ -214,7 +214,7 @@ pub async fn compute_source(
     rules: &RuleSet,
     pool_years: u32,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<Figure>, DataError> {
+) -> Result<SourceFigures, DataError> {
     let rules = CountryRules::new(rules);
     let indicators: Vec<&Indicator> = catalogue
         .indicators
@@ -222,7 +222,7 @@ pub async fn compute_source(
         .filter(|i| i.source == input.source)
         .collect();
     if indicators.is_empty() || input.files.is_empty() {
-        return Ok(Vec::new());
+        return Ok(SourceFigures::default());
     }
     let ctx = open(input).await?;
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
@@ -237,6 +237,7 @@ pub async fn compute_source(
         .filter(|i| i.statistic != StatisticKind::Share)
         .collect();
     let mut figures = Vec::new();
+    let mut direct_inputs = Vec::new();
     if !shares.is_empty() {
         progress(&format!(
             "{}: one scan for {} share indicators",
@@ -244,9 +245,9 @@ pub async fn compute_source(
             shares.len()
         ));
         let cells = scan_share_cells(&ctx, input, &shares, &groupings).await?;
-        figures.extend(estimate_shares(
-            input, catalogue, &shares, &cells, &rules, pool_years,
-        )?);
+        let (f, d) = estimate_shares(input, catalogue, &shares, &cells, &rules, pool_years)?;
+        figures.extend(f);
+        direct_inputs.extend(d);
     }
     if !others.is_empty() {
         progress(&format!(
@@ -259,8 +260,48 @@ pub async fn compute_source(
                 .await?,
         );
     }
-    Ok(figures)
+    Ok(SourceFigures {
+        figures,
+        direct_inputs,
+    })
 }
+
+/// The figures of one source, and the direct estimates the small-area models take as input.
+#[derive(Debug, Default)]
+pub struct SourceFigures {
+    pub figures: Vec<Figure>,
+    /// Every level share of the levels small-area models use, *before* the publication rules
+    /// (also for cells whose figure is suppressed). Model input only: never stored or shown.
+    pub direct_inputs: Vec<DirectInput>,
+}
+
+/// A direct estimate as a small-area model's input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectInput {
+    pub indicator: String,
+    pub period: Period,
+    pub level: GeoLevel,
+    pub geo: String,
+    pub grouping: String,
+    pub group: String,
+    pub sex: String,
+    pub estimate: f64,
+    /// Design-based variance (NaN when not estimable).
+    pub variance: f64,
+    /// Respondents.
+    pub n: u64,
+    /// Weighted population of the domain.
+    pub population: f64,
+}
+
+/// Levels whose share estimates are kept as model inputs: the areas of the models and the
+/// countries (whose direct estimates are a covariate).
+pub const MODEL_INPUT_LEVELS: [GeoLevel; 4] = [
+    GeoLevel::Country,
+    GeoLevel::Nuts2,
+    GeoLevel::Nuts3,
+    GeoLevel::City,
+];
 
 async fn scan_share_cells(
     ctx: &SessionContext,
@@ -324,7 +365,7 @@ async fn scan_share_cells(
 }
 
 /// A reference period: one year, or consecutive years pooled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
     pub first: i32,
     pub last: i32,
@@ -523,6 +564,7 @@ impl TaskFigures<'_> {
             sex: key.2,
             measure,
             estimate,
+            method: FigureMethod::Direct,
         }
     }
 }
@@ -541,8 +583,9 @@ fn estimate_shares(
     cells: &[Cell],
     rules: &CountryRules<'_>,
     pool_years: u32,
-) -> Result<Vec<Figure>, DataError> {
+) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
     let mut figures = Vec::new();
+    let mut inputs = Vec::new();
     let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.key.year).collect();
     for period in periods(&years, pool_years) {
         let mine: Vec<&Cell> = cells
@@ -575,101 +618,122 @@ fn estimate_shares(
             .collect();
         let per_task = tasks
             .par_iter()
-            .map(|&(k, l, g)| -> Result<Vec<Figure>, DataError> {
-                let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
-                let mut figures = Vec::new();
-                let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-                for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
-                    if c.n[k] == 0 || mask & (1 << l) == 0 {
-                        continue;
+            .map(
+                |&(k, l, g)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+                    let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
+                    let mut figures = Vec::new();
+                    let mut inputs = Vec::new();
+                    let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+                    for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
+                        if c.n[k] == 0 || mask & (1 << l) == 0 {
+                            continue;
+                        }
+                        let Some(geo) = &c.key.geo[l] else { continue };
+                        let group = match g {
+                            None => "total".to_string(),
+                            Some(g) => match &c.key.groups[g] {
+                                Some(v) => v.clone(),
+                                None => continue,
+                            },
+                        };
+                        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
+                        let sums = CellSums {
+                            n: c.n[k] as u64,
+                            w,
+                            y,
+                            x: w,
+                            yy: y,
+                            xy: y,
+                            xx: w,
+                        };
+                        for sex in ["T", c.key.sex.as_str()] {
+                            domains
+                                .entry((geo.clone(), group.clone(), sex.to_string()))
+                                .or_default()
+                                .push((*psu, sums));
+                        }
                     }
-                    let Some(geo) = &c.key.geo[l] else { continue };
-                    let group = match g {
-                        None => "total".to_string(),
-                        Some(g) => match &c.key.groups[g] {
-                            Some(v) => v.clone(),
-                            None => continue,
-                        },
-                    };
-                    let (w, y) = (c.w[k] * scale, c.y[k] * scale);
-                    let sums = CellSums {
-                        n: c.n[k] as u64,
-                        w,
-                        y,
-                        x: w,
-                        yy: y,
-                        xy: y,
-                        xx: w,
-                    };
-                    for sex in ["T", c.key.sex.as_str()] {
-                        domains
-                            .entry((geo.clone(), group.clone(), sex.to_string()))
-                            .or_default()
-                            .push((*psu, sums));
+                    if domains.is_empty() {
+                        return Ok((figures, inputs));
                     }
-                }
-                if domains.is_empty() {
-                    return Ok(figures);
-                }
-                let keys: Vec<DomainKey> = domains.keys().cloned().collect();
-                let sums: Vec<DomainSums> =
-                    domains.into_values().map(DomainSums::from_cells).collect();
-                let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
-                let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
-                let mut stats: Vec<LinearStatistic<'_>> = sums
-                    .iter()
-                    .map(|d| LinearStatistic {
+                    let keys: Vec<DomainKey> = domains.keys().cloned().collect();
+                    let sums: Vec<DomainSums> =
+                        domains.into_values().map(DomainSums::from_cells).collect();
+                    let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
+                    let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
+                    let mut stats: Vec<LinearStatistic<'_>> = sums
+                        .iter()
+                        .map(|d| LinearStatistic {
+                            kind: LinearKind::Ratio,
+                            domain: d,
+                            reference: None,
+                        })
+                        .collect();
+                    stats.extend(gaps.iter().map(|(a, r)| LinearStatistic {
                         kind: LinearKind::Ratio,
-                        domain: d,
-                        reference: None,
-                    })
-                    .collect();
-                stats.extend(gaps.iter().map(|(a, r)| LinearStatistic {
-                    kind: LinearKind::Ratio,
-                    domain: &sums[*a],
-                    reference: Some(&sums[*r]),
-                }));
-                let results: Vec<PointAndVariance> =
-                    estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
-                        .into_iter()
-                        .collect::<Result<_, _>>()?;
-                let bases: Vec<RuleBasis> = results[..keys.len()]
-                    .iter()
-                    .map(|pv| level_basis(pv, true))
-                    .collect();
-                let task = TaskFigures {
-                    indicator: &ind.id,
-                    source: &input.source,
-                    period,
-                    level: *level,
-                    grouping: g
-                        .map(|g| catalogue.groupings[g].id.clone())
-                        .unwrap_or_else(|| "total".into()),
-                };
-                for (i, pv) in results.iter().enumerate() {
-                    let (key, measure, basis) = if i < keys.len() {
-                        (keys[i].clone(), Measure::Level, bases[i])
-                    } else {
-                        let (a, r) = gaps[i - keys.len()];
-                        let mut key = keys[a].clone();
-                        key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
-                        (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
+                        domain: &sums[*a],
+                        reference: Some(&sums[*r]),
+                    }));
+                    let results: Vec<PointAndVariance> =
+                        estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
+                            .into_iter()
+                            .collect::<Result<_, _>>()?;
+                    let bases: Vec<RuleBasis> = results[..keys.len()]
+                        .iter()
+                        .map(|pv| level_basis(pv, true))
+                        .collect();
+                    let task = TaskFigures {
+                        indicator: &ind.id,
+                        source: &input.source,
+                        period,
+                        level: *level,
+                        grouping: g
+                            .map(|g| catalogue.groupings[g].id.clone())
+                            .unwrap_or_else(|| "total".into()),
                     };
-                    let interval = if measure.is_gap() {
-                        Interval::Normal
-                    } else {
-                        Interval::Share
-                    };
-                    let rules = rules.of(&key.0)?;
-                    let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
-                    figures.push(task.figure(key, measure, estimate));
-                }
-                Ok(figures)
-            })
+                    for (i, pv) in results.iter().enumerate() {
+                        let (key, measure, basis) = if i < keys.len() {
+                            (keys[i].clone(), Measure::Level, bases[i])
+                        } else {
+                            let (a, r) = gaps[i - keys.len()];
+                            let mut key = keys[a].clone();
+                            key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
+                            (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
+                        };
+                        let interval = if measure.is_gap() {
+                            Interval::Normal
+                        } else {
+                            Interval::Share
+                        };
+                        let rules = rules.of(&key.0)?;
+                        if measure == Measure::Level && MODEL_INPUT_LEVELS.contains(level) {
+                            inputs.push(DirectInput {
+                                indicator: ind.id.clone(),
+                                period,
+                                level: *level,
+                                geo: key.0.clone(),
+                                grouping: task.grouping.clone(),
+                                group: key.1.clone(),
+                                sex: key.2.clone(),
+                                estimate: pv.estimate,
+                                variance: pv.variance,
+                                n: pv.n,
+                                population: pv.population,
+                            });
+                        }
+                        let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
+                        figures.push(task.figure(key, measure, estimate));
+                    }
+                    Ok((figures, inputs))
+                },
+            )
             .collect::<Result<Vec<_>, _>>()?;
-        figures.extend(per_task.into_iter().flatten());
+        for (f, d) in per_task {
+            figures.extend(f);
+            inputs.extend(d);
+        }
     }
-    Ok(figures)
+    Ok((figures, inputs))
 }
 
 /// One person of the second query.

@@ -15,10 +15,10 @@ use datafusion::parquet::arrow::ArrowWriter;
 use incity_data::published::{Observation, PublishedTable};
 use incity_data::DataError;
 
-use crate::{geo_name, Figure};
+use crate::{geo_name, Figure, FigureMethod};
 
 /// Column names of CSV and Parquet exports.
-pub const COLUMNS: [&str; 24] = [
+pub const COLUMNS: [&str; 27] = [
     "release",
     "synthetic",
     "indicator",
@@ -43,7 +43,26 @@ pub const COLUMNS: [&str; 24] = [
     "deff",
     "df",
     "flag_reason",
+    "method",
+    "rmse",
+    "model",
 ];
+
+/// The standard error of a direct figure (none for a model-based one).
+fn direct_se(f: &Figure) -> Option<f64> {
+    match f.method {
+        FigureMethod::Direct => f.estimate.figures.and_then(|x| x.standard_error()),
+        FigureMethod::ModelBased { .. } => None,
+    }
+}
+
+/// The root mean squared error of a model-based figure (none for a direct one).
+fn model_rmse(f: &Figure) -> Option<f64> {
+    match f.method {
+        FigureMethod::Direct => None,
+        FigureMethod::ModelBased { .. } => f.estimate.figures.and_then(|x| x.standard_error()),
+    }
+}
 
 fn io(path: &Path, e: impl std::fmt::Display) -> DataError {
     DataError::io(path, std::io::Error::other(e.to_string()))
@@ -77,7 +96,7 @@ pub fn write_csv(
             f.measure.code().to_string(),
             f.estimate.flag.code().to_string(),
             num(x.map(|x| x.estimate)),
-            num(x.and_then(|x| x.standard_error())),
+            num(direct_se(f)),
             num(x.map(|x| x.ci_low)),
             num(x.map(|x| x.ci_high)),
             num(x.and_then(|x| x.cv)),
@@ -91,6 +110,9 @@ pub fn write_csv(
                 .reason
                 .map(|r| r.code().to_string())
                 .unwrap_or_default(),
+            f.method_label().to_string(),
+            num(model_rmse(f)),
+            f.method.model().unwrap_or_default().to_string(),
         ])
         .map_err(|e| io(path, e))?;
     }
@@ -133,7 +155,7 @@ pub fn write_parquet(
         text(&|f| f.measure.code().to_string()),
         text(&|f| f.estimate.flag.code().to_string()),
         num(&|f| fig(f).map(|x| x.estimate)),
-        num(&|f| fig(f).and_then(|x| x.standard_error())),
+        num(&|f| direct_se(f)),
         num(&|f| fig(f).map(|x| x.ci_low)),
         num(&|f| fig(f).map(|x| x.ci_high)),
         num(&|f| fig(f).and_then(|x| x.cv)),
@@ -161,6 +183,9 @@ pub fn write_parquet(
                 .map(|r| r.code().to_string())
                 .unwrap_or_default()
         }),
+        text(&|f| f.method_label().to_string()),
+        num(&|f| model_rmse(f)),
+        text(&|f| f.method.model().unwrap_or_default().to_string()),
     ];
     let fields: Vec<Field> = COLUMNS
         .iter()
@@ -185,8 +210,9 @@ pub const SDMX_ATTRIBUTES: [&str; 6] = [
     "OBS_N",
     "OBS_DEFF",
 ];
-/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`, `A over B`).
-pub const SDMX_DIMENSIONS: [&str; 8] = [
+/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`, `A over B`; `method` is
+/// `direct` or `model`, and for a model-based figure `OBS_SE` holds its RMSE).
+pub const SDMX_DIMENSIONS: [&str; 9] = [
     "indicator",
     "source",
     "geo_level",
@@ -195,6 +221,7 @@ pub const SDMX_DIMENSIONS: [&str; 8] = [
     "group",
     "sex",
     "measure",
+    "method",
 ];
 
 /// The SDMX time period of a figure: the year, or for pooled years an ISO 8601 time range
@@ -226,6 +253,7 @@ pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
                     f.group.clone(),
                     f.sex.clone(),
                     f.measure.code().to_string(),
+                    f.method.code().to_string(),
                 ],
                 time: sdmx_period(f),
                 value: x.map(|x| x.estimate),

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod export;
 pub mod official;
 pub mod rules;
+pub mod small_area;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -137,9 +138,49 @@ pub struct Figure {
     pub sex: String,
     pub measure: Measure,
     pub estimate: Estimate,
+    /// Direct (design-based) or model-based.
+    pub method: FigureMethod,
+}
+
+/// How a figure was estimated. A model-based figure is stored beside the direct figure of the
+/// same cell, never in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FigureMethod {
+    /// Design-based, from the survey alone (pooled when [`Figure::is_pooled`]).
+    Direct,
+    /// A small-area model's estimate; `model` names the model, the estimator of its area
+    /// variance, its scale, its covariates and the MSE method.
+    ModelBased { model: String },
+}
+
+impl FigureMethod {
+    /// `direct` or `model`, as stored.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FigureMethod::Direct => "direct",
+            FigureMethod::ModelBased { .. } => "model",
+        }
+    }
+
+    /// The model's description, for a model-based figure.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            FigureMethod::Direct => None,
+            FigureMethod::ModelBased { model } => Some(model),
+        }
+    }
 }
 
 impl Figure {
+    /// The method as shown beside the figure: `direct`, `pooled direct` or `model-based`.
+    pub fn method_label(&self) -> &'static str {
+        match (&self.method, self.is_pooled()) {
+            (FigureMethod::ModelBased { .. }, _) => "model-based",
+            (FigureMethod::Direct, true) => "pooled direct",
+            (FigureMethod::Direct, false) => "direct",
+        }
+    }
+
     /// Whether the figure pools several years.
     pub fn is_pooled(&self) -> bool {
         self.first_year != self.year
@@ -181,6 +222,8 @@ pub struct Provenance {
 pub struct Release {
     pub provenance: Provenance,
     pub figures: Vec<Figure>,
+    /// Every small-area model of the run, fitted or skipped (not stored: reported by the run).
+    pub models: Vec<small_area::ModelRun>,
 }
 
 /// Settings of a pipeline run over the input store.
@@ -196,6 +239,8 @@ pub struct ComputeSettings {
     pub rules: rules::RuleSet,
     /// Also compute pooled estimates over this many consecutive years (0 or 1: none).
     pub pool_years: u32,
+    /// Area covariates for the small-area models (`None`: no model-based figures).
+    pub covariates: Option<small_area::AreaCovariates>,
 }
 
 fn now() -> i64 {
@@ -213,18 +258,33 @@ pub async fn compute_release(
 ) -> Result<Release, DataError> {
     let started_at = now();
     let mut figures = Vec::new();
+    let mut direct_inputs = Vec::new();
     for input in &settings.inputs {
-        figures.extend(
-            engine::compute_source(
-                input,
-                catalogue,
-                &settings.rules,
-                settings.pool_years,
-                progress,
-            )
-            .await?,
-        );
+        let source = engine::compute_source(
+            input,
+            catalogue,
+            &settings.rules,
+            settings.pool_years,
+            progress,
+        )
+        .await?;
+        figures.extend(source.figures);
+        direct_inputs.extend(source.direct_inputs);
     }
+    let mut models = Vec::new();
+    if let (Some(covariates), Some(_)) = (&settings.covariates, &catalogue.small_area) {
+        progress("small-area models");
+        let (model_figures, runs) = small_area::model_based_figures(
+            catalogue,
+            &figures,
+            &direct_inputs,
+            covariates,
+            &settings.rules,
+        );
+        figures.extend(model_figures);
+        models = runs;
+    }
+    let with_models = models.iter().any(|m| m.skipped.is_none());
     let sources: Vec<&str> = settings.inputs.iter().map(|i| i.source.as_str()).collect();
     Ok(Release {
         provenance: Provenance {
@@ -237,7 +297,12 @@ pub async fn compute_release(
             synthetic: settings.synthetic,
             generator_seed: settings.generator_seed,
             catalogue_version: catalogue.version.clone(),
-            method: method_description(settings.pool_years, &settings.rules),
+            method: method_description(settings.pool_years, &settings.rules)
+                + &if with_models {
+                    small_area_description(catalogue, settings)
+                } else {
+                    String::new()
+                },
             software_version: env!("CARGO_PKG_VERSION").into(),
             started_at,
             finished_at: now(),
@@ -245,7 +310,28 @@ pub async fn compute_release(
             rules: settings.rules.describe(),
         },
         figures,
+        models,
     })
+}
+
+/// How the model-based figures of a release were made (appended to the method text).
+fn small_area_description(catalogue: &Catalogue, settings: &ComputeSettings) -> String {
+    let Some(sa) = &catalogue.small_area else {
+        return String::new();
+    };
+    format!(
+        "; model-based figures beside flagged or suppressed direct figures at the {} levels: \
+         Fay-Herriot area-level models ({}, arcsine-square-root scale, bias-corrected \
+         back-transformation, RMSE by parametric bootstrap with {} replicates), covariates from \
+         {} and the national direct estimate, as named per indicator in the catalogue",
+        sa.levels.join(", "),
+        sa.method,
+        sa.replicates,
+        settings
+            .covariates
+            .as_ref()
+            .map_or("no table", |c| c.dataset.as_str())
+    )
 }
 
 /// How a release's figures are estimated (recorded in its provenance), with the lonely-PSU

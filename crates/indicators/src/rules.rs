@@ -43,6 +43,9 @@ pub struct RuleSet {
     pub lonely_psu: LonelyPsuRule,
     /// Source (`eu-lfs`, `eu-silc`) → its lonely-PSU rule.
     pub lonely_psu_by_source: BTreeMap<String, LonelyPsuRule>,
+    /// The rules for model-based (small-area) figures: the same rules with the RMSE in place
+    /// of the standard error, and their own respondent limits (`[model_based]`).
+    pub model_based: PublicationRules,
 }
 
 /// Population thresholds by country (persons, not thousands).
@@ -68,6 +71,16 @@ struct RuleFile {
     lonely_psu_by_source: Option<BTreeMap<String, String>>,
     proportions: Option<ProportionsFile>,
     population_thresholds: Option<ThresholdsFile>,
+    model_based: Option<ModelBasedFile>,
+}
+
+/// `[model_based]`: respondent limits of model-based figures (the CV bands and proportion
+/// standards of the file apply to them with the RMSE in place of the standard error).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelBasedFile {
+    suppress_below_n: u64,
+    flag_below_n: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,21 +275,46 @@ impl RuleSet {
                 })
             }
         };
+        let rules = PublicationRules {
+            suppress_below_n: f.suppress_below_n,
+            flag_below_n: f.flag_below_n,
+            flag_above_cv: f.flag_above_cv,
+            suppress_above_cv: f.suppress_above_cv,
+            population_thresholds: None,
+            proportions,
+            flag_below_df: f.flag_below_df,
+        };
+        // Without a `[model_based]` section, model-based figures meet the same respondent
+        // limits as direct ones.
+        let model_based = match f.model_based {
+            None => rules,
+            Some(m) => {
+                if m.flag_below_n < m.suppress_below_n && m.flag_below_n != 0 {
+                    return Err(err(
+                        origin,
+                        format!(
+                            "model_based: flag_below_n = {} is below suppress_below_n = {}",
+                            m.flag_below_n, m.suppress_below_n
+                        ),
+                    ));
+                }
+                PublicationRules {
+                    suppress_below_n: m.suppress_below_n,
+                    flag_below_n: m.flag_below_n,
+                    // The design degrees of freedom do not describe a model's MSE.
+                    flag_below_df: None,
+                    ..rules
+                }
+            }
+        };
         Ok(RuleSet {
             name: f.name,
             description: f.description,
-            rules: PublicationRules {
-                suppress_below_n: f.suppress_below_n,
-                flag_below_n: f.flag_below_n,
-                flag_above_cv: f.flag_above_cv,
-                suppress_above_cv: f.suppress_above_cv,
-                population_thresholds: None,
-                proportions,
-                flag_below_df: f.flag_below_df,
-            },
+            rules,
             country_thresholds,
             lonely_psu,
             lonely_psu_by_source,
+            model_based,
         })
     }
 
@@ -299,6 +337,16 @@ impl RuleSet {
                 basis: t.basis,
             }),
             ..self.rules
+        })
+    }
+
+    /// The rules for model-based figures of one country (population thresholds as for direct
+    /// figures).
+    pub fn model_rules_for(&self, country: &str) -> Result<PublicationRules, String> {
+        let direct = self.rules_for(country)?;
+        Ok(PublicationRules {
+            population_thresholds: direct.population_thresholds,
+            ..self.model_based
         })
     }
 
@@ -356,6 +404,21 @@ impl RuleSet {
                     .map(|(c, (a, b))| format!("{c} {a}/{b}"))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ));
+        }
+        if self.model_based != self.rules {
+            text.push_str(&format!(
+                "; model-based figures: the RMSE in place of the standard error, {}{}",
+                match self.model_based.suppress_below_n {
+                    0 => "published also without respondents (synthetic estimates)".to_string(),
+                    1 => "not published without a respondent in the cell".to_string(),
+                    n => format!("not published below {n} respondents"),
+                },
+                if self.model_based.flag_below_n > 0 {
+                    format!(", low reliability below {}", self.model_based.flag_below_n)
+                } else {
+                    String::new()
+                }
             ));
         }
         text

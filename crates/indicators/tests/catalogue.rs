@@ -210,9 +210,39 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
         ),
         (
             "catalogue.toml",
-            "version = \"2026.3\"",
+            "version = \"2026.4\"",
             "version = 2026",
             vec!["catalogue.toml", "invalid type"],
+        ),
+        (
+            "catalogue.toml",
+            "method = \"adjusted-reml\"",
+            "method = \"bayes\"",
+            vec!["catalogue.toml", "small_area.method = \"bayes\""],
+        ),
+        (
+            "catalogue.toml",
+            "levels = [\"nuts2\", \"nuts3\", \"city\"]",
+            "levels = [\"nuts2\", \"country\"]",
+            vec!["catalogue.toml", "small_area.levels: `country`"],
+        ),
+        (
+            "catalogue.toml",
+            "replicates = 200",
+            "replicates = 10",
+            vec!["catalogue.toml", "at least 50 bootstrap replicates"],
+        ),
+        (
+            f,
+            "covariates = [\"national_estimate\", \"REG_EMP_RATE\"]",
+            "covariates = []",
+            vec![f, "small_area: covariates is empty"],
+        ),
+        (
+            "indicators/median_income_18_plus.toml",
+            "nor reporting country\" }",
+            "nor reporting country\" }\n[small_area]\ncovariates = [\"x\"]",
+            vec!["median_income_18_plus.toml", "shares only"],
         ),
         (
             "catalogue.toml",

@@ -9,10 +9,15 @@ use std::path::{Path, PathBuf};
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
 use incity_data::mapping::Mapping;
-use incity_data::synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
+use incity_data::synthetic::{
+    register_table, write_lfs, write_silc, Population, SyntheticConfig, REGISTER_DATASET,
+};
+use incity_estimation::Flag;
 use incity_indicators::rules::RuleSet;
+use incity_indicators::small_area::{reliability_by_level, AreaCovariates};
 use incity_indicators::{
-    compute_release, Catalogue, ComputeSettings, Figure, Measure, Release, SourceInput,
+    compute_release, Catalogue, ComputeSettings, Figure, FigureMethod, GeoLevel, Measure, Release,
+    SourceInput,
 };
 
 type TruthKey = (String, String, String, String, String);
@@ -70,7 +75,20 @@ fn import(store: &InputStore, mapping: &str, files: Vec<PathBuf>) {
     assert!(report.is_clean());
 }
 
-async fn compute(store: &InputStore, pool_years: u32) -> Release {
+/// The register table of the synthetic population as area covariates.
+fn covariates_of(population: &Population) -> AreaCovariates {
+    let mut c = AreaCovariates::new(REGISTER_DATASET);
+    for (geo, group, measure, value) in register_table(population) {
+        c.insert(measure, group, &geo, population.config.year, value);
+    }
+    c
+}
+
+async fn compute(
+    store: &InputStore,
+    pool_years: u32,
+    covariates: Option<AreaCovariates>,
+) -> Release {
     let mut sources: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for p in store.manifest().unwrap().partition {
         sources
@@ -89,6 +107,7 @@ async fn compute(store: &InputStore, pool_years: u32) -> Release {
         generator_seed: Some(4242),
         rules: RuleSet::load("default").unwrap(),
         pool_years,
+        covariates,
     };
     compute_release(&settings, Catalogue::embedded(), &|_| {})
         .await
@@ -116,13 +135,18 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
     import(&store, "eu-lfs", vec![lfs]);
     import(&store, "eu-silc", silc_files(dir.path()));
     let catalogue = Catalogue::embedded();
-    let release = compute(&store, 0).await;
+    let release = compute(&store, 0, Some(covariates_of(&population))).await;
     let truth = truth_of(&population);
+    check_model_based_figures(catalogue, &release, &truth);
 
     let mut per_indicator: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut per_measure: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let (mut covered, mut total, mut suppressed) = (0usize, 0usize, 0usize);
-    for f in &release.figures {
+    for f in release
+        .figures
+        .iter()
+        .filter(|f| f.method == FigureMethod::Direct)
+    {
         let Some(x) = f.estimate.figures else {
             suppressed += 1;
             continue;
@@ -179,6 +203,99 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
     }
 }
 
+/// Model-based figures against the truth (one sample of the default, quarter-size surveys):
+/// where the direct figure is flagged or not published, the model-based figure is closer to
+/// the truth than the direct estimate (compared where the direct one has a number, i.e. is
+/// flagged), its intervals cover the truth at about the nominal rate, and more city and
+/// NUTS 2 migrant-group cells are published reliably.
+fn check_model_based_figures(
+    catalogue: &Catalogue,
+    release: &Release,
+    truth: &HashMap<TruthKey, f64>,
+) {
+    let direct: HashMap<(&str, GeoLevel, &str, &str, &str, i32), &Figure> = release
+        .figures
+        .iter()
+        .filter(|f| f.method == FigureMethod::Direct && f.measure == Measure::Level)
+        .map(|f| {
+            (
+                (
+                    f.indicator.as_str(),
+                    f.geo_level,
+                    f.geo.as_str(),
+                    f.group.as_str(),
+                    f.sex.as_str(),
+                    f.year,
+                ),
+                f,
+            )
+        })
+        .collect();
+    let (mut covered, mut total) = (0usize, 0usize);
+    let (mut se_model, mut se_direct, mut paired) = (0.0, 0.0, 0usize);
+    let mut published_model = 0usize;
+    for f in release
+        .figures
+        .iter()
+        .filter(|f| matches!(f.method, FigureMethod::ModelBased { .. }))
+    {
+        let d = direct[&(
+            f.indicator.as_str(),
+            f.geo_level,
+            f.geo.as_str(),
+            f.group.as_str(),
+            f.sex.as_str(),
+            f.year,
+        )];
+        assert_ne!(
+            d.estimate.flag,
+            Flag::Reliable,
+            "a model-based figure beside a reliable direct one"
+        );
+        let Some(x) = f.estimate.figures else {
+            continue;
+        };
+        published_model += 1;
+        let Some(t) = true_value(truth, f) else {
+            continue;
+        };
+        total += 1;
+        covered += (x.ci_low <= t && t <= x.ci_high) as usize;
+        if let Some(dx) = d.estimate.figures {
+            se_model += (x.estimate - t).powi(2);
+            se_direct += (dx.estimate - t).powi(2);
+            paired += 1;
+        }
+    }
+    let rate = covered as f64 / total as f64;
+    let (rmse_model, rmse_direct) = (
+        (se_model / paired as f64).sqrt(),
+        (se_direct / paired as f64).sqrt(),
+    );
+    eprintln!(
+        "model-based: {published_model} published, coverage {rate:.3} over {total}; \
+         empirical RMSE {rmse_model:.4} vs direct {rmse_direct:.4} over {paired} flagged cells"
+    );
+    assert!(total > 1000, "{total} model-based figures with a truth");
+    assert!((0.90..=0.99).contains(&rate), "model-based coverage {rate}");
+    assert!(
+        rmse_model < 0.8 * rmse_direct,
+        "model {rmse_model} vs direct {rmse_direct}"
+    );
+    let by_level = reliability_by_level(catalogue, &release.figures);
+    for level in [GeoLevel::Nuts2, GeoLevel::City] {
+        let r = by_level[&level];
+        eprintln!(
+            "{}: reliable {} -> {} of {} migrant-group cells",
+            level.code(),
+            r.direct_reliable,
+            r.best_reliable,
+            r.cells
+        );
+        assert!(r.best_reliable as f64 >= 1.5 * r.direct_reliable as f64);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pooled_years_cover_the_truth_with_smaller_standard_errors() {
     // One population (the truth does not change), three independent EU-LFS samples.
@@ -194,7 +311,7 @@ async fn pooled_years_cover_the_truth_with_smaller_standard_errors() {
         write_lfs(&population, 10 + k as u64, &lfs, &|_| {}).unwrap();
         import(&store, "eu-lfs", vec![lfs]);
     }
-    let release = compute(&store, 3).await;
+    let release = compute(&store, 3, None).await;
     let truth = truth_of(&population);
     let pooled: Vec<&Figure> = release.figures.iter().filter(|f| f.is_pooled()).collect();
     assert!(!pooled.is_empty());

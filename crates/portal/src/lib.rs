@@ -15,7 +15,9 @@ use incity_estimation::{Estimate, Flag};
 use std::collections::BTreeMap;
 
 use incity_indicators::official::{OfficialFigure, OfficialKey, TableObservation};
-use incity_indicators::{catalogue, geo_name, group_label, Figure, GeoLevel, Indicator, Measure};
+use incity_indicators::{
+    catalogue, geo_name, group_label, Figure, FigureMethod, GeoLevel, Indicator, Measure,
+};
 use incity_store::{FigureFilter, Store, StoredRelease};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
@@ -93,7 +95,7 @@ main{max-width:72rem;margin:0 auto;padding:1rem 1.2rem}
 .synthetic{background:#fff4d6;border:1px solid #e0b84c;padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}
 table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{padding:.3rem .5rem;border-bottom:1px solid #dde3e8;text-align:left;vertical-align:middle}
 th{background:#f2f5f7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.gap td{color:#4a5560;font-style:italic}td.official{color:#0b3d5c;background:#f4f8fb}.official-flag{color:#8a5a00}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}
+tr.gap td{color:#4a5560;font-style:italic}td.official{color:#0b3d5c;background:#f4f8fb}.official-flag{color:#8a5a00}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}tr.model td{background:#f6f2fb}.model-based{display:inline-block;padding:0 .35em;border:1px solid #5b3a8c;border-radius:3px;color:#5b3a8c;font-size:.85em;font-weight:600}
 footer{border-top:1px solid #dde3e8;margin-top:2rem;padding:1rem 1.2rem;font-size:.85rem;color:#4a5560}
 nav.levels a{margin-right:1rem}code{background:#f2f5f7;padding:0 .2rem}
 @media print{header nav,nav.levels,.download{display:none}}
@@ -238,7 +240,7 @@ fn parse_level(q: &LevelQuery) -> Result<GeoLevel, PortalError> {
 /// Newest period first (a year, then the pooled period ending in it); rows of one area
 /// together: all persons, the groups, then the gaps.
 fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
-    fn rank(f: &Figure) -> (usize, bool, usize, String) {
+    fn rank(f: &Figure) -> (usize, bool, usize, String, bool) {
         let catalogue = incity_indicators::Catalogue::embedded();
         let grouping = catalogue
             .groupings
@@ -251,7 +253,13 @@ fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
             .flat_map(|g| g.groups.iter())
             .position(|g| g.code == f.group)
             .unwrap_or(usize::MAX);
-        (grouping, f.measure.is_gap(), pos, f.group.clone())
+        (
+            grouping,
+            f.measure.is_gap(),
+            pos,
+            f.group.clone(),
+            f.method != FigureMethod::Direct,
+        )
     }
     figures.sort_by(|a, b| {
         (
@@ -370,6 +378,7 @@ async fn indicator_page(
                 @if euro { "Euro per year, with 95 % confidence intervals on the design's degrees of freedom (Woodruff intervals for medians; gaps in euro, and as ratios to the reference group). " }
                 @else { "Percentages with 95 % confidence intervals on the design's degrees of freedom (logit intervals for rates; Korn-Graubard for rates of 0 % or 100 % and rare outcomes; gaps in percentage points). "
                     "Hover over a flag for the rule the figure failed. " }
+                "Rows marked " span.model-based { "model-based" } " are small-area estimates of a Fay-Herriot model (hover for the model and its covariates), shown below the direct figure of the same cell where that one is flagged or not published; their interval and CV rest on the model's root mean squared error, which takes the place of the standard error in the publication rules. "
                 "Flag " strong.flag-u { "u" } ": low reliability. "
                 "Flag " strong.flag-c { "c" } ": not published. "
                 "Publication rules of this release: " (release.provenance.rules) "."
@@ -390,12 +399,12 @@ async fn indicator_page(
                 thead { tr {
                     th scope="col" { "Period" } th scope="col" { "Code" } th scope="col" { "Area" } th scope="col" { "Sex" } th scope="col" { "Group" }
                     th scope="col" { (if euro { "Estimate (euro)" } else { "Estimate (%)" }) } th scope="col" { "95 % interval" } th scope="col" { "CV (%)" }
-                    th scope="col" { "Respondents" } th scope="col" { "Flag" } th scope="col" { "Interval" }
+                    th scope="col" { "Respondents" } th scope="col" { "Flag" } th scope="col" { "Method" } th scope="col" { "Interval" }
                     @if !official.is_empty() { th scope="col" { "Published (Eurostat)" } }
                 } }
                 tbody {
                     @for f in &figures {
-                        tr class=(if f.measure.is_gap() { "gap" } else { "" }) {
+                        tr class=(if f.measure.is_gap() { "gap" } else if f.method != FigureMethod::Direct { "model" } else { "" }) {
                             td { (f.period()) }
                             td { (f.geo) }
                             td { (geo_name(&f.geo).unwrap_or_default()) }
@@ -413,6 +422,12 @@ async fn indicator_page(
                                 }
                             }
                             td class={ "flag-" (f.estimate.flag.code()) } title=(flag_title(&f.estimate)) { (f.estimate.flag.code()) }
+                            td {
+                                @match f.method.model() {
+                                    Some(model) => { span.model-based title=(model) { "model-based" } }
+                                    None => { (f.method_label()) }
+                                }
+                            }
                             td { (interval_svg(f, euro)) }
                             @if !official.is_empty() {
                                 td.num.official {
@@ -486,11 +501,20 @@ struct FigureOut {
     group: String,
     sex: String,
     measure: &'static str,
+    /// `direct`, `pooled direct` or `model-based`.
+    method: &'static str,
+    /// For a model-based figure: the model, its covariates and MSE method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
     flag: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimate: Option<f64>,
+    /// Standard error of a direct figure.
     #[serde(skip_serializing_if = "Option::is_none")]
     se: Option<f64>,
+    /// Root mean squared error of a model-based figure (in place of the standard error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rmse: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ci_low: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -526,9 +550,16 @@ impl From<&Figure> for FigureOut {
             group: f.group.clone(),
             sex: f.sex.clone(),
             measure: f.measure.code(),
+            method: f.method_label(),
+            model: f.method.model().map(String::from),
             flag: f.estimate.flag.code(),
             estimate: x.map(|x| x.estimate),
-            se: x.and_then(|x| x.standard_error()),
+            se: x
+                .and_then(|x| x.standard_error())
+                .filter(|_| f.method == FigureMethod::Direct),
+            rmse: x
+                .and_then(|x| x.standard_error())
+                .filter(|_| f.method != FigureMethod::Direct),
             ci_low: x.map(|x| x.ci_low),
             ci_high: x.map(|x| x.ci_high),
             cv: x.and_then(|x| x.cv),
@@ -718,14 +749,14 @@ async fn indicator_csv(
 ) -> Result<Response, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
     let mut out = String::from(
-        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag,df,flag_reason\n",
+        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag,df,flag_reason,method,rmse,model\n",
     );
     let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
     for f in &figures {
         let o = FigureOut::from(f);
         debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             release.id,
             release.provenance.synthetic,
             o.indicator,
@@ -749,7 +780,10 @@ async fn indicator_csv(
             num(o.deff),
             o.flag,
             o.df.map(|d| d.to_string()).unwrap_or_default(),
-            o.flag_reason.unwrap_or_default()
+            o.flag_reason.unwrap_or_default(),
+            o.method,
+            num(o.rmse),
+            csv_field(o.model.as_deref().unwrap_or(""))
         ));
     }
     Ok((

@@ -26,10 +26,12 @@
 //!
 //! # Intervals
 //!
-//! A 95 % interval is formed on the model scale, `μ_i ± 1.96 √mse_model,i` (the analytic MSE
-//! of the EBLUP on that scale), and transformed back with the monotone inverse (clamped to
-//! `[0, π/2]` for the arcsine), so intervals of shares stay inside `[0, 1]`. Without a
-//! transform it is `θ̂_i ± 1.96 √mse_i`.
+//! The 95 % interval uses the MSE on the original scale (the bootstrap MSE with a transform):
+//! `θ̂_i ± 1.96 √mse_i`, clipped to `[0, 1]` for shares; for the log scale the multiplicative
+//! `θ̂_i ×/÷ exp(1.96 √mse_i / θ̂_i)`, which stays positive. (An interval formed on the model
+//! scale from the analytic MSE there and transformed back was tried first: on the synthetic
+//! Europe it covered the truth only 80 % of the time, because the analytic MSE on the model
+//! scale omits the back-transformation's error; see `docs/small-areas.md`.)
 
 use crate::bootstrap::bootstrap_mse;
 use crate::model::{fit, AreaData, FayHerriotFit, FitOptions, VarianceMethod};
@@ -79,15 +81,6 @@ impl Transform {
             Transform::None => mu,
             Transform::ArcsinSqrt => 0.5 * (1.0 - (-2.0 * g1).exp() * (2.0 * mu).cos()),
             Transform::Log => (mu + 0.5 * g1).exp(),
-        }
-    }
-
-    /// Monotone inverse for interval bounds.
-    fn bound(self, t: f64) -> f64 {
-        match self {
-            Transform::None => t,
-            Transform::ArcsinSqrt => t.clamp(0.0, std::f64::consts::FRAC_PI_2).sin().powi(2),
-            Transform::Log => t.exp(),
         }
     }
 }
@@ -218,17 +211,7 @@ pub fn estimate_small_areas(
         .enumerate()
         .map(|(i, (p, mse))| {
             let estimate = transform.back_transform(p.eblup, p.g1);
-            let half = match transform {
-                Transform::None => Z95 * mse.sqrt(),
-                _ => Z95 * p.mse.sqrt(),
-            };
-            let (ci_low, ci_high) = match transform {
-                Transform::None => (estimate - half, estimate + half),
-                _ => (
-                    transform.bound(p.eblup - half),
-                    transform.bound(p.eblup + half),
-                ),
-            };
+            let (ci_low, ci_high) = interval(transform, estimate, mse);
             AreaEstimate {
                 area: p.area.clone(),
                 direct: input.direct[i],
@@ -249,6 +232,20 @@ pub fn estimate_small_areas(
         areas,
         failed_replicates: failed,
     })
+}
+
+/// The 95 % interval of an area (see the module docs).
+fn interval(transform: Transform, estimate: f64, mse: f64) -> (f64, f64) {
+    let half = Z95 * mse.max(0.0).sqrt();
+    match transform {
+        Transform::None => (estimate - half, estimate + half),
+        Transform::ArcsinSqrt => ((estimate - half).max(0.0), (estimate + half).min(1.0)),
+        // A multiplicative interval with the same relative half-width, so it stays positive.
+        Transform::Log => {
+            let factor = (half / estimate).exp();
+            (estimate / factor, estimate * factor)
+        }
+    }
 }
 
 fn model_scale(

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use incity_estimation::{Estimate, Figures, Flag};
-use incity_indicators::{Figure, GeoLevel, Measure, Provenance, Release};
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
@@ -104,12 +104,12 @@ impl Store {
         .await?
         .get(0);
         // Multi-row inserts: one statement per FIGURES_PER_INSERT figures (SQLite allows
-        // 32,766 bound values per statement; a figure binds 23).
+        // 32,766 bound values per statement; a figure binds 25).
         for chunk in release.figures.chunks(FIGURES_PER_INSERT) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO figures (release_id, indicator, source, first_year, year, geo_level, \
-                 geo, grouping, grp, sex, measure, flag, flag_reason, estimate, se, ci_low, \
-                 ci_high, cv, n, population, deff, df) ",
+                 geo, grouping, grp, sex, measure, method, model, flag, flag_reason, estimate, \
+                 se, ci_low, ci_high, cv, n, population, deff, df) ",
             );
             q.push_values(chunk, |mut b, f| {
                 let fig = f.estimate.figures;
@@ -124,6 +124,8 @@ impl Store {
                     .push_bind(&f.group)
                     .push_bind(&f.sex)
                     .push_bind(f.measure.code())
+                    .push_bind(f.method.code())
+                    .push_bind(f.method.model())
                     .push_bind(f.estimate.flag.code())
                     .push_bind(f.estimate.reason.map(|r| r.code()))
                     .push_bind(fig.map(|x| x.estimate))
@@ -195,12 +197,14 @@ impl Store {
     ) -> Result<Vec<Figure>, StoreError> {
         let rows = sqlx::query(
             "SELECT indicator, geo_level, geo, grp, measure, flag, estimate, se, ci_low, ci_high, \
-             cv, n, population, deff, source, year, grouping, sex, first_year, df, flag_reason \
+             cv, n, population, deff, source, year, grouping, sex, first_year, df, flag_reason, \
+             method, model \
              FROM figures \
              WHERE release_id = ? \
              AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
              AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
-             ORDER BY indicator, year, first_year DESC, geo_level, geo, sex, grouping, measure, grp",
+             ORDER BY indicator, year, first_year DESC, geo_level, geo, sex, grouping, measure, grp, \
+             method",
         )
         .bind(release_id)
         .bind(&filter.indicator)
@@ -249,7 +253,16 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
                 .unwrap_or(usize::MAX),
         })
     };
+    let method = match (
+        r.get::<String, _>(21).as_str(),
+        r.get::<Option<String>, _>(22),
+    ) {
+        ("direct", None) => FigureMethod::Direct,
+        ("model", Some(model)) => FigureMethod::ModelBased { model },
+        (m, _) => return Err(StoreError::Corrupt(format!("unknown figure method `{m}`"))),
+    };
     Ok(Figure {
+        method,
         indicator: r.get(0),
         source: r.get(14),
         first_year: r.get(18),

@@ -1,7 +1,7 @@
 //! Publishing is atomic and suppressed figures are stored without numbers.
 
 use incity_estimation::{Estimate, Figures, Flag, FlagReason};
-use incity_indicators::{Figure, GeoLevel, Measure, Provenance, Release};
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release};
 use incity_store::{FigureFilter, Store};
 
 fn provenance(file: &str) -> Provenance {
@@ -34,6 +34,7 @@ fn figure(geo: &str, estimate: Estimate) -> Figure {
         sex: "T".into(),
         measure: Measure::Level,
         estimate,
+        method: FigureMethod::Direct,
     }
 }
 
@@ -68,6 +69,7 @@ async fn a_failed_publish_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     let first = Release {
+        models: Vec::new(),
         provenance: provenance("first.csv"),
         figures: vec![figure("AT13", published(0.7)), figure("AT11", suppressed())],
     };
@@ -75,6 +77,7 @@ async fn a_failed_publish_changes_nothing() {
 
     // The second release fails on its last figure (a duplicate key), after writing others.
     let second = Release {
+        models: Vec::new(),
         provenance: provenance("second.csv"),
         figures: vec![
             figure("AT13", published(0.5)),
@@ -102,6 +105,7 @@ async fn a_failed_publish_changes_nothing() {
 
     // A good second release replaces the first.
     let third = Release {
+        models: Vec::new(),
         provenance: provenance("third.csv"),
         figures: vec![figure("AT13", published(0.8))],
     };
@@ -120,6 +124,7 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
         figures: published(0.4).figures,
     };
     let r = Release {
+        models: Vec::new(),
         provenance: provenance("leak.csv"),
         figures: vec![figure("AT13", leaky)],
     };
@@ -155,6 +160,7 @@ async fn many_figures_periods_and_measures_round_trip() {
         figures.push(f);
     }
     let release = Release {
+        models: Vec::new(),
         provenance: provenance("many.csv"),
         figures,
     };
@@ -186,6 +192,7 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     };
     let id = store
         .publish(&Release {
+            models: Vec::new(),
             provenance: provenance("zero.csv"),
             figures: vec![figure("AT13", zero)],
         })
@@ -201,9 +208,51 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     silent.estimate.flag = Flag::LowReliability;
     assert!(store
         .publish(&Release {
+            models: Vec::new(),
             provenance: provenance("silent.csv"),
             figures: vec![silent],
         })
         .await
         .is_err());
+}
+
+/// A model-based figure is stored beside the direct figure of the same cell (not in its
+/// place), keeps its model's description, and comes back as model-based.
+#[tokio::test]
+async fn model_based_figures_are_stored_beside_direct_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    let mut model = figure("AT13", published(0.62));
+    model.method = FigureMethod::ModelBased {
+        model: "Fay-Herriot over 40 NUTS 2 regions".into(),
+    };
+    let release = Release {
+        models: Vec::new(),
+        provenance: provenance("models.csv"),
+        figures: vec![figure("AT13", suppressed()), model],
+    };
+    let id = store.publish(&release).await.unwrap();
+    let figs = store.figures(id, &FigureFilter::default()).await.unwrap();
+    assert_eq!(figs.len(), 2);
+    assert_eq!(figs[0].method, FigureMethod::Direct);
+    assert!(
+        figs[0].estimate.figures.is_none(),
+        "the direct figure stays suppressed"
+    );
+    assert_eq!(
+        figs[1].method.model(),
+        Some("Fay-Herriot over 40 NUTS 2 regions")
+    );
+    assert_eq!(figs[1].estimate.figures.map(|x| x.estimate), Some(0.62));
+    // The database itself refuses a model-based row without its model.
+    let bad =
+        sqlx::query("UPDATE figures SET model = NULL WHERE method = 'model' AND release_id = ?")
+            .bind(id);
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    assert!(bad.execute(&pool).await.is_err());
 }

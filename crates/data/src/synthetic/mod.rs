@@ -37,6 +37,7 @@
 //! and writes the four user-database files D, R, H and P.
 
 mod people;
+mod registers;
 mod surveys;
 mod truth;
 
@@ -45,6 +46,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 pub use people::{Cluster, Household, OriginGroup, Person, NON_EU_ORIGINS};
+pub use registers::{
+    register_table, write_register_csv, REGISTER_DATAFLOW, REGISTER_DATASET, REGISTER_MEASURES,
+};
 pub use surveys::{
     lfs_sample, write_lfs, write_silc, GeneratedFiles, LfsRespondent, LFS_HEADER, SILC_D_HEADER,
     SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,

@@ -1,0 +1,498 @@
+//! Model-based figures for small areas: the Fay-Herriot models of a release.
+//!
+//! For every share indicator with a `[small_area]` section, and every period, model level
+//! (`[small_area] levels` in `catalogue.toml`), grouping, target group and sex, one
+//! area-level model is fitted over the areas of that level in all countries
+//! ([`incity_small_area`]): the direct estimates (also those of cells whose figure is
+//! suppressed: they are model *inputs*, never shown) on the arcsine-square-root scale, with
+//! sampling variances `deff / (4 n)` from one design effect smoothed over the areas (direct
+//! variances of small cells are too noisy, and zero for shares of 0 or 100 %), and the
+//! indicator's covariates:
+//!
+//! - register measures of the *same target group* in the area, from the covariate table
+//!   loaded with `incity import-table` (percentages, put on the arcsine scale of `pct / 100`);
+//! - `national_estimate`: the direct estimate of the same indicator, group, sex and period for
+//!   the area's country (on the arcsine scale), so that country differences enter the model
+//!   with one coefficient instead of one per country.
+//!
+//! The area variance is estimated by the catalogue's method (adjusted REML by default, which
+//! never shrinks every area onto the regression line), the estimates are transformed back with
+//! the bias correction, and their MSE on the original scale comes from a seeded parametric
+//! bootstrap. A model-based figure is added for every area whose direct figure is flagged or
+//! suppressed; it goes through the rule set's `model_based` rules with the RMSE in place of the
+//! standard error, and carries the model's description. Direct figures are never replaced.
+//!
+//! A model that cannot be fitted (too few areas, collinear covariates, no convergence, no
+//! design effect) adds no figures; it is reported in [`ModelRun::skipped`], never dropped
+//! silently.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+
+use incity_estimation::{Estimate, Flag};
+use incity_small_area::{
+    estimate_small_areas, smooth_share_variances, AreaInput, FitOptions, MseMethod, SmallAreaModel,
+    Transform, VarianceMethod,
+};
+
+use crate::catalogue::{Catalogue, SmallAreaSettings, NATIONAL_ESTIMATE};
+use crate::engine::{DirectInput, Period};
+use crate::rules::RuleSet;
+use crate::{Figure, FigureMethod, GeoLevel, Measure};
+
+/// Area covariates: (measure, target group, area) → values by year.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AreaCovariates {
+    /// The dataset they came from (named in model descriptions).
+    pub dataset: String,
+    values: HashMap<(String, String, String), Vec<(i32, f64)>>,
+}
+
+impl AreaCovariates {
+    pub fn new(dataset: &str) -> Self {
+        AreaCovariates {
+            dataset: dataset.to_string(),
+            values: HashMap::new(),
+        }
+    }
+
+    pub fn insert(&mut self, measure: &str, group: &str, geo: &str, year: i32, value: f64) {
+        let v = self
+            .values
+            .entry((measure.to_string(), group.to_string(), geo.to_string()))
+            .or_default();
+        v.push((year, value));
+        v.sort_by_key(|(y, _)| *y);
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The value of the latest year up to `year`, or else of the earliest later year.
+    pub fn value(&self, measure: &str, group: &str, geo: &str, year: i32) -> Option<f64> {
+        let v = self
+            .values
+            .get(&(measure.to_string(), group.to_string(), geo.to_string()))?;
+        v.iter()
+            .rev()
+            .find(|(y, _)| *y <= year)
+            .or_else(|| v.first())
+            .map(|(_, x)| *x)
+    }
+}
+
+/// What happened to one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRun {
+    pub indicator: String,
+    pub period: Period,
+    pub level: GeoLevel,
+    pub grouping: String,
+    pub group: String,
+    pub sex: String,
+    /// Areas with a sample and covariates.
+    pub areas: usize,
+    /// Model-based figures added.
+    pub figures: usize,
+    /// Why no model was fitted.
+    pub skipped: Option<String>,
+    pub sigma2_u: Option<f64>,
+}
+
+/// The model of one (indicator, period, level, grouping, group, sex).
+type ModelKey = (String, Period, GeoLevel, String, String, String);
+
+/// A direct figure's cell: indicator, first and last year, level, area, grouping, group, sex.
+type CellKey<'a> = (
+    &'a str,
+    i32,
+    i32,
+    GeoLevel,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+fn arcsine(share: f64) -> f64 {
+    share.clamp(0.0, 1.0).sqrt().asin()
+}
+
+/// A stable seed per model (FNV-1a over its key), so a release is reproducible and one
+/// model's bootstrap does not depend on which other models were fitted.
+fn model_seed(key: &ModelKey) -> u64 {
+    let text = format!(
+        "{}|{}-{}|{}|{}|{}|{}",
+        key.0,
+        key.1.first,
+        key.1.last,
+        key.2.code(),
+        key.3,
+        key.4,
+        key.5
+    );
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The variance method named in the catalogue (validated when it was loaded).
+fn variance_method(settings: &SmallAreaSettings) -> VarianceMethod {
+    VarianceMethod::from_code(&settings.method).unwrap_or(VarianceMethod::AdjustedReml)
+}
+
+/// Fits every model and returns the model-based figures, with a record of every model.
+pub fn model_based_figures(
+    catalogue: &Catalogue,
+    direct: &[Figure],
+    inputs: &[DirectInput],
+    covariates: &AreaCovariates,
+    rules: &RuleSet,
+) -> (Vec<Figure>, Vec<ModelRun>) {
+    let Some(settings) = &catalogue.small_area else {
+        return (Vec::new(), Vec::new());
+    };
+    let levels: Vec<GeoLevel> = settings
+        .levels
+        .iter()
+        .filter_map(|l| GeoLevel::from_code(l))
+        .collect();
+    // The countries' direct estimates (a covariate).
+    let national: HashMap<(&str, Period, &str, &str, &str, &str), f64> = inputs
+        .iter()
+        .filter(|i| i.level == GeoLevel::Country)
+        .map(|i| {
+            (
+                (
+                    i.indicator.as_str(),
+                    i.period,
+                    i.grouping.as_str(),
+                    i.group.as_str(),
+                    i.sex.as_str(),
+                    i.geo.as_str(),
+                ),
+                i.estimate,
+            )
+        })
+        .collect();
+    // The direct figures' flags, to know which cells need a model-based figure.
+    let direct_flags: HashMap<CellKey<'_>, (Flag, &str)> = direct
+        .iter()
+        .filter(|f| f.measure == Measure::Level)
+        .map(|f| {
+            (
+                (
+                    f.indicator.as_str(),
+                    f.first_year,
+                    f.year,
+                    f.geo_level,
+                    f.geo.as_str(),
+                    f.grouping.as_str(),
+                    f.group.as_str(),
+                    f.sex.as_str(),
+                ),
+                (f.estimate.flag, f.source.as_str()),
+            )
+        })
+        .collect();
+    let mut models: BTreeMap<ModelKey, Vec<&DirectInput>> = BTreeMap::new();
+    for i in inputs.iter().filter(|i| levels.contains(&i.level)) {
+        let Some(ind) = catalogue.indicator(&i.indicator) else {
+            continue;
+        };
+        if ind.small_area.is_none() {
+            continue;
+        }
+        models
+            .entry((
+                i.indicator.clone(),
+                i.period,
+                i.level,
+                i.grouping.clone(),
+                i.group.clone(),
+                i.sex.clone(),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let method = variance_method(settings);
+    let results: Vec<(Vec<Figure>, ModelRun)> = models
+        .into_par_iter()
+        .map(|(key, areas)| {
+            let mut run = ModelRun {
+                indicator: key.0.clone(),
+                period: key.1,
+                level: key.2,
+                grouping: key.3.clone(),
+                group: key.4.clone(),
+                sex: key.5.clone(),
+                areas: 0,
+                figures: 0,
+                skipped: None,
+                sigma2_u: None,
+            };
+            let ind = catalogue.indicator(&key.0);
+            let Some(model) = ind.and_then(|i| i.small_area.as_ref()) else {
+                run.skipped = Some("no model in the catalogue".into());
+                return (Vec::new(), run);
+            };
+            // Areas with a sample, a share in [0, 1] and every covariate.
+            let mut names = Vec::new();
+            let mut direct_share = Vec::new();
+            let mut variance = Vec::new();
+            let mut respondents = Vec::new();
+            let mut population = Vec::new();
+            let mut x: Vec<Vec<f64>> = vec![Vec::new(); model.covariates.len()];
+            'areas: for a in &areas {
+                if a.n == 0 || !(0.0..=1.0).contains(&a.estimate) {
+                    continue;
+                }
+                let mut row = Vec::with_capacity(model.covariates.len());
+                for c in &model.covariates {
+                    let v = if c == NATIONAL_ESTIMATE {
+                        let country = a.geo.get(..2).unwrap_or(&a.geo);
+                        national
+                            .get(&(
+                                a.indicator.as_str(),
+                                a.period,
+                                a.grouping.as_str(),
+                                a.group.as_str(),
+                                a.sex.as_str(),
+                                country,
+                            ))
+                            .copied()
+                            .filter(|v| (0.0..=1.0).contains(v))
+                            .map(arcsine)
+                    } else {
+                        covariates
+                            .value(c, &a.group, &a.geo, a.period.last)
+                            .filter(|v| (0.0..=100.0).contains(v))
+                            .map(|v| arcsine(v / 100.0))
+                    };
+                    match v {
+                        Some(v) => row.push(v),
+                        None => continue 'areas,
+                    }
+                }
+                for (col, v) in x.iter_mut().zip(row) {
+                    col.push(v);
+                }
+                names.push(a.geo.clone());
+                direct_share.push(a.estimate);
+                variance.push(if a.variance.is_finite() {
+                    a.variance
+                } else {
+                    0.0
+                });
+                respondents.push(a.n as f64);
+                population.push(a.population);
+            }
+            run.areas = names.len();
+            if names.len() < settings.min_areas {
+                run.skipped = Some(format!(
+                    "{} areas with a sample and covariates (the model needs {})",
+                    names.len(),
+                    settings.min_areas
+                ));
+                return (Vec::new(), run);
+            }
+            let deff = match smooth_share_variances(&direct_share, &variance, &respondents) {
+                Ok(s) => s.design_effect,
+                Err(e) => {
+                    run.skipped = Some(format!("design effect: {e}"));
+                    return (Vec::new(), run);
+                }
+            };
+            let spec = SmallAreaModel {
+                method,
+                transform: Transform::ArcsinSqrt,
+                mse: MseMethod::Bootstrap {
+                    replicates: settings.replicates,
+                    seed: model_seed(&key),
+                },
+                options: FitOptions::default(),
+            };
+            let input = AreaInput {
+                areas: names.clone(),
+                direct: direct_share,
+                sampling_variance: variance,
+                respondents: Some(respondents.clone()),
+                design_effect: Some(deff),
+                covariates: model.covariates.iter().cloned().zip(x).collect(),
+            };
+            let result = match estimate_small_areas(input, spec) {
+                Ok(r) => r,
+                Err(e) => {
+                    run.skipped = Some(e.to_string());
+                    return (Vec::new(), run);
+                }
+            };
+            run.sigma2_u = Some(result.fit.sigma2_u);
+            let description = format!(
+                "Fay-Herriot area-level model over {} {} ({} variance of the area effects; \
+                 arcsine-square-root scale, design effect {:.2}, bias-corrected \
+                 back-transformation); covariates: {} ({}); RMSE by parametric bootstrap \
+                 ({} replicates)",
+                names.len(),
+                key.2.label().to_lowercase(),
+                match method {
+                    VarianceMethod::Reml => "REML",
+                    VarianceMethod::Ml => "ML",
+                    VarianceMethod::AdjustedReml => "adjusted REML (Li-Lahiri)",
+                },
+                deff,
+                model.covariates.join(", "),
+                covariates.dataset,
+                settings.replicates
+            );
+            let mut figures = Vec::new();
+            for (i, a) in result.areas.iter().enumerate() {
+                let flag_key = (
+                    key.0.as_str(),
+                    key.1.first,
+                    key.1.last,
+                    key.2,
+                    a.area.as_str(),
+                    key.3.as_str(),
+                    key.4.as_str(),
+                    key.5.as_str(),
+                );
+                let Some(&(flag, source)) = direct_flags.get(&flag_key) else {
+                    continue;
+                };
+                if flag == Flag::Reliable {
+                    continue;
+                }
+                let country = a.area.get(..2).unwrap_or(&a.area);
+                let Ok(rules) = rules.model_rules_for(country) else {
+                    continue;
+                };
+                let estimate = Estimate::publish_model_based(
+                    a.estimate,
+                    a.mse,
+                    (a.ci_low, a.ci_high),
+                    respondents[i] as u64,
+                    population[i],
+                    true,
+                    &rules,
+                );
+                figures.push(Figure {
+                    indicator: key.0.clone(),
+                    source: source.to_string(),
+                    first_year: key.1.first,
+                    year: key.1.last,
+                    geo_level: key.2,
+                    geo: a.area.clone(),
+                    grouping: key.3.clone(),
+                    group: key.4.clone(),
+                    sex: key.5.clone(),
+                    measure: Measure::Level,
+                    estimate,
+                    method: FigureMethod::ModelBased {
+                        model: description.clone(),
+                    },
+                });
+            }
+            run.figures = figures.len();
+            (figures, run)
+        })
+        .collect();
+    let mut figures = Vec::new();
+    let mut runs = Vec::new();
+    for (f, r) in results {
+        figures.extend(f);
+        runs.push(r);
+    }
+    (figures, runs)
+}
+
+/// Reliability of the migrant-group cells of one level: levels (not gaps) of every target
+/// group except the groupings' reference groups, both sexes together.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LevelReliability {
+    pub cells: usize,
+    /// Published without a flag by the direct estimate.
+    pub direct_reliable: usize,
+    pub direct_flagged: usize,
+    pub direct_suppressed: usize,
+    /// Published without a flag by the direct or, failing that, the model-based estimate.
+    pub best_reliable: usize,
+    /// ... of which model-based.
+    pub model_reliable: usize,
+}
+
+/// The share of migrant-group cells published reliably, per level, before and after the
+/// model-based figures.
+pub fn reliability_by_level(
+    catalogue: &Catalogue,
+    figures: &[Figure],
+) -> BTreeMap<GeoLevel, LevelReliability> {
+    let references: Vec<&str> = catalogue
+        .groupings
+        .iter()
+        .map(|g| g.reference.as_str())
+        .collect();
+    let migrant = |f: &Figure| {
+        f.measure == Measure::Level
+            && f.sex == "T"
+            && f.grouping != "total"
+            && !references.contains(&f.group.as_str())
+    };
+    let model_reliable: std::collections::HashSet<(&str, i32, i32, GeoLevel, &str, &str)> = figures
+        .iter()
+        .filter(|f| {
+            migrant(f)
+                && matches!(f.method, FigureMethod::ModelBased { .. })
+                && f.estimate.flag == Flag::Reliable
+        })
+        .map(|f| {
+            (
+                f.indicator.as_str(),
+                f.first_year,
+                f.year,
+                f.geo_level,
+                f.geo.as_str(),
+                f.group.as_str(),
+            )
+        })
+        .collect();
+    let mut out: BTreeMap<GeoLevel, LevelReliability> = BTreeMap::new();
+    for f in figures
+        .iter()
+        .filter(|f| migrant(f) && f.method == FigureMethod::Direct)
+    {
+        let r = out.entry(f.geo_level).or_default();
+        r.cells += 1;
+        match f.estimate.flag {
+            Flag::Reliable => {
+                r.direct_reliable += 1;
+                r.best_reliable += 1;
+            }
+            flag => {
+                if flag == Flag::LowReliability {
+                    r.direct_flagged += 1;
+                } else {
+                    r.direct_suppressed += 1;
+                }
+                if model_reliable.contains(&(
+                    f.indicator.as_str(),
+                    f.first_year,
+                    f.year,
+                    f.geo_level,
+                    f.geo.as_str(),
+                    f.group.as_str(),
+                )) {
+                    r.best_reliable += 1;
+                    r.model_reliable += 1;
+                }
+            }
+        }
+    }
+    out
+}
