@@ -150,6 +150,7 @@ pub async fn run(a: SaeArgs) -> anyhow::Result<()> {
         respondents,
         design_effect,
         covariates: a.covariates.iter().cloned().zip(covariate_values).collect(),
+        effect_scale: None,
     };
     let model = SmallAreaModel {
         method,

@@ -106,7 +106,7 @@ pub struct Indicator {
     /// Officially published figures of the same definition, shown beside the computed ones.
     #[serde(default)]
     pub published: Vec<PublishedDefinition>,
-    /// The small-area model of the indicator (shares only): which area covariates it uses.
+    /// The small-area model of the indicator: which area covariates it uses.
     #[serde(default)]
     pub small_area: Option<IndicatorModel>,
 }
@@ -418,12 +418,6 @@ impl Catalogue {
                 }
             }
             if let Some(model) = &ind.small_area {
-                if ind.statistic != StatisticKind::Share {
-                    return Err(err(
-                        name,
-                        "small_area: models are fitted for shares only (statistic = \"share\")",
-                    ));
-                }
                 if model.covariates.is_empty() {
                     return Err(err(
                         name,

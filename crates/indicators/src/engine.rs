@@ -255,10 +255,11 @@ pub async fn compute_source(
             input.source,
             others.len()
         ));
-        figures.extend(
+        let (f, d) =
             estimate_nonlinear_indicators(&ctx, input, catalogue, &others, &rules, pool_years)
-                .await?,
-        );
+                .await?;
+        figures.extend(f);
+        direct_inputs.extend(d);
     }
     Ok(SourceFigures {
         figures,
@@ -750,7 +751,7 @@ async fn estimate_nonlinear_indicators(
     indicators: &[&Indicator],
     rules: &CountryRules<'_>,
     pool_years: u32,
-) -> Result<Vec<Figure>, DataError> {
+) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
     let mut cols = vec![key_sql(&groupings)];
     for (k, ind) in indicators.iter().enumerate() {
@@ -807,6 +808,7 @@ async fn estimate_nonlinear_indicators(
         })
     });
     let mut figures = Vec::new();
+    let mut inputs = Vec::new();
     let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.key.year).collect();
     for period in periods(&years, pool_years) {
         let mine: Vec<&Unit> = units
@@ -854,9 +856,10 @@ async fn estimate_nonlinear_indicators(
         let per_task = tasks
             .par_iter()
             .map(
-                |&(k, l, gi, sex_filter)| -> Result<Vec<Figure>, DataError> {
+                |&(k, l, gi, sex_filter)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
                     let (ind, level) = (indicators[k], &GeoLevel::ALL[l]);
                     let mut figures = Vec::new();
+                    let mut inputs = Vec::new();
                     let kind = match ind.statistic {
                         StatisticKind::Median => NonlinearKind::Quantile {
                             p: 0.5,
@@ -865,7 +868,7 @@ async fn estimate_nonlinear_indicators(
                         StatisticKind::AtRiskOfPoverty => {
                             NonlinearKind::PovertyRate { fraction: 0.6 }
                         }
-                        StatisticKind::Share => return Ok(figures),
+                        StatisticKind::Share => return Ok((figures, inputs)),
                     };
                     let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
                     let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
@@ -905,7 +908,7 @@ async fn estimate_nonlinear_indicators(
                         keys.entry(d.clone()).or_insert(next);
                     }
                     if keys.is_empty() {
-                        return Ok(figures);
+                        return Ok((figures, inputs));
                     }
                     // Number domains in key order.
                     let ordered: Vec<DomainKey> = keys.keys().cloned().collect();
@@ -965,6 +968,21 @@ async fn estimate_nonlinear_indicators(
                         let basis = level_basis(&r.point, poverty);
                         bases.push(basis);
                         let rules = rules.of(&key.0)?;
+                        if MODEL_INPUT_LEVELS.contains(level) {
+                            inputs.push(DirectInput {
+                                indicator: ind.id.clone(),
+                                period,
+                                level: *level,
+                                geo: key.0.clone(),
+                                grouping: task.grouping.clone(),
+                                group: key.1.clone(),
+                                sex: key.2.clone(),
+                                estimate: r.point.estimate,
+                                variance: r.point.variance,
+                                n: r.point.n,
+                                population: r.point.population,
+                            });
+                        }
                         let estimate =
                             Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
                         figures.push(task.figure(key.clone(), Measure::Level, estimate));
@@ -988,13 +1006,16 @@ async fn estimate_nonlinear_indicators(
                         );
                         figures.push(task.figure(key, *measure, estimate));
                     }
-                    Ok(figures)
+                    Ok((figures, inputs))
                 },
             )
             .collect::<Result<Vec<_>, _>>()?;
-        figures.extend(per_task.into_iter().flatten());
+        for (f, d) in per_task {
+            figures.extend(f);
+            inputs.extend(d);
+        }
     }
-    Ok(figures)
+    Ok((figures, inputs))
 }
 
 #[cfg(test)]

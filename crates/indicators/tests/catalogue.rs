@@ -240,9 +240,12 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
         ),
         (
             "indicators/median_income_18_plus.toml",
-            "nor reporting country\" }",
-            "nor reporting country\" }\n[small_area]\ncovariates = [\"x\"]",
-            vec!["median_income_18_plus.toml", "shares only"],
+            "covariates = [\"national_estimate\", \"REG_EMP_RATE\", \"REG_UNEMP_RATE\"]",
+            "covariates = [\"REG EMP\"]",
+            vec![
+                "median_income_18_plus.toml",
+                "covariate `REG EMP`: expected letters",
+            ],
         ),
         (
             "catalogue.toml",

@@ -261,7 +261,11 @@ fn check_model_based_figures(
         };
         total += 1;
         covered += (x.ci_low <= t && t <= x.ci_high) as usize;
-        if let Some(dx) = d.estimate.figures {
+        // Errors compared on the percentage indicators (medians are in euro).
+        let percent = catalogue
+            .indicator(&f.indicator)
+            .is_some_and(|i| i.unit == "percent");
+        if let (Some(dx), true) = (d.estimate.figures, percent) {
             se_model += (x.estimate - t).powi(2);
             se_direct += (dx.estimate - t).powi(2);
             paired += 1;
@@ -274,7 +278,8 @@ fn check_model_based_figures(
     );
     eprintln!(
         "model-based: {published_model} published, coverage {rate:.3} over {total}; \
-         empirical RMSE {rmse_model:.4} vs direct {rmse_direct:.4} over {paired} flagged cells"
+         empirical RMSE {rmse_model:.4} vs direct {rmse_direct:.4} over {paired} flagged cells \
+         (shares)"
     );
     assert!(total > 1000, "{total} model-based figures with a truth");
     assert!((0.90..=0.99).contains(&rate), "model-based coverage {rate}");

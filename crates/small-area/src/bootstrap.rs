@@ -5,7 +5,7 @@
 //! Statistics & Data Analysis* 52, 5242-5252 (§3, univariate case); Rao & Molina (2015, §6.2.4).
 //! From the fitted `β̂`, `σ̂²_u`, replicate `b = 1..B`:
 //!
-//! 1. draw `u*_i ~ N(0, σ̂²_u)`, `e*_i ~ N(0, ψ_i)`; the bootstrap truth is
+//! 1. draw `u*_i ~ N(0, σ̂²_u b_i²)`, `e*_i ~ N(0, ψ_i)`; the bootstrap truth is
 //!    `θ*_i = h⁻¹(x_i'β̂ + u*_i)` and the bootstrap data `y*_i = x_i'β̂ + u*_i + e*_i`
 //!    (`h` the transform, identity without one);
 //! 2. refit the same model on `y*` (same method, same transform) and compute the estimator
@@ -60,7 +60,11 @@ where
     let x = data.design_matrix();
     let beta = DVector::from_column_slice(&fit.coefficients);
     let mean = x * beta;
-    let sd_u = fit.sigma2_u.sqrt();
+    let sd_u: Vec<f64> = data
+        .effect_scale()
+        .iter()
+        .map(|b2| (fit.sigma2_u * b2).sqrt())
+        .collect();
     let sd_e: Vec<f64> = data.sampling_variance().iter().map(|v| v.sqrt()).collect();
     let squared_errors: Vec<Option<Vec<f64>>> = (0..replicates)
         .into_par_iter()
@@ -72,7 +76,7 @@ where
             for i in 0..m {
                 let u: f64 = StandardNormal.sample(&mut rng);
                 let e: f64 = StandardNormal.sample(&mut rng);
-                let theta = mean[i] + sd_u * u;
+                let theta = mean[i] + sd_u[i] * u;
                 truth.push(back(theta));
                 y[i] = theta + sd_e[i] * e;
             }

@@ -52,7 +52,7 @@ pub use benchmarking::{ratio_benchmark, BenchmarkedEstimate};
 pub use bootstrap::{bootstrap_mse, BootstrapMse};
 pub use diagnostics::{diagnose, Diagnostics};
 pub use model::{fit, AreaData, FayHerriotFit, FitOptions, VarianceMethod};
-pub use prediction::{predict, synthetic, AreaPrediction, SyntheticPrediction};
+pub use prediction::{eblups, predict, synthetic, AreaPrediction, SyntheticPrediction};
 pub use smoothing::{smooth_cv_variances, smooth_share_variances, SmoothedVariances};
 pub use transform::{
     estimate_small_areas, AreaEstimate, AreaInput, MseMethod, SmallAreaEstimate, SmallAreaModel,

@@ -12,15 +12,24 @@
 //!   computed without forming the `m × m` matrix `P`:
 //!   `tr(P) = Σ w_i − tr(Q X'W²X)`,
 //!   `tr(PP) = Σ w_i² − 2 tr(Q X'W³X) + tr(Q X'W²X Q X'W²X)`;
+//!   with unequal area-effect variances `σ²_u b_i²` ([`AreaData::with_effect_scale`]),
+//!   `V_i = σ²_u b_i² + ψ_i`, `∂V/∂σ²_u = B = diag(b_i²)`, and the same formulas hold with
+//!   `tr(PB)`, `y'PBPy = Σ b_i² w_i² r_i²` and `tr(PBPB)` (`c_i = w_i b_i²` in place of `w_i`
+//!   where a `B` enters);
 //! - **adjusted REML** (Li & Lahiri 2010, *J. Multivariate Analysis* 101, 882-892): maximises
 //!   `log σ²_u + l_REML(σ²_u)`, so the score gains `1/σ²_u`; the adjusted likelihood is zero
 //!   at `σ²_u = 0`, so the estimate is always positive and no area is shrunk entirely onto the
 //!   regression line because the sample happened to look homogeneous. Its Fisher scoring adds
 //!   the adjustment's curvature `1/σ⁴` to the REML information.
 //!
-//! REML and ML are truncated at zero (when the score at zero is negative the maximum on
+//! A step that would lower the objective is halved until it does not (the likelihood can be
+//! far from quadratic in `σ²_u`), and the iteration stops when the change of `σ²_u` is below
+//! `1e-11 × (σ²_u + mean ψ)`: far below any figure's precision, above the rounding noise of
+//! the scores. REML and ML are truncated at zero (when the score at zero is negative the maximum on
 //! `[0, ∞)` is at the boundary). The start is the median of the sampling variances, as in
 //! the independent R check shipped with the oracles.
+
+use std::sync::Arc;
 
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 
@@ -76,11 +85,13 @@ impl VarianceMethod {
 /// areas than coefficients + 2.
 #[derive(Debug, Clone)]
 pub struct AreaData {
-    areas: Vec<String>,
+    areas: Arc<[String]>,
     direct: DVector<f64>,
     sampling_variance: DVector<f64>,
-    covariate_names: Vec<String>,
-    x: DMatrix<f64>,
+    /// `b_i²`: the area effect's variance is `σ²_u b_i²` (all 1 in the basic model).
+    effect_scale: DVector<f64>,
+    covariate_names: Arc<[String]>,
+    x: Arc<DMatrix<f64>>,
 }
 
 impl AreaData {
@@ -147,11 +158,12 @@ impl AreaData {
         covariate_names.extend(covariates.into_iter().map(|(n, _)| n));
         check_full_rank(&x, &covariate_names)?;
         Ok(AreaData {
-            areas,
+            areas: areas.into(),
             direct: DVector::from_vec(direct),
+            effect_scale: DVector::from_element(m, 1.0),
             sampling_variance: DVector::from_vec(sampling_variance),
-            covariate_names,
-            x,
+            covariate_names: covariate_names.into(),
+            x: Arc::new(x),
         })
     }
 
@@ -166,9 +178,40 @@ impl AreaData {
             areas: self.areas.clone(),
             direct,
             sampling_variance,
+            effect_scale: self.effect_scale.clone(),
             covariate_names: self.covariate_names.clone(),
             x: self.x.clone(),
         }
+    }
+
+    /// Area effects with unequal variances, `Var(u_i) = σ²_u b_i²` with known `b_i² > 0`
+    /// (Rao & Molina 2015, §6.1.1: `θ_i = x_i'β + b_i u_i`). Used when the true values of small
+    /// populations scatter more around the regression than those of large ones, e.g.
+    /// `b_i² = N̄ / N_i` for area populations `N_i`.
+    pub fn with_effect_scale(mut self, effect_scale: Vec<f64>) -> Result<Self, SmallAreaError> {
+        if effect_scale.len() != self.len() {
+            return Err(SmallAreaError::LengthMismatch {
+                covariate: "effect scale".into(),
+                found: effect_scale.len(),
+                expected: self.len(),
+            });
+        }
+        if let Some(i) = effect_scale
+            .iter()
+            .position(|b| !(b.is_finite() && *b > 0.0))
+        {
+            return Err(SmallAreaError::InvalidArea {
+                area: self.areas[i].clone(),
+                message: format!("effect scale {} is not a positive number", effect_scale[i]),
+            });
+        }
+        self.effect_scale = DVector::from_vec(effect_scale);
+        Ok(self)
+    }
+
+    /// `b_i²` of every area.
+    pub fn effect_scale(&self) -> &DVector<f64> {
+        &self.effect_scale
     }
 
     pub fn len(&self) -> usize {
@@ -259,13 +302,17 @@ pub struct FitOptions {
     pub max_iterations: usize,
     /// Convergence when the change of `σ²_u` is below `tolerance × (σ²_u + mean ψ)`.
     pub tolerance: f64,
+    /// Starting value of `σ²_u` (default: the median sampling variance). The bootstrap starts
+    /// its refits at the original estimate.
+    pub start: Option<f64>,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             max_iterations: 200,
-            tolerance: 1e-13,
+            tolerance: 1e-11,
+            start: None,
         }
     }
 }
@@ -321,8 +368,10 @@ pub(crate) struct Profile {
 }
 
 pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
-    let w = data.sampling_variance.map(|psi| 1.0 / (sigma2 + psi));
-    let x = &data.x;
+    let w = data
+        .sampling_variance
+        .zip_map(&data.effect_scale, |psi, b2| 1.0 / (sigma2 * b2 + psi));
+    let x: &DMatrix<f64> = &data.x;
     let xtw = weighted_transpose(x, &w);
     let a = &xtw * x;
     let q = invert_spd(a);
@@ -379,12 +428,17 @@ pub(crate) fn scoring(
     let m = data.len() as f64;
     let p = data.x.ncols() as f64;
     let w = &pr.w;
-    let sum_w: f64 = w.sum();
-    let sum_w2: f64 = w.iter().map(|v| v * v).sum();
-    let wr2: f64 = w
+    let b2 = &data.effect_scale;
+    // c_i = w_i b_i² = ∂V_i/∂σ² / V_i (b_i = 1: c = w).
+    let c = w.component_mul(b2);
+    let sum_c: f64 = c.sum();
+    let sum_c2: f64 = c.iter().map(|v| v * v).sum();
+    // y'PBPy = Σ b_i² (w_i r_i)².
+    let ypbpy: f64 = w
         .iter()
         .zip(pr.residual.iter())
-        .map(|(w, r)| (w * r).powi(2))
+        .zip(b2.iter())
+        .map(|((w, r), b2)| b2 * (w * r).powi(2))
         .sum();
     let rwr: f64 = w
         .iter()
@@ -395,26 +449,28 @@ pub(crate) fn scoring(
     let ln2pi = (2.0 * std::f64::consts::PI).ln();
     match method {
         VarianceMethod::Ml => Scoring {
-            score: -0.5 * sum_w + 0.5 * wr2,
-            information: 0.5 * sum_w2,
+            score: -0.5 * sum_c + 0.5 * ypbpy,
+            information: 0.5 * sum_c2,
             log_lik: -0.5 * (m * ln2pi + log_det_v + rwr),
         },
         VarianceMethod::Reml | VarianceMethod::AdjustedReml => {
-            let w2 = w.map(|v| v * v);
-            let w3 = w.map(|v| v * v * v);
-            let qx2 = &pr.q * cross(&data.x, &w2);
-            let tr_p = sum_w - qx2.trace();
-            let tr_pp =
-                sum_w2 - 2.0 * (&pr.q * cross(&data.x, &w3)).trace() + (&qx2 * &qx2).trace();
+            // tr(PB) = Σ c − tr(Q X' diag(w c) X);
+            // tr(PBPB) = Σ c² − 2 tr(Q X' diag(w c²) X) + tr((Q X' diag(w c) X)²).
+            let wc = w.component_mul(&c);
+            let wc2 = wc.component_mul(&c);
+            let qx = &pr.q * cross(&data.x, &wc);
+            let tr_pb = sum_c - qx.trace();
+            let tr_pbpb =
+                sum_c2 - 2.0 * (&pr.q * cross(&data.x, &wc2)).trace() + (&qx * &qx).trace();
             let log_det_a = -pr.q.determinant().ln();
             let log_lik = -0.5 * ((m - p) * ln2pi + log_det_v + log_det_a + rwr);
-            let mut score = -0.5 * tr_p + 0.5 * wr2;
+            let mut score = -0.5 * tr_pb + 0.5 * ypbpy;
             if method == VarianceMethod::AdjustedReml {
                 score += 1.0 / sigma2;
             }
             Scoring {
                 score,
-                information: 0.5 * tr_pp,
+                information: 0.5 * tr_pbpb,
                 log_lik,
             }
         }
@@ -437,15 +493,21 @@ pub fn fit(
         0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
     };
     let scale = psi.mean();
-    let mut sigma2 = median;
+    let mut sigma2 = options
+        .start
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(median);
     let mut at_boundary = false;
     let mut iterations = 0;
     let mut last_change = f64::INFINITY;
     let mut converged = false;
+    let objective = |v: f64, log_lik: f64| match method {
+        VarianceMethod::AdjustedReml => log_lik + v.ln(),
+        _ => log_lik,
+    };
+    let mut s = scoring(data, method, sigma2, &profile(data, sigma2));
     while iterations < options.max_iterations {
         iterations += 1;
-        let pr = profile(data, sigma2);
-        let s = scoring(data, method, sigma2, &pr);
         // For adjusted REML the curvature of the adjustment `log σ²`, `1/σ⁴`, is added to the
         // information: without it the steps oscillate when the REML maximum is near zero.
         let curvature = match method {
@@ -470,8 +532,22 @@ pub fn fit(
                 }
             }
         }
+        // Safeguard: a step that lowers the objective (a Fisher step overshooting where the
+        // likelihood is far from quadratic) is halved until it does not. The evaluation at the
+        // accepted point is the next iteration's.
+        let current = objective(sigma2, s.log_lik);
+        let mut s_next = scoring(data, method, next, &profile(data, next));
+        for _ in 0..40 {
+            let at_next = objective(next, s_next.log_lik);
+            if at_next >= current - 1e-12 * current.abs() {
+                break;
+            }
+            next = sigma2 + 0.5 * (next - sigma2);
+            s_next = scoring(data, method, next, &profile(data, next));
+        }
         last_change = (next - sigma2).abs();
         sigma2 = next;
+        s = s_next;
         if last_change <= options.tolerance * (sigma2 + scale) {
             converged = true;
             break;
@@ -495,7 +571,7 @@ pub fn fit(
         sigma2_u: sigma2,
         coefficients: pr.beta.iter().copied().collect(),
         coefficient_se,
-        covariate_names: data.covariate_names.clone(),
+        covariate_names: data.covariate_names.to_vec(),
         iterations,
         at_boundary,
         log_likelihood: s.log_lik,
@@ -531,7 +607,7 @@ pub fn fit_at(
         sigma2_u: sigma2,
         coefficients: pr.beta.iter().copied().collect(),
         coefficient_se: (0..pr.q.nrows()).map(|j| pr.q[(j, j)].sqrt()).collect(),
-        covariate_names: data.covariate_names.clone(),
+        covariate_names: data.covariate_names.to_vec(),
         iterations: 0,
         at_boundary: sigma2 == 0.0,
         log_likelihood: s.log_lik,

@@ -20,6 +20,10 @@
 //!   `b_adj = (2 / σ̂²_u) / Σ_j V_j⁻²`, and `mse_i = g1_i + g2_i + 2 g3_i − b_adj (1 − γ_i)²`
 //!   (the formula of R `emdi`'s `li_lahiri`).
 //!
+//! With unequal area-effect variances `σ²_u b_i²`: `V_i = σ̂²_u b_i² + ψ_i`,
+//! `γ_i = σ̂²_u b_i² / V_i`, `g3_i = ψ_i² b_i⁴ / V_i³ · V̄`, `V̄ = 2 / Σ_j (b_j² / V_j)²`, and the
+//! bias correction is multiplied by `b_i²` (`∂g1/∂σ² = b_i² (1 − γ_i)²`).
+//!
 //! An area without a sample gets the synthetic estimate `x'β̂` with
 //! `mse = σ̂²_u − b + x'Qx` (Rao & Molina 2015, §6.2.3; `b` the method's first-order bias of
 //! `σ̂²_u`, zero for REML).
@@ -48,22 +52,26 @@ pub struct AreaPrediction {
 
 /// Bias of `σ̂²_u` to first order, by method (zero for REML).
 pub(crate) fn sigma2_bias(fit: &FayHerriotFit, data: &AreaData) -> f64 {
-    let w = data
+    let c: Vec<f64> = data
         .sampling_variance()
-        .map(|psi| 1.0 / (fit.sigma2_u + psi));
-    let sum_w2: f64 = w.iter().map(|v| v * v).sum();
+        .iter()
+        .zip(data.effect_scale().iter())
+        .map(|(psi, b2)| b2 / (fit.sigma2_u * b2 + psi))
+        .collect();
+    let sum_c2: f64 = c.iter().map(|v| v * v).sum();
     match fit.method {
         VarianceMethod::Reml => 0.0,
         VarianceMethod::Ml => {
+            // −tr(Q X' diag(w c) X) / Σ c²  (b = 1: −tr(Q X'W²X) / Σ w²).
             let x = data.design_matrix();
-            let mut xtw2x = nalgebra::DMatrix::zeros(x.ncols(), x.ncols());
-            for (i, wi) in w.iter().enumerate() {
+            let mut m = nalgebra::DMatrix::zeros(x.ncols(), x.ncols());
+            for (i, (ci, b2)) in c.iter().zip(data.effect_scale().iter()).enumerate() {
                 let row = x.row(i);
-                xtw2x += row.transpose() * row * (wi * wi);
+                m += row.transpose() * row * (ci * ci / b2);
             }
-            -(&fit.q * xtw2x).trace() / sum_w2
+            -(&fit.q * m).trace() / sum_c2
         }
-        VarianceMethod::AdjustedReml => (2.0 / fit.sigma2_u) / sum_w2,
+        VarianceMethod::AdjustedReml => (2.0 / fit.sigma2_u) / sum_c2,
     }
 }
 
@@ -72,23 +80,34 @@ pub(crate) fn sigma2_bias(fit: &FayHerriotFit, data: &AreaData) -> f64 {
 pub fn predict(fit: &FayHerriotFit, data: &AreaData) -> Vec<AreaPrediction> {
     let pr = profile(data, fit.sigma2_u);
     let x = data.design_matrix();
-    let sum_w2: f64 = pr.w.iter().map(|v| v * v).sum();
-    let var_sigma2 = 2.0 / sum_w2;
+    let b2 = data.effect_scale();
+    let sum_c2: f64 =
+        pr.w.iter()
+            .zip(b2.iter())
+            .map(|(w, b2)| (w * b2).powi(2))
+            .sum();
+    let var_sigma2 = 2.0 / sum_c2;
     let bias = sigma2_bias(fit, data);
     let beta = DVector::from_column_slice(&fit.coefficients);
     (0..data.len())
         .map(|i| {
             let psi = data.sampling_variance()[i];
             let y = data.direct()[i];
-            let v = fit.sigma2_u + psi;
-            let gamma = fit.sigma2_u / v;
-            let xi = x.row(i);
-            let synthetic = (xi * &beta)[(0, 0)];
+            let effect = fit.sigma2_u * b2[i];
+            let v = effect + psi;
+            let gamma = effect / v;
+            // x_i'β̂ and x_i'Q x_i without allocating (p is small; this runs for every area
+            // of every bootstrap replicate).
+            let p = beta.len();
+            let synthetic: f64 = (0..p).map(|j| x[(i, j)] * beta[j]).sum();
+            let leverage: f64 = (0..p)
+                .map(|j| x[(i, j)] * (0..p).map(|k| fit.q[(j, k)] * x[(i, k)]).sum::<f64>())
+                .sum();
             let eblup = synthetic + gamma * (y - synthetic);
             let g1 = gamma * psi;
-            let g2 = (1.0 - gamma).powi(2) * (xi * &fit.q * xi.transpose())[(0, 0)];
-            let g3 = psi * psi / (v * v * v) * var_sigma2;
-            let mse = g1 + g2 + 2.0 * g3 - bias * (1.0 - gamma).powi(2);
+            let g2 = (1.0 - gamma).powi(2) * leverage;
+            let g3 = psi * psi * b2[i] * b2[i] / (v * v * v) * var_sigma2;
+            let mse = g1 + g2 + 2.0 * g3 - bias * b2[i] * (1.0 - gamma).powi(2);
             AreaPrediction {
                 area: data.areas()[i].clone(),
                 direct: y,
@@ -138,4 +157,23 @@ pub fn synthetic(
         estimate,
         mse: (fit.sigma2_u - bias).max(0.0) + h,
     })
+}
+
+/// EBLUPs and their `g1` only (no MSE, no names): what a bootstrap refit needs, without the
+/// allocations of [`predict`].
+pub fn eblups(fit: &FayHerriotFit, data: &AreaData) -> Vec<(f64, f64)> {
+    let x = data.design_matrix();
+    let p = fit.coefficients.len();
+    (0..data.len())
+        .map(|i| {
+            let psi = data.sampling_variance()[i];
+            let effect = fit.sigma2_u * data.effect_scale()[i];
+            let gamma = effect / (effect + psi);
+            let synthetic: f64 = (0..p).map(|j| x[(i, j)] * fit.coefficients[j]).sum();
+            (
+                synthetic + gamma * (data.direct()[i] - synthetic),
+                gamma * psi,
+            )
+        })
+        .collect()
 }

@@ -35,7 +35,7 @@
 
 use crate::bootstrap::bootstrap_mse;
 use crate::model::{fit, AreaData, FayHerriotFit, FitOptions, VarianceMethod};
-use crate::prediction::{predict, AreaPrediction};
+use crate::prediction::{eblups, predict, AreaPrediction};
 use crate::SmallAreaError;
 
 /// Scale on which the model is fitted.
@@ -158,6 +158,8 @@ pub struct AreaInput {
     /// The design effect for the arcsine transform.
     pub design_effect: Option<f64>,
     pub covariates: Vec<(String, Vec<f64>)>,
+    /// `b_i²` of unequal area-effect variances ([`AreaData::with_effect_scale`]); `None`: all 1.
+    pub effect_scale: Option<Vec<f64>>,
 }
 
 const Z95: f64 = 1.959_963_984_540_054;
@@ -169,7 +171,10 @@ pub fn estimate_small_areas(
     model: SmallAreaModel,
 ) -> Result<SmallAreaEstimate, SmallAreaError> {
     let (y, psi) = model_scale(&input, model.transform)?;
-    let data = AreaData::new(input.areas.clone(), y, psi, input.covariates.clone())?;
+    let mut data = AreaData::new(input.areas.clone(), y, psi, input.covariates.clone())?;
+    if let Some(b2) = &input.effect_scale {
+        data = data.with_effect_scale(b2.clone())?;
+    }
     let fitted = fit(&data, model.method, model.options)?;
     let predictions = predict(&fitted, &data);
     let transform = model.transform;
@@ -186,16 +191,19 @@ pub fn estimate_small_areas(
         }
         MseMethod::Bootstrap { replicates, seed } => {
             let method = model.method;
-            let options = model.options;
+            let options = FitOptions {
+                start: Some(fitted.sigma2_u),
+                ..model.options
+            };
             let boot = bootstrap_mse(
                 &data,
                 &fitted,
                 transform.inverse(),
                 |d| {
                     let f = fit(d, method, options)?;
-                    Ok(predict(&f, d)
-                        .iter()
-                        .map(|p| transform.back_transform(p.eblup, p.g1))
+                    Ok(eblups(&f, d)
+                        .into_iter()
+                        .map(|(eblup, g1)| transform.back_transform(eblup, g1))
                         .collect())
                 },
                 replicates,

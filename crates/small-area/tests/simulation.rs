@@ -133,6 +133,7 @@ fn arcsine_model_for_shares_with_bootstrap_mse() {
                 respondents: Some(n.clone()),
                 design_effect: Some(1.0),
                 covariates: vec![("x".into(), x.clone())],
+                effect_scale: None,
             },
             SmallAreaModel {
                 method: VarianceMethod::AdjustedReml,
@@ -295,4 +296,61 @@ fn share_variance_smoothing_recovers_a_known_design_effect() {
     );
     assert_eq!(s.areas_used, 399);
     assert!(s.variances[0] > 0.0);
+}
+
+/// True values of small populations scatter more: `Var(u_i) ∝ 1 / N_i`. A model with one area
+/// variance then understates the MSE of the small areas; declaring `b_i² = N̄ / N_i`
+/// ([`AreaData::with_effect_scale`]) restores it.
+#[test]
+fn unequal_area_effect_variances_are_modelled_by_the_effect_scale() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let x: Vec<f64> = (0..M).map(|_| rng.random::<f64>()).collect();
+    // Populations from 2,000 to 200,000: b_i² = median / N_i from about 0.2 to 20.
+    let population: Vec<f64> = (0..M)
+        .map(|i| 2_000.0 * 100f64.powf(i as f64 / (M - 1) as f64))
+        .collect();
+    let median = population[M / 2];
+    let b2: Vec<f64> = population.iter().map(|n| median / n).collect();
+    let psi = vec![0.04_f64.powi(2); M];
+    let sigma2_u = 0.03_f64.powi(2);
+    let reps = 600;
+    let small: Vec<usize> = (0..M / 5).collect(); // the 10 smallest populations
+    let mut mse_ratio = [(0.0, 0.0); 2]; // (estimated, empirical) over the small areas
+    for _ in 0..reps {
+        let mut theta = Vec::with_capacity(M);
+        let mut y = Vec::with_capacity(M);
+        for i in 0..M {
+            let u: f64 = StandardNormal.sample(&mut rng);
+            let e: f64 = StandardNormal.sample(&mut rng);
+            let t = 0.3 + 0.4 * x[i] + (sigma2_u * b2[i]).sqrt() * u;
+            theta.push(t);
+            y.push(t + psi[i].sqrt() * e);
+        }
+        let plain = AreaData::new(
+            names(),
+            y.clone(),
+            psi.clone(),
+            vec![("x".into(), x.clone())],
+        )
+        .expect("data");
+        let scaled = plain.clone().with_effect_scale(b2.clone()).expect("scale");
+        for (k, data) in [plain, scaled].iter().enumerate() {
+            let f = fit(data, VarianceMethod::Reml, FitOptions::default()).expect("fit");
+            let p = predict(&f, data);
+            for &i in &small {
+                mse_ratio[k].0 += p[i].mse;
+                mse_ratio[k].1 += (p[i].eblup - theta[i]).powi(2);
+            }
+        }
+    }
+    let plain = mse_ratio[0].0 / mse_ratio[0].1;
+    let scaled = mse_ratio[1].0 / mse_ratio[1].1;
+    assert!(
+        plain < 0.75,
+        "one area variance: estimated / empirical MSE {plain}"
+    );
+    assert!(
+        (0.85..=1.15).contains(&scaled),
+        "with the effect scale: {scaled}"
+    );
 }
