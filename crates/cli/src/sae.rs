@@ -71,6 +71,10 @@ pub struct SaeArgs {
     /// Column of the respondents per area (needed for --transform arcsin).
     #[arg(long)]
     n: Option<String>,
+    /// Column of `b_i²`: area effects with unequal variances `σ²_u b_i²` (e.g. the median
+    /// population over the area's population, when small areas scatter more).
+    #[arg(long)]
+    effect_scale: Option<String>,
     #[arg(long, value_enum, default_value = "csv")]
     output_format: OutputFormat,
     /// Output file (standard output when absent).
@@ -115,6 +119,12 @@ pub async fn run(a: SaeArgs) -> anyhow::Result<()> {
             role: "respondents",
         });
     }
+    if let Some(b) = &a.effect_scale {
+        columns.push(AreaColumn {
+            name: b,
+            role: "effect scale",
+        });
+    }
     for c in &a.covariates {
         columns.push(AreaColumn {
             name: c,
@@ -122,7 +132,13 @@ pub async fn run(a: SaeArgs) -> anyhow::Result<()> {
         });
     }
     let mut table = read_area_table(&a.data, &a.area, &columns).await?;
-    let covariate_values = table.columns.split_off(2 + usize::from(a.n.is_some()));
+    let covariate_values = table
+        .columns
+        .split_off(2 + usize::from(a.n.is_some()) + usize::from(a.effect_scale.is_some()));
+    let effect_scale = a
+        .effect_scale
+        .is_some()
+        .then(|| table.columns.pop().unwrap_or_default());
     let respondents =
         a.n.is_some()
             .then(|| table.columns.pop().unwrap_or_default());
@@ -150,7 +166,7 @@ pub async fn run(a: SaeArgs) -> anyhow::Result<()> {
         respondents,
         design_effect,
         covariates: a.covariates.iter().cloned().zip(covariate_values).collect(),
-        effect_scale: None,
+        effect_scale,
     };
     let model = SmallAreaModel {
         method,

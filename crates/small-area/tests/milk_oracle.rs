@@ -254,3 +254,36 @@ fn adjusted_reml_lies_above_reml() {
         reml.sigma2_u
     );
 }
+
+/// With the same `b_i² = c` for every area the model is the basic one with `σ²_u c`: the
+/// variance scales by `1/c`, and EBLUPs and MSEs are unchanged (for every method, which checks
+/// the `b_i` terms of the scores, `g3` and the bias corrections against the oracle-checked
+/// basic formulas).
+#[test]
+fn a_constant_effect_scale_only_rescales_the_area_variance() {
+    for method in [
+        VarianceMethod::Reml,
+        VarianceMethod::Ml,
+        VarianceMethod::AdjustedReml,
+    ] {
+        let plain = milk();
+        let scaled = milk().with_effect_scale(vec![2.5; 43]).expect("scale");
+        let a = fit(&plain, method, FitOptions::default()).expect("fit");
+        let b = fit(&scaled, method, FitOptions::default()).expect("fit");
+        assert_rel(
+            &format!("{method:?} sigma2"),
+            b.sigma2_u * 2.5,
+            a.sigma2_u,
+            1e-9,
+        );
+        for (p, q) in predict(&a, &plain).iter().zip(predict(&b, &scaled)) {
+            assert_rel(
+                &format!("{method:?} EBLUP {}", p.area),
+                q.eblup,
+                p.eblup,
+                1e-9,
+            );
+            assert_rel(&format!("{method:?} MSE {}", p.area), q.mse, p.mse, 1e-8);
+        }
+    }
+}
