@@ -372,11 +372,18 @@ pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
         .sampling_variance
         .zip_map(&data.effect_scale, |psi, b2| 1.0 / (sigma2 * b2 + psi));
     let x: &DMatrix<f64> = &data.x;
-    let xtw = weighted_transpose(x, &w);
-    let a = &xtw * x;
-    let q = invert_spd(a);
-    let beta = &q * (&xtw * &data.direct);
-    let residual = &data.direct - x * &beta;
+    let (m, p) = x.shape();
+    let q = invert_spd(cross(x, &w));
+    // X'Wy, β̂ = Q X'Wy and r = y − Xβ̂ without `p × m` temporaries (this runs for every Fisher
+    // step of every bootstrap refit).
+    let mut xtwy = DVector::zeros(p);
+    for j in 0..p {
+        xtwy[j] = (0..m).map(|i| x[(i, j)] * w[i] * data.direct[i]).sum();
+    }
+    let beta = &q * xtwy;
+    let residual = DVector::from_fn(m, |i, _| {
+        data.direct[i] - (0..p).map(|j| x[(i, j)] * beta[j]).sum::<f64>()
+    });
     Profile {
         w,
         q,
@@ -385,18 +392,20 @@ pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
     }
 }
 
-/// `X' diag(w)`.
-fn weighted_transpose(x: &DMatrix<f64>, w: &DVector<f64>) -> DMatrix<f64> {
-    let mut xtw = x.transpose();
-    for (i, mut col) in xtw.column_iter_mut().enumerate() {
-        col *= w[i];
-    }
-    xtw
-}
-
-/// `X' diag(w) X` for a small `p`.
+/// `X' diag(w) X` for a small `p`, accumulated column pair by column pair.
 fn cross(x: &DMatrix<f64>, w: &DVector<f64>) -> DMatrix<f64> {
-    weighted_transpose(x, w) * x
+    let (m, p) = x.shape();
+    let mut a = DMatrix::zeros(p, p);
+    for j in 0..p {
+        let xj = x.column(j);
+        for k in j..p {
+            let xk = x.column(k);
+            let v: f64 = (0..m).map(|i| xj[i] * w[i] * xk[i]).sum();
+            a[(j, k)] = v;
+            a[(k, j)] = v;
+        }
+    }
+    a
 }
 
 /// Inverse of a symmetric positive definite `p × p` matrix. Full rank of `X` was checked
