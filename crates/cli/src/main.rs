@@ -12,11 +12,16 @@ use incity_data::survey::{
 };
 use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
 use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
-use incity_indicators::{compute_release, ComputeSettings, GeoLevel};
+use incity_indicators::{compute_release, ComputeSettings};
 use incity_portal::AppState;
 use incity_store::Store;
 
 mod sae;
+mod small_areas;
+mod tables;
+
+use small_areas::{load_covariates, report_models};
+use tables::{import_table_files, load_shipped_tables};
 
 #[derive(Parser)]
 #[command(
@@ -553,54 +558,6 @@ fn validate(a: ValidateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A published table as the store keeps it: every observation with its flags, and whether
-/// it is confidential.
-fn table_record(
-    table: &incity_data::published::PublishedTable,
-    source_file: String,
-    sha256: String,
-) -> incity_store::PublishedTableRecord {
-    incity_store::PublishedTableRecord {
-        dataset: table.dataset.clone(),
-        format: table.format.name().to_string(),
-        source_file,
-        sha256,
-        dimensions: table.dimensions.clone(),
-        observations: table
-            .observations
-            .iter()
-            .map(|o| incity_store::PublishedObservation {
-                key: o.key.clone(),
-                time: o.time.clone(),
-                value: o.value,
-                value_text: o.value_text.clone(),
-                flags: o.flags.clone(),
-                confidential: o.is_confidential(table),
-            })
-            .collect(),
-    }
-}
-
-/// Loads the Eurostat tables shipped with incity that the catalogue compares computed figures
-/// with, unless a table of the same dataset is already stored (a newer one loaded by
-/// `incity import-table` is kept).
-async fn load_shipped_tables(store: &Store) -> anyhow::Result<()> {
-    use sha2::{Digest, Sha256};
-    let stored = store.published_tables().await?;
-    for (file, text) in incity_data::published::SHIPPED_TABLES {
-        let table = incity_data::published::PublishedTable::parse_sdmx_csv(Path::new(file), text)?;
-        if stored.iter().any(|t| t.dataset == table.dataset) {
-            continue;
-        }
-        let sha = hex_digest(Sha256::digest(text.as_bytes()).as_slice());
-        store
-            .load_published(&table_record(&table, format!("shipped: {file}"), sha))
-            .await?;
-        tracing::info!(dataset = %table.dataset, "shipped Eurostat table loaded");
-    }
-    Ok(())
-}
-
 async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     let admin = match &a.mapping {
         Some(m) => Some(incity_data::mapping::AdminTableMapping::load(m)?),
@@ -608,102 +565,6 @@ async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
     };
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
     import_table_files(&store, &a.files, admin.as_ref()).await
-}
-
-/// Reads every file first (one bad file and nothing is loaded), then loads each table.
-async fn import_table_files(
-    store: &Store,
-    files: &[PathBuf],
-    admin: Option<&incity_data::mapping::AdminTableMapping>,
-) -> anyhow::Result<()> {
-    use incity_data::published::PublishedTable;
-    let mut records = Vec::new();
-    for path in files {
-        let table = match admin {
-            Some(m) => PublishedTable::read_admin_csv(path, m)?,
-            None => PublishedTable::read(path)?,
-        };
-        records.push(table_record(
-            &table,
-            path.display().to_string(),
-            incity_data::sha256_file(path)?,
-        ));
-    }
-    for r in &records {
-        store.load_published(r).await?;
-        let flagged = r
-            .observations
-            .iter()
-            .filter(|o| !o.flags.is_empty())
-            .count();
-        println!(
-            "{}: {} ({}) — {} observations, {} flagged, from {}",
-            r.dataset,
-            r.format,
-            r.dimensions.join(","),
-            r.observations.len(),
-            flagged,
-            r.source_file
-        );
-    }
-    Ok(())
-}
-
-/// The area covariates of the catalogue's small-area models, from the stored table the
-/// catalogue names, with a line for the release's input description. `None` when the
-/// catalogue has no models or the table is not loaded (then the release has no model-based
-/// figures, and the run says so).
-async fn load_covariates(
-    store: &Store,
-    catalogue: &incity_indicators::Catalogue,
-) -> anyhow::Result<Option<(incity_indicators::small_area::AreaCovariates, String)>> {
-    let Some(settings) = &catalogue.small_area else {
-        return Ok(None);
-    };
-    let dataset = &settings.covariate_dataset;
-    let tables = store.published_tables().await?;
-    let Some(table) = tables.iter().find(|t| &t.dataset == dataset) else {
-        println!(
-            "no covariate table {dataset} is loaded: no model-based figures (load one with \
-             `incity import-table`)"
-        );
-        return Ok(None);
-    };
-    let position = |d: &str| -> anyhow::Result<usize> {
-        table
-            .dimensions
-            .iter()
-            .position(|x| x == d)
-            .with_context(|| {
-                format!(
-                "covariate table {dataset} ({}): has no dimension `{d}`; expected indic, group \
-                 and geo (dimensions: {})",
-                table.source_file,
-                table.dimensions.join(", ")
-            )
-            })
-    };
-    let (indic, group, geo) = (position("indic")?, position("group")?, position("geo")?);
-    let mut covariates = incity_indicators::small_area::AreaCovariates::new(dataset);
-    for o in store.published_observations(dataset, None).await? {
-        let Some(value) = o.value else { continue };
-        let year: i32 = o
-            .time
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .with_context(|| {
-                format!(
-                    "covariate table {dataset}: time period `{}` does not begin with a year",
-                    o.time
-                )
-            })?;
-        covariates.insert(&o.key[indic], &o.key[group], &o.key[geo], year, value);
-    }
-    let line = format!(
-        "covariates {dataset} from {} sha256 {} observations {}",
-        table.source_file, table.sha256, table.observations
-    );
-    Ok(Some((covariates, line)))
 }
 
 fn database_path(data_dir: &Path) -> PathBuf {
@@ -965,53 +826,6 @@ async fn compute_and_publish(
         release.provenance.finished_at - release.provenance.started_at
     );
     Ok(Some(id))
-}
-
-/// The small-area models of a run and the share of migrant-group cells published reliably
-/// before (direct figures) and after (direct or model-based), per level.
-fn report_models(catalogue: &incity_indicators::Catalogue, release: &incity_indicators::Release) {
-    if release.models.is_empty() {
-        return;
-    }
-    let fitted = release
-        .models
-        .iter()
-        .filter(|m| m.skipped.is_none())
-        .count();
-    let added: usize = release.models.iter().map(|m| m.figures).sum();
-    println!(
-        "small-area models: {fitted} fitted, {} not fitted; {added} model-based figures",
-        release.models.len() - fitted
-    );
-    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
-    for m in &release.models {
-        if let Some(r) = &m.skipped {
-            // Group reasons by their text without the numbers.
-            let kind: String = r.chars().filter(|c| !c.is_ascii_digit()).collect();
-            *reasons.entry(kind).or_default() += 1;
-        }
-    }
-    for (r, n) in reasons {
-        println!("  not fitted ({n}): {r}");
-    }
-    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
-    for (level, r) in
-        incity_indicators::small_area::reliability_by_level(catalogue, &release.figures)
-    {
-        if !matches!(level, GeoLevel::Nuts2 | GeoLevel::Nuts3 | GeoLevel::City) {
-            continue;
-        }
-        println!(
-            "  {}: {} migrant-group cells (levels, both sexes): published reliably {:.1} % direct \
-             ({:.1} % flagged, {:.1} % suppressed) -> {:.1} % with model-based figures",
-            level.code(),
-            r.cells,
-            pct(r.direct_reliable, r.cells),
-            pct(r.direct_flagged, r.cells),
-            pct(r.direct_suppressed, r.cells),
-            pct(r.best_reliable, r.cells)
-        );
-    }
 }
 
 fn hex_digest(bytes: &[u8]) -> String {

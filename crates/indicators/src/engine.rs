@@ -552,6 +552,26 @@ struct TaskFigures<'a> {
 }
 
 impl TaskFigures<'_> {
+    /// A domain's direct estimate as a small-area model's input, when its level is one the
+    /// models use.
+    fn model_input(&self, key: &DomainKey, pv: &PointAndVariance) -> Option<DirectInput> {
+        MODEL_INPUT_LEVELS
+            .contains(&self.level)
+            .then(|| DirectInput {
+                indicator: self.indicator.to_string(),
+                period: self.period,
+                level: self.level,
+                geo: key.0.clone(),
+                grouping: self.grouping.clone(),
+                group: key.1.clone(),
+                sex: key.2.clone(),
+                estimate: pv.estimate,
+                variance: pv.variance,
+                n: pv.n,
+                population: pv.population,
+            })
+    }
+
     fn figure(&self, key: DomainKey, measure: Measure, estimate: Estimate) -> Figure {
         Figure {
             indicator: self.indicator.to_string(),
@@ -707,20 +727,8 @@ fn estimate_shares(
                             Interval::Share
                         };
                         let rules = rules.of(&key.0)?;
-                        if measure == Measure::Level && MODEL_INPUT_LEVELS.contains(level) {
-                            inputs.push(DirectInput {
-                                indicator: ind.id.clone(),
-                                period,
-                                level: *level,
-                                geo: key.0.clone(),
-                                grouping: task.grouping.clone(),
-                                group: key.1.clone(),
-                                sex: key.2.clone(),
-                                estimate: pv.estimate,
-                                variance: pv.variance,
-                                n: pv.n,
-                                population: pv.population,
-                            });
+                        if measure == Measure::Level {
+                            inputs.extend(task.model_input(&key, pv));
                         }
                         let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
                         figures.push(task.figure(key, measure, estimate));
@@ -968,21 +976,7 @@ async fn estimate_nonlinear_indicators(
                         let basis = level_basis(&r.point, poverty);
                         bases.push(basis);
                         let rules = rules.of(&key.0)?;
-                        if MODEL_INPUT_LEVELS.contains(level) {
-                            inputs.push(DirectInput {
-                                indicator: ind.id.clone(),
-                                period,
-                                level: *level,
-                                geo: key.0.clone(),
-                                grouping: task.grouping.clone(),
-                                group: key.1.clone(),
-                                sex: key.2.clone(),
-                                estimate: r.point.estimate,
-                                variance: r.point.variance,
-                                n: r.point.n,
-                                population: r.point.population,
-                            });
-                        }
+                        inputs.extend(task.model_input(key, &r.point));
                         let estimate =
                             Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
                         figures.push(task.figure(key.clone(), Measure::Level, estimate));

@@ -171,7 +171,34 @@ impl FigureMethod {
     }
 }
 
+/// A figure's cell: indicator, first and last year, level, area, grouping, group, sex. A direct
+/// and a model-based figure of the same cell share it.
+pub type CellKey<'a> = (
+    &'a str,
+    i32,
+    i32,
+    GeoLevel,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
 impl Figure {
+    /// The cell this figure is a figure of (its measure and method aside).
+    pub fn cell(&self) -> CellKey<'_> {
+        (
+            self.indicator.as_str(),
+            self.first_year,
+            self.year,
+            self.geo_level,
+            self.geo.as_str(),
+            self.grouping.as_str(),
+            self.group.as_str(),
+            self.sex.as_str(),
+        )
+    }
+
     /// The method as shown beside the figure: `direct`, `pooled direct` or `model-based`.
     pub fn method_label(&self) -> &'static str {
         match (&self.method, self.is_pooled()) {

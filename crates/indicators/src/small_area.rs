@@ -40,7 +40,7 @@ use incity_small_area::{
 use crate::catalogue::{Catalogue, SmallAreaSettings, StatisticKind, NATIONAL_ESTIMATE};
 use crate::engine::{DirectInput, Period};
 use crate::rules::RuleSet;
-use crate::{Figure, FigureMethod, GeoLevel, Measure};
+use crate::{CellKey, Figure, FigureMethod, GeoLevel, Measure};
 
 /// Area covariates: (measure, target group, area) → values by year.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,18 +108,6 @@ pub struct ModelRun {
 
 /// The model of one (indicator, period, level, grouping, group, sex).
 type ModelKey = (String, Period, GeoLevel, String, String, String);
-
-/// A direct figure's cell: indicator, first and last year, level, area, grouping, group, sex.
-type CellKey<'a> = (
-    &'a str,
-    i32,
-    i32,
-    GeoLevel,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-);
 
 fn arcsine(share: f64) -> f64 {
     share.clamp(0.0, 1.0).sqrt().asin()
@@ -209,21 +197,7 @@ pub fn model_based_figures(
     let direct_flags: HashMap<CellKey<'_>, (Flag, &str)> = direct
         .iter()
         .filter(|f| f.measure == Measure::Level)
-        .map(|f| {
-            (
-                (
-                    f.indicator.as_str(),
-                    f.first_year,
-                    f.year,
-                    f.geo_level,
-                    f.geo.as_str(),
-                    f.grouping.as_str(),
-                    f.group.as_str(),
-                    f.sex.as_str(),
-                ),
-                (f.estimate.flag, f.source.as_str()),
-            )
-        })
+        .map(|f| (f.cell(), (f.estimate.flag, f.source.as_str())))
         .collect();
     let mut models: BTreeMap<ModelKey, Vec<&DirectInput>> = BTreeMap::new();
     for i in inputs.iter().filter(|i| levels.contains(&i.level)) {
@@ -502,23 +476,14 @@ pub fn reliability_by_level(
             && f.grouping != "total"
             && !references.contains(&f.group.as_str())
     };
-    let model_reliable: std::collections::HashSet<(&str, i32, i32, GeoLevel, &str, &str)> = figures
+    let model_reliable: std::collections::HashSet<CellKey<'_>> = figures
         .iter()
         .filter(|f| {
             migrant(f)
                 && matches!(f.method, FigureMethod::ModelBased { .. })
                 && f.estimate.flag == Flag::Reliable
         })
-        .map(|f| {
-            (
-                f.indicator.as_str(),
-                f.first_year,
-                f.year,
-                f.geo_level,
-                f.geo.as_str(),
-                f.group.as_str(),
-            )
-        })
+        .map(Figure::cell)
         .collect();
     let mut out: BTreeMap<GeoLevel, LevelReliability> = BTreeMap::new();
     for f in figures
@@ -538,14 +503,7 @@ pub fn reliability_by_level(
                 } else {
                     r.direct_suppressed += 1;
                 }
-                if model_reliable.contains(&(
-                    f.indicator.as_str(),
-                    f.first_year,
-                    f.year,
-                    f.geo_level,
-                    f.geo.as_str(),
-                    f.group.as_str(),
-                )) {
+                if model_reliable.contains(&f.cell()) {
                     r.best_reliable += 1;
                     r.model_reliable += 1;
                 }
