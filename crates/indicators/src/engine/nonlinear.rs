@@ -1,0 +1,284 @@
+//! Medians and poverty rates: unit values per domain (and the national thresholds), estimated
+//! per period, level, grouping and sex, with differences and ratios to the reference group.
+
+use super::*;
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use datafusion::prelude::SessionContext;
+use incity_data::DataError;
+use incity_estimation::{
+    estimate_nonlinear, Estimate, Gap, Interval, NonlinearKind, NonlinearVariance, QuantileRule,
+    RuleBasis, UnitData,
+};
+
+use crate::catalogue::{Catalogue, Indicator, StatisticKind};
+use crate::{Figure, GeoLevel, Measure};
+
+/// One person of the second query.
+struct Unit {
+    key: Key,
+    /// Per indicator: (weight, value, in the indicator's population).
+    values: Vec<(Option<f64>, Option<f64>, bool)>,
+}
+
+pub(super) async fn estimate_nonlinear_indicators(
+    ctx: &SessionContext,
+    input: &SourceInput,
+    catalogue: &Catalogue,
+    indicators: &[&Indicator],
+    rules: &CountryRules<'_>,
+    pool_years: u32,
+) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+    let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
+    let mut cols = vec![key_sql(&groupings)];
+    for (k, ind) in indicators.iter().enumerate() {
+        let value = ind.value.as_deref().unwrap_or("NULL");
+        cols.push(format!(
+            "CAST({w} AS DOUBLE) AS w{k}, CAST(({value}) AS DOUBLE) AS v{k}, \
+             CASE WHEN ({pop}) THEN 1 ELSE 0 END AS p{k}",
+            w = ind.weight,
+            pop = ind.population
+        ));
+    }
+    let sql = format!("SELECT {} FROM h", cols.join(", "));
+    let mut units = Vec::new();
+    for b in query(ctx, input, &sql).await? {
+        let (keys, base) = read_keys(&b, groupings.len())?;
+        let per: Vec<_> = (0..indicators.len())
+            .map(|k| {
+                Ok::<_, DataError>((
+                    numbers::<Float64Type>(&b, base + 3 * k)?,
+                    numbers::<Float64Type>(&b, base + 3 * k + 1)?,
+                    numbers::<Int64Type>(&b, base + 3 * k + 2)?,
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+        for (r, key) in keys.into_iter().enumerate() {
+            let Some(key) = key else { continue };
+            let f =
+                |a: &datafusion::arrow::array::Float64Array| (!a.is_null(r)).then(|| a.value(r));
+            units.push(Unit {
+                key,
+                values: per
+                    .iter()
+                    .map(|(w, v, p)| (f(w), f(v), !p.is_null(r) && p.value(r) == 1))
+                    .collect(),
+            });
+        }
+    }
+    // Rows arrive in no fixed order across files: sort by key, then by the values themselves
+    // (ties are identical rows), so every sum and quantile is formed in one order.
+    units.sort_unstable_by(|a, b| {
+        a.key.cmp(&b.key).then_with(|| {
+            a.values
+                .iter()
+                .zip(&b.values)
+                .map(|((wa, va, pa), (wb, vb, pb))| {
+                    let f = |x: &Option<f64>, y: &Option<f64>| match (x, y) {
+                        (Some(x), Some(y)) => x.total_cmp(y),
+                        _ => x.is_some().cmp(&y.is_some()),
+                    };
+                    f(wa, wb).then(f(va, vb)).then(pa.cmp(pb))
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
+    let mut figures = Vec::new();
+    let mut inputs = Vec::new();
+    let years: std::collections::BTreeSet<i32> = units.iter().map(|u| u.key.year).collect();
+    for period in periods(&years, pool_years) {
+        let mine: Vec<&Unit> = units
+            .iter()
+            .filter(|u| period.contains(u.key.year))
+            .collect();
+        let scale = 1.0 / period.years();
+        let (design, psus) = design_of(
+            mine.iter().map(|u| {
+                (
+                    u.key.year,
+                    u.key.geo[0].as_deref().unwrap_or(""),
+                    u.key.stratum.as_str(),
+                    u.key.psu.as_str(),
+                )
+            }),
+            rules.set.lonely_psu_for(&input.source),
+        )?;
+        let coded = coded_levels(period, &mine.iter().map(|u| &u.key).collect::<Vec<_>>());
+        // Poverty-threshold groups: a country in a year (a pooled rate compares each person
+        // with the national threshold of their own year).
+        let mut thresholds: BTreeMap<(&str, i32), u32> = BTreeMap::new();
+        let threshold_group: Vec<u32> = mine
+            .iter()
+            .map(|u| {
+                let next = thresholds.len() as u32;
+                *thresholds
+                    .entry((u.key.geo[0].as_deref().unwrap_or(""), u.key.year))
+                    .or_insert(next)
+            })
+            .collect();
+        // One task per (indicator, level, grouping, sex), estimated in parallel.
+        let n_groupings = groupings.len();
+        let tasks: Vec<(usize, usize, Option<usize>, Option<&str>)> = (0..indicators.len())
+            .flat_map(|k| {
+                (0..GeoLevel::ALL.len()).flat_map(move |l| {
+                    std::iter::once(None)
+                        .chain((0..n_groupings).map(Some))
+                        .flat_map(move |gi| {
+                            [None, Some("M"), Some("F")].map(move |sex| (k, l, gi, sex))
+                        })
+                })
+            })
+            .collect();
+        let per_task = tasks
+            .par_iter()
+            .map(
+                |&(k, l, gi, sex_filter)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+                    let (ind, level) = (indicators[k], &GeoLevel::ALL[l]);
+                    let mut figures = Vec::new();
+                    let mut inputs = Vec::new();
+                    let kind = match ind.statistic {
+                        StatisticKind::Median => NonlinearKind::Quantile {
+                            p: 0.5,
+                            rule: QuantileRule::EuSilc,
+                        },
+                        StatisticKind::AtRiskOfPoverty => {
+                            NonlinearKind::PovertyRate { fraction: 0.6 }
+                        }
+                        StatisticKind::Share => return Ok((figures, inputs)),
+                    };
+                    let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
+                    let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
+                    let mut data = UnitData::default();
+                    let mut assigned = Vec::new();
+                    for (((u, psu), group), mask) in
+                        mine.iter().zip(&psus).zip(&threshold_group).zip(&coded)
+                    {
+                        let (Some(w), Some(v), inside) = u.values[k] else {
+                            continue;
+                        };
+                        let domain = (|| {
+                            if !inside || sex_filter.is_some_and(|s| s != u.key.sex) {
+                                return None;
+                            }
+                            if mask & (1 << l) == 0 {
+                                return None;
+                            }
+                            let geo = u.key.geo[l].clone()?;
+                            let group = match gi {
+                                None => "total".to_string(),
+                                Some(gi) => u.key.groups[gi].clone()?,
+                            };
+                            Some((geo, group, sex_filter.unwrap_or("T").to_string()))
+                        })();
+                        if domain.is_none() && !poverty {
+                            continue;
+                        }
+                        assigned.push(domain);
+                        data.psu.push(*psu);
+                        data.weight.push(w * scale);
+                        data.value.push(v);
+                        data.group.push(if poverty { *group } else { 0 });
+                    }
+                    for d in assigned.iter().flatten() {
+                        let next = keys.len() as u32;
+                        keys.entry(d.clone()).or_insert(next);
+                    }
+                    if keys.is_empty() {
+                        return Ok((figures, inputs));
+                    }
+                    // Number domains in key order.
+                    let ordered: Vec<DomainKey> = keys.keys().cloned().collect();
+                    let position: BTreeMap<&DomainKey, u32> = ordered
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| (k, i as u32))
+                        .collect();
+                    data.domain = assigned
+                        .iter()
+                        .map(|d| d.as_ref().map(|d| position[d]))
+                        .collect();
+                    let reference = gi.map(|gi| catalogue.groupings[gi].reference.as_str());
+                    let pairs = reference
+                        .map(|r| gap_pairs(&ordered, r))
+                        .unwrap_or_default();
+                    let gaps: Vec<(Measure, Gap)> = ind
+                        .gaps
+                        .iter()
+                        .flat_map(|m| {
+                            pairs.iter().map(move |&(a, b)| {
+                                let gap = match m {
+                                    Measure::Ratio => Gap::ratio(a, b),
+                                    _ => Gap::difference(a, b),
+                                };
+                                (*m, gap)
+                            })
+                        })
+                        .collect();
+                    let (domain_results, gap_results) = estimate_nonlinear(
+                        &design,
+                        &data,
+                        ordered.len(),
+                        kind,
+                        NonlinearVariance::Linearization,
+                        &gaps.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
+                        0.95,
+                    )?;
+                    let task = TaskFigures {
+                        indicator: &ind.id,
+                        source: &input.source,
+                        period,
+                        level: *level,
+                        grouping: gi
+                            .map(|gi| catalogue.groupings[gi].id.clone())
+                            .unwrap_or_else(|| "total".into()),
+                    };
+                    let mut bases = Vec::with_capacity(ordered.len());
+                    for (i, res) in domain_results.into_iter().enumerate() {
+                        let r = res?;
+                        let interval = match (r.interval, poverty) {
+                            (Some((low, high)), _) => Interval::Given { low, high },
+                            (None, true) => Interval::Share,
+                            (None, false) => Interval::Normal,
+                        };
+                        let key = &ordered[i];
+                        let basis = level_basis(&r.point, poverty);
+                        bases.push(basis);
+                        let rules = rules.of(&key.0)?;
+                        inputs.extend(task.model_input(key, &r.point));
+                        let estimate =
+                            Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
+                        figures.push(task.figure(key.clone(), Measure::Level, estimate));
+                    }
+                    for ((measure, gap), res) in gaps.iter().zip(gap_results) {
+                        let r = res?;
+                        let (a, b) = (gap.domain, gap.reference);
+                        let mut key = ordered[a].clone();
+                        key.1 = gap_group(*measure, &key.1, &ordered[b].1);
+                        let basis = RuleBasis {
+                            use_cv: *measure == Measure::Ratio,
+                            ..gap_basis(&bases[a], &bases[b])
+                        };
+                        let rules = rules.of(&key.0)?;
+                        let estimate = Estimate::publish_with(
+                            &r.point,
+                            Interval::Normal,
+                            0.95,
+                            &rules,
+                            &basis,
+                        );
+                        figures.push(task.figure(key, *measure, estimate));
+                    }
+                    Ok((figures, inputs))
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()?;
+        for (f, d) in per_task {
+            figures.extend(f);
+            inputs.extend(d);
+        }
+    }
+    Ok((figures, inputs))
+}

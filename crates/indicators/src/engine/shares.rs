@@ -1,0 +1,226 @@
+//! Share indicators: one scan of the source into (key × indicator) cells, and their estimates
+//! per period, level and grouping, with gaps to the reference group.
+
+use super::*;
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use datafusion::prelude::SessionContext;
+use incity_data::DataError;
+use incity_estimation::{
+    estimate_linear_batch, CellSums, DomainSums, Estimate, Interval, LinearKind, LinearStatistic,
+    LinearVariance, PointAndVariance, PsuRef, RuleBasis,
+};
+
+use crate::catalogue::{Catalogue, Indicator};
+use crate::{Figure, GeoLevel, Measure};
+
+pub(super) async fn scan_share_cells(
+    ctx: &SessionContext,
+    input: &SourceInput,
+    shares: &[&Indicator],
+    groupings: &[String],
+) -> Result<Vec<Cell>, DataError> {
+    let mut aggregates = Vec::new();
+    for (k, ind) in shares.iter().enumerate() {
+        let (pop, num, w) = (
+            &ind.population,
+            ind.numerator.as_deref().unwrap_or("FALSE"),
+            &ind.weight,
+        );
+        aggregates.push(format!(
+            "SUM(CASE WHEN ({pop}) THEN 1 ELSE 0 END) AS n{k}, \
+             SUM(CASE WHEN ({pop}) THEN {w} ELSE 0 END) AS w{k}, \
+             SUM(CASE WHEN ({pop}) AND ({num}) THEN {w} ELSE 0 END) AS y{k}"
+        ));
+    }
+    let keys = key_sql(groupings);
+    let group_by: Vec<String> = (1..=3 + GEO_COLUMNS.len() + groupings.len() + 1)
+        .map(|i| i.to_string())
+        .collect();
+    let sql = format!(
+        "SELECT {keys}, {} FROM h GROUP BY {}",
+        aggregates.join(", "),
+        group_by.join(", ")
+    );
+    let mut cells = Vec::new();
+    for b in query(ctx, input, &sql).await? {
+        let (keys, base) = read_keys(&b, groupings.len())?;
+        let n: Vec<_> = (0..shares.len())
+            .map(|k| numbers::<Int64Type>(&b, base + 3 * k))
+            .collect::<Result<_, _>>()?;
+        let w: Vec<_> = (0..shares.len())
+            .map(|k| numbers::<Float64Type>(&b, base + 3 * k + 1))
+            .collect::<Result<_, _>>()?;
+        let y: Vec<_> = (0..shares.len())
+            .map(|k| numbers::<Float64Type>(&b, base + 3 * k + 2))
+            .collect::<Result<_, _>>()?;
+        for (r, key) in keys.into_iter().enumerate() {
+            let Some(key) = key else { continue };
+            cells.push(Cell {
+                key,
+                n: n.iter()
+                    .map(|a| if a.is_null(r) { 0 } else { a.value(r) })
+                    .collect(),
+                w: w.iter()
+                    .map(|a| if a.is_null(r) { 0.0 } else { a.value(r) })
+                    .collect(),
+                y: y.iter()
+                    .map(|a| if a.is_null(r) { 0.0 } else { a.value(r) })
+                    .collect(),
+            });
+        }
+    }
+    // The engine returns groups in no fixed order: sort, so sums are formed in one order.
+    cells.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    Ok(cells)
+}
+
+pub(super) fn estimate_shares(
+    input: &SourceInput,
+    catalogue: &Catalogue,
+    shares: &[&Indicator],
+    cells: &[Cell],
+    rules: &CountryRules<'_>,
+    pool_years: u32,
+) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+    let mut figures = Vec::new();
+    let mut inputs = Vec::new();
+    let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.key.year).collect();
+    for period in periods(&years, pool_years) {
+        let mine: Vec<&Cell> = cells
+            .iter()
+            .filter(|c| period.contains(c.key.year))
+            .collect();
+        // Pooled years: the average annual population (weights divided by the years).
+        let scale = 1.0 / period.years();
+        let (design, psus) = design_of(
+            mine.iter().map(|c| {
+                (
+                    c.key.year,
+                    c.key.geo[0].as_deref().unwrap_or(""),
+                    c.key.stratum.as_str(),
+                    c.key.psu.as_str(),
+                )
+            }),
+            rules.set.lonely_psu_for(&input.source),
+        )?;
+        let coded = coded_levels(period, &mine.iter().map(|c| &c.key).collect::<Vec<_>>());
+        // One task per (indicator, level, grouping), estimated in parallel.
+        let tasks: Vec<(usize, usize, Option<usize>)> = (0..shares.len())
+            .flat_map(|k| {
+                (0..GeoLevel::ALL.len()).flat_map(move |l| {
+                    std::iter::once(None)
+                        .chain((0..catalogue.groupings.len()).map(Some))
+                        .map(move |g| (k, l, g))
+                })
+            })
+            .collect();
+        let per_task = tasks
+            .par_iter()
+            .map(
+                |&(k, l, g)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+                    let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
+                    let mut figures = Vec::new();
+                    let mut inputs = Vec::new();
+                    let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+                    for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
+                        if c.n[k] == 0 || mask & (1 << l) == 0 {
+                            continue;
+                        }
+                        let Some(geo) = &c.key.geo[l] else { continue };
+                        let group = match g {
+                            None => "total".to_string(),
+                            Some(g) => match &c.key.groups[g] {
+                                Some(v) => v.clone(),
+                                None => continue,
+                            },
+                        };
+                        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
+                        let sums = CellSums {
+                            n: c.n[k] as u64,
+                            w,
+                            y,
+                            x: w,
+                            yy: y,
+                            xy: y,
+                            xx: w,
+                        };
+                        for sex in ["T", c.key.sex.as_str()] {
+                            domains
+                                .entry((geo.clone(), group.clone(), sex.to_string()))
+                                .or_default()
+                                .push((*psu, sums));
+                        }
+                    }
+                    if domains.is_empty() {
+                        return Ok((figures, inputs));
+                    }
+                    let keys: Vec<DomainKey> = domains.keys().cloned().collect();
+                    let sums: Vec<DomainSums> =
+                        domains.into_values().map(DomainSums::from_cells).collect();
+                    let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
+                    let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
+                    let mut stats: Vec<LinearStatistic<'_>> = sums
+                        .iter()
+                        .map(|d| LinearStatistic {
+                            kind: LinearKind::Ratio,
+                            domain: d,
+                            reference: None,
+                        })
+                        .collect();
+                    stats.extend(gaps.iter().map(|(a, r)| LinearStatistic {
+                        kind: LinearKind::Ratio,
+                        domain: &sums[*a],
+                        reference: Some(&sums[*r]),
+                    }));
+                    let results: Vec<PointAndVariance> =
+                        estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
+                            .into_iter()
+                            .collect::<Result<_, _>>()?;
+                    let bases: Vec<RuleBasis> = results[..keys.len()]
+                        .iter()
+                        .map(|pv| level_basis(pv, true))
+                        .collect();
+                    let task = TaskFigures {
+                        indicator: &ind.id,
+                        source: &input.source,
+                        period,
+                        level: *level,
+                        grouping: g
+                            .map(|g| catalogue.groupings[g].id.clone())
+                            .unwrap_or_else(|| "total".into()),
+                    };
+                    for (i, pv) in results.iter().enumerate() {
+                        let (key, measure, basis) = if i < keys.len() {
+                            (keys[i].clone(), Measure::Level, bases[i])
+                        } else {
+                            let (a, r) = gaps[i - keys.len()];
+                            let mut key = keys[a].clone();
+                            key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
+                            (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
+                        };
+                        let interval = if measure.is_gap() {
+                            Interval::Normal
+                        } else {
+                            Interval::Share
+                        };
+                        let rules = rules.of(&key.0)?;
+                        if measure == Measure::Level {
+                            inputs.extend(task.model_input(&key, pv));
+                        }
+                        let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
+                        figures.push(task.figure(key, measure, estimate));
+                    }
+                    Ok((figures, inputs))
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()?;
+        for (f, d) in per_task {
+            figures.extend(f);
+            inputs.extend(d);
+        }
+    }
+    Ok((figures, inputs))
+}
