@@ -16,6 +16,7 @@ use incity_indicators::{compute_release, ComputeSettings};
 use incity_portal::AppState;
 use incity_store::Store;
 
+mod plan;
 mod sae;
 mod small_areas;
 mod tables;
@@ -62,6 +63,9 @@ enum Command {
     /// Small area estimation: a Fay-Herriot model over a table of areas (direct estimates,
     /// their variances, area covariates) with EBLUPs, MSEs and diagnostics.
     Sae(Box<sae::SaeArgs>),
+    /// Precision planner: the respondents each city's migrant-group figures need for a target
+    /// CV and to be published, the oversampling and the years of pooling this implies.
+    Plan(Box<plan::PlanArgs>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,10 +152,10 @@ struct ScanArgs {
 }
 
 #[derive(clap::Args)]
-struct DataDirArg {
+pub(crate) struct DataDirArg {
     /// Directory for the database and the demonstration data.
     #[arg(long, env = "INCITY_DATA_DIR", default_value = "incity-data")]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -406,6 +410,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ImportTable(a) => import_table(a).await,
         Command::Export(a) => export(a).await,
         Command::Sae(a) => sae::run(*a).await,
+        Command::Plan(a) => plan::run(*a).await,
     }
 }
 

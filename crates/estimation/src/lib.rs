@@ -14,6 +14,7 @@
 pub mod design;
 pub mod linear;
 pub mod nonlinear;
+pub mod planning;
 pub mod publication;
 pub mod variance;
 
@@ -26,6 +27,7 @@ pub use nonlinear::{
     estimate_nonlinear, weighted_quantile, Gap, GapKind, NonlinearEstimate, NonlinearKind,
     NonlinearResults, NonlinearVariance, QuantileRule, UnitData,
 };
+pub use planning::{pooled_years, ModelPlanning, PlanningBasis};
 pub use publication::{
     effective_sample_size, korn_graubard, korn_graubard_interval, t_quantile, Estimate, Figures,
     Flag, FlagReason, Interval, PopulationThresholds, ProportionRules, PublicationRules, RuleBasis,

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod engine;
 pub mod export;
 pub mod official;
+pub mod planner;
 pub mod rules;
 pub mod small_area;
 

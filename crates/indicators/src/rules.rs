@@ -142,6 +142,15 @@ impl RuleSet {
         RuleSet::parse(&text, name_or_path)
     }
 
+    /// The shipped rule set a release was published with, recognised by its description
+    /// (recorded in the release's provenance); `None` for a rule file of the user's.
+    pub fn of_release(description: &str) -> Option<RuleSet> {
+        BUILTIN.iter().find_map(|(name, text)| {
+            let rules = RuleSet::parse(text, &format!("builtin:{name}")).ok()?;
+            (rules.describe() == description).then_some(rules)
+        })
+    }
+
     pub fn parse(text: &str, origin: &str) -> Result<RuleSet, CatalogueError> {
         let f: RuleFile =
             toml::from_str(text).map_err(|e| err(origin, e.to_string().trim().to_string()))?;

@@ -159,16 +159,40 @@ fn effect_scale(population: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Fits every model and returns the model-based figures, with a record of every model.
-pub fn model_based_figures(
+/// One fitted model: the model-based estimate of every area it was fitted on.
+#[derive(Debug, Clone)]
+pub struct AreaModelFit {
+    /// What the model is (shown beside every figure it gives).
+    pub description: String,
+    /// Whether the figures are shares (arcsine scale) rather than medians (log scale).
+    pub share: bool,
+    pub areas: Vec<FittedArea>,
+}
+
+/// One area of a fitted model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedArea {
+    pub geo: String,
+    pub estimate: f64,
+    /// MSE on the indicator's scale (parametric bootstrap).
+    pub mse: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub respondents: u64,
+    /// Weighted population of the cell (from the direct estimate).
+    pub population: f64,
+}
+
+/// Fits one model per (indicator, period, model level, grouping, group, sex) over the direct
+/// estimates of the areas of that level (all countries); the countries' direct estimates in
+/// `inputs` give the `national_estimate` covariate. Every model is reported, fitted or not.
+pub fn fit_area_models(
     catalogue: &Catalogue,
-    direct: &[Figure],
     inputs: &[DirectInput],
     covariates: &AreaCovariates,
-    rules: &RuleSet,
-) -> (Vec<Figure>, Vec<ModelRun>) {
+) -> Vec<(ModelRun, Option<AreaModelFit>)> {
     let Some(settings) = &catalogue.small_area else {
-        return (Vec::new(), Vec::new());
+        return Vec::new();
     };
     let levels: Vec<GeoLevel> = settings
         .levels
@@ -193,12 +217,6 @@ pub fn model_based_figures(
             )
         })
         .collect();
-    // The direct figures' flags, to know which cells need a model-based figure.
-    let direct_flags: HashMap<CellKey<'_>, (Flag, &str)> = direct
-        .iter()
-        .filter(|f| f.measure == Measure::Level)
-        .map(|f| (f.cell(), (f.estimate.flag, f.source.as_str())))
-        .collect();
     let mut models: BTreeMap<ModelKey, Vec<&DirectInput>> = BTreeMap::new();
     for i in inputs.iter().filter(|i| levels.contains(&i.level)) {
         let Some(ind) = catalogue.indicator(&i.indicator) else {
@@ -220,7 +238,7 @@ pub fn model_based_figures(
             .push(i);
     }
     let method = variance_method(settings);
-    let results: Vec<(Vec<Figure>, ModelRun)> = models
+    models
         .into_par_iter()
         .map(|(key, areas)| {
             let mut run = ModelRun {
@@ -235,211 +253,264 @@ pub fn model_based_figures(
                 skipped: None,
                 sigma2_u: None,
             };
-            let ind = catalogue.indicator(&key.0);
-            let Some(model) = ind.and_then(|i| i.small_area.as_ref()) else {
-                run.skipped = Some("no model in the catalogue".into());
-                return (Vec::new(), run);
-            };
-            // Shares and poverty rates on the arcsine scale, medians on the log scale.
-            let transform = match ind.map(|i| i.statistic) {
-                Some(StatisticKind::Median) => Transform::Log,
-                _ => Transform::ArcsinSqrt,
-            };
-            let in_range = |v: f64| match transform {
-                Transform::Log => v > 0.0 && v.is_finite(),
-                _ => (0.0..=1.0).contains(&v),
-            };
-            let model_scale = |v: f64| match transform {
-                Transform::Log => v.ln(),
-                _ => arcsine(v),
-            };
-            // Areas with a sample, a share in [0, 1] and every covariate.
-            let mut names = Vec::new();
-            let mut direct_share = Vec::new();
-            let mut variance = Vec::new();
-            let mut respondents = Vec::new();
-            let mut population = Vec::new();
-            let mut x: Vec<Vec<f64>> = vec![Vec::new(); model.covariates.len()];
-            'areas: for a in &areas {
-                if a.n == 0 || !in_range(a.estimate) {
-                    continue;
+            match fit_one(catalogue, settings, method, &key, &areas, &national, covariates) {
+                Ok((fit, areas, sigma2_u)) => {
+                    run.areas = areas;
+                    run.sigma2_u = Some(sigma2_u);
+                    (run, Some(fit))
                 }
-                let mut row = Vec::with_capacity(model.covariates.len());
-                for c in &model.covariates {
-                    let v = if c == NATIONAL_ESTIMATE {
-                        let country = a.geo.get(..2).unwrap_or(&a.geo);
-                        national
-                            .get(&(
-                                a.indicator.as_str(),
-                                a.period,
-                                a.grouping.as_str(),
-                                a.group.as_str(),
-                                a.sex.as_str(),
-                                country,
-                            ))
-                            .copied()
-                            .filter(|v| in_range(*v))
-                            .map(model_scale)
-                    } else {
-                        covariates
-                            .value(c, &a.group, &a.geo, a.period.last)
-                            .filter(|v| (0.0..=100.0).contains(v))
-                            .map(|v| arcsine(v / 100.0))
-                    };
-                    match v {
-                        Some(v) => row.push(v),
-                        None => continue 'areas,
-                    }
+                Err((areas, reason)) => {
+                    run.areas = areas;
+                    run.skipped = Some(reason);
+                    (run, None)
                 }
-                for (col, v) in x.iter_mut().zip(row) {
-                    col.push(v);
-                }
-                names.push(a.geo.clone());
-                direct_share.push(a.estimate);
-                variance.push(if a.variance.is_finite() {
-                    a.variance
-                } else {
-                    0.0
-                });
-                respondents.push(a.n as f64);
-                population.push(a.population);
             }
-            run.areas = names.len();
-            if names.len() < settings.min_areas {
-                run.skipped = Some(format!(
-                    "{} areas with a sample and covariates (the model needs {})",
-                    names.len(),
-                    settings.min_areas
-                ));
-                return (Vec::new(), run);
-            }
-            // Sampling variances from a variance function of the respondents: one design
-            // effect for shares, a CV model for medians.
-            let (deff, smoothed) = match transform {
-                Transform::Log => match smooth_cv_variances(&direct_share, &variance, &respondents)
-                {
-                    Ok(s) => (None, s.variances),
-                    Err(e) => {
-                        run.skipped = Some(format!("variance function: {e}"));
-                        return (Vec::new(), run);
-                    }
-                },
-                _ => match smooth_share_variances(&direct_share, &variance, &respondents) {
-                    Ok(s) => (Some(s.design_effect), variance.clone()),
-                    Err(e) => {
-                        run.skipped = Some(format!("design effect: {e}"));
-                        return (Vec::new(), run);
-                    }
-                },
-            };
-            let spec = SmallAreaModel {
-                method,
-                transform,
-                mse: MseMethod::Bootstrap {
-                    replicates: settings.replicates,
-                    seed: model_seed(&key),
-                },
-                options: FitOptions::default(),
-            };
-            let input = AreaInput {
-                areas: names.clone(),
-                direct: direct_share,
-                sampling_variance: smoothed,
-                respondents: Some(respondents.clone()),
-                design_effect: deff,
-                covariates: model.covariates.iter().cloned().zip(x).collect(),
-                effect_scale: Some(effect_scale(&population)),
-            };
-            let result = match estimate_small_areas(input, spec) {
-                Ok(r) => r,
-                Err(e) => {
-                    run.skipped = Some(e.to_string());
-                    return (Vec::new(), run);
-                }
-            };
-            run.sigma2_u = Some(result.fit.sigma2_u);
-            let scale = match (transform, deff) {
-                (Transform::Log, _) => "log scale, sampling variances from a CV model of the \
-                                        respondents, bias-corrected back-transformation"
-                    .to_string(),
-                (_, Some(d)) => format!(
-                    "arcsine-square-root scale, design effect {d:.2}, bias-corrected \
-                     back-transformation"
-                ),
-                (_, None) => "arcsine-square-root scale".to_string(),
-            };
-            let description = format!(
-                "Fay-Herriot area-level model over {} {} ({} variance of the area effects, \
-                 inversely proportional to the group's population; {scale}); covariates: {} \
-                 ({}); RMSE by parametric bootstrap ({} replicates)",
-                names.len(),
-                key.2.label().to_lowercase(),
-                match method {
-                    VarianceMethod::Reml => "REML",
-                    VarianceMethod::Ml => "ML",
-                    VarianceMethod::AdjustedReml => "adjusted REML (Li-Lahiri)",
-                },
-                model.covariates.join(", "),
-                covariates.dataset,
-                settings.replicates
-            );
-            let mut figures = Vec::new();
-            for (i, a) in result.areas.iter().enumerate() {
-                let flag_key = (
-                    key.0.as_str(),
-                    key.1.first,
-                    key.1.last,
-                    key.2,
-                    a.area.as_str(),
-                    key.3.as_str(),
-                    key.4.as_str(),
-                    key.5.as_str(),
-                );
-                let Some(&(flag, source)) = direct_flags.get(&flag_key) else {
-                    continue;
-                };
-                if flag == Flag::Reliable {
-                    continue;
-                }
-                let country = a.area.get(..2).unwrap_or(&a.area);
-                let Ok(rules) = rules.model_rules_for(country) else {
-                    continue;
-                };
-                let estimate = Estimate::publish_model_based(
-                    a.estimate,
-                    a.mse,
-                    (a.ci_low, a.ci_high),
-                    respondents[i] as u64,
-                    population[i],
-                    transform == Transform::ArcsinSqrt,
-                    &rules,
-                );
-                figures.push(Figure {
-                    indicator: key.0.clone(),
-                    source: source.to_string(),
-                    first_year: key.1.first,
-                    year: key.1.last,
-                    geo_level: key.2,
-                    geo: a.area.clone(),
-                    grouping: key.3.clone(),
-                    group: key.4.clone(),
-                    sex: key.5.clone(),
-                    measure: Measure::Level,
-                    estimate,
-                    method: FigureMethod::ModelBased {
-                        model: description.clone(),
-                    },
-                });
-            }
-            run.figures = figures.len();
-            (figures, run)
         })
+        .collect()
+}
+
+type NationalEstimates<'a> = HashMap<(&'a str, Period, &'a str, &'a str, &'a str, &'a str), f64>;
+
+/// Fits the model of one key: the fit, the areas it used and the area variance, or the areas
+/// with a sample and covariates and why no model was fitted.
+fn fit_one(
+    catalogue: &Catalogue,
+    settings: &SmallAreaSettings,
+    method: VarianceMethod,
+    key: &ModelKey,
+    areas: &[&DirectInput],
+    national: &NationalEstimates<'_>,
+    covariates: &AreaCovariates,
+) -> Result<(AreaModelFit, usize, f64), (usize, String)> {
+    let ind = catalogue.indicator(&key.0);
+    let Some(model) = ind.and_then(|i| i.small_area.as_ref()) else {
+        return Err((0, "no model in the catalogue".into()));
+    };
+    // Shares and poverty rates on the arcsine scale, medians on the log scale.
+    let transform = match ind.map(|i| i.statistic) {
+        Some(StatisticKind::Median) => Transform::Log,
+        _ => Transform::ArcsinSqrt,
+    };
+    let in_range = |v: f64| match transform {
+        Transform::Log => v > 0.0 && v.is_finite(),
+        _ => (0.0..=1.0).contains(&v),
+    };
+    let model_scale = |v: f64| match transform {
+        Transform::Log => v.ln(),
+        _ => arcsine(v),
+    };
+    // Areas with a sample, a share in [0, 1] and every covariate.
+    let mut names = Vec::new();
+    let mut direct_share = Vec::new();
+    let mut variance = Vec::new();
+    let mut respondents = Vec::new();
+    let mut population = Vec::new();
+    let mut x: Vec<Vec<f64>> = vec![Vec::new(); model.covariates.len()];
+    'areas: for a in areas {
+        if a.n == 0 || !in_range(a.estimate) {
+            continue;
+        }
+        let mut row = Vec::with_capacity(model.covariates.len());
+        for c in &model.covariates {
+            let v = if c == NATIONAL_ESTIMATE {
+                let country = a.geo.get(..2).unwrap_or(&a.geo);
+                national
+                    .get(&(
+                        a.indicator.as_str(),
+                        a.period,
+                        a.grouping.as_str(),
+                        a.group.as_str(),
+                        a.sex.as_str(),
+                        country,
+                    ))
+                    .copied()
+                    .filter(|v| in_range(*v))
+                    .map(model_scale)
+            } else {
+                covariates
+                    .value(c, &a.group, &a.geo, a.period.last)
+                    .filter(|v| (0.0..=100.0).contains(v))
+                    .map(|v| arcsine(v / 100.0))
+            };
+            match v {
+                Some(v) => row.push(v),
+                None => continue 'areas,
+            }
+        }
+        for (col, v) in x.iter_mut().zip(row) {
+            col.push(v);
+        }
+        names.push(a.geo.clone());
+        direct_share.push(a.estimate);
+        variance.push(if a.variance.is_finite() {
+            a.variance
+        } else {
+            0.0
+        });
+        respondents.push(a.n as f64);
+        population.push(a.population);
+    }
+    let used = names.len();
+    if used < settings.min_areas {
+        return Err((
+            used,
+            format!(
+                "{used} areas with a sample and covariates (the model needs {})",
+                settings.min_areas
+            ),
+        ));
+    }
+    // Sampling variances from a variance function of the respondents: one design effect for
+    // shares, a CV model for medians.
+    let (deff, smoothed) = match transform {
+        Transform::Log => match smooth_cv_variances(&direct_share, &variance, &respondents) {
+            Ok(s) => (None, s.variances),
+            Err(e) => return Err((used, format!("variance function: {e}"))),
+        },
+        _ => match smooth_share_variances(&direct_share, &variance, &respondents) {
+            Ok(s) => (Some(s.design_effect), variance.clone()),
+            Err(e) => return Err((used, format!("design effect: {e}"))),
+        },
+    };
+    let spec = SmallAreaModel {
+        method,
+        transform,
+        mse: MseMethod::Bootstrap {
+            replicates: settings.replicates,
+            seed: model_seed(key),
+        },
+        options: FitOptions::default(),
+    };
+    let input = AreaInput {
+        areas: names.clone(),
+        direct: direct_share,
+        sampling_variance: smoothed,
+        respondents: Some(respondents.clone()),
+        design_effect: deff,
+        covariates: model.covariates.iter().cloned().zip(x).collect(),
+        effect_scale: Some(effect_scale(&population)),
+    };
+    let result = estimate_small_areas(input, spec).map_err(|e| (used, e.to_string()))?;
+    let scale = match (transform, deff) {
+        (Transform::Log, _) => "log scale, sampling variances from a CV model of the \
+                                respondents, bias-corrected back-transformation"
+            .to_string(),
+        (_, Some(d)) => format!(
+            "arcsine-square-root scale, design effect {d:.2}, bias-corrected \
+             back-transformation"
+        ),
+        (_, None) => "arcsine-square-root scale".to_string(),
+    };
+    let description = format!(
+        "Fay-Herriot area-level model over {used} {} ({} variance of the area effects, \
+         inversely proportional to the group's population; {scale}); covariates: {} ({}); \
+         RMSE by parametric bootstrap ({} replicates)",
+        key.2.label().to_lowercase(),
+        match method {
+            VarianceMethod::Reml => "REML",
+            VarianceMethod::Ml => "ML",
+            VarianceMethod::AdjustedReml => "adjusted REML (Li-Lahiri)",
+        },
+        model.covariates.join(", "),
+        covariates.dataset,
+        settings.replicates
+    );
+    let fitted = result
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| FittedArea {
+            geo: a.area.clone(),
+            estimate: a.estimate,
+            mse: a.mse,
+            ci_low: a.ci_low,
+            ci_high: a.ci_high,
+            respondents: respondents[i] as u64,
+            population: population[i],
+        })
+        .collect();
+    Ok((
+        AreaModelFit {
+            description,
+            share: transform == Transform::ArcsinSqrt,
+            areas: fitted,
+        },
+        used,
+        result.fit.sigma2_u,
+    ))
+}
+
+/// Fits every model and returns the model-based figures, one for every area whose direct
+/// figure is flagged or suppressed, with a record of every model.
+pub fn model_based_figures(
+    catalogue: &Catalogue,
+    direct: &[Figure],
+    inputs: &[DirectInput],
+    covariates: &AreaCovariates,
+    rules: &RuleSet,
+) -> (Vec<Figure>, Vec<ModelRun>) {
+    // The direct figures' flags, to know which cells need a model-based figure.
+    let direct_flags: HashMap<CellKey<'_>, (Flag, &str)> = direct
+        .iter()
+        .filter(|f| f.measure == Measure::Level)
+        .map(|f| (f.cell(), (f.estimate.flag, f.source.as_str())))
         .collect();
     let mut figures = Vec::new();
     let mut runs = Vec::new();
-    for (f, r) in results {
-        figures.extend(f);
-        runs.push(r);
+    for (mut run, fit) in fit_area_models(catalogue, inputs, covariates) {
+        let Some(fit) = fit else {
+            runs.push(run);
+            continue;
+        };
+        for a in &fit.areas {
+            let flag_key = (
+                run.indicator.as_str(),
+                run.period.first,
+                run.period.last,
+                run.level,
+                a.geo.as_str(),
+                run.grouping.as_str(),
+                run.group.as_str(),
+                run.sex.as_str(),
+            );
+            let Some(&(flag, source)) = direct_flags.get(&flag_key) else {
+                continue;
+            };
+            if flag == Flag::Reliable {
+                continue;
+            }
+            let country = a.geo.get(..2).unwrap_or(&a.geo);
+            let Ok(rules) = rules.model_rules_for(country) else {
+                continue;
+            };
+            let estimate = Estimate::publish_model_based(
+                a.estimate,
+                a.mse,
+                (a.ci_low, a.ci_high),
+                a.respondents,
+                a.population,
+                fit.share,
+                &rules,
+            );
+            figures.push(Figure {
+                indicator: run.indicator.clone(),
+                source: source.to_string(),
+                first_year: run.period.first,
+                year: run.period.last,
+                geo_level: run.level,
+                geo: a.geo.clone(),
+                grouping: run.grouping.clone(),
+                group: run.group.clone(),
+                sex: run.sex.clone(),
+                measure: Measure::Level,
+                estimate,
+                method: FigureMethod::ModelBased {
+                    model: fit.description.clone(),
+                },
+            });
+            run.figures += 1;
+        }
+        runs.push(run);
     }
     (figures, runs)
 }

@@ -22,6 +22,8 @@ use incity_store::{FigureFilter, Store, StoredRelease};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
+mod plan;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -38,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/indicators", get(api_indicators))
         .route("/api/v1/indicators/{id}/figures", get(api_figures))
         .route("/api/v1/geography/nuts/{level}", get(api_boundaries))
+        .route("/plan", get(plan::plan_page))
+        .route("/api/v1/plan", get(plan::api_plan))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
         .with_state(state)
@@ -57,7 +61,20 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
 enum PortalError {
     NotFound(String),
     BadRequest(String),
+    /// The request is valid but the served release cannot answer it.
+    Unavailable(String),
     Internal(String),
+}
+
+impl PortalError {
+    fn parts(self) -> (StatusCode, String) {
+        match self {
+            PortalError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            PortalError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            PortalError::Unavailable(m) => (StatusCode::CONFLICT, m),
+            PortalError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
+        }
+    }
 }
 
 impl From<incity_store::StoreError> for PortalError {
@@ -69,11 +86,7 @@ impl From<incity_store::StoreError> for PortalError {
 
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
-        let (status, message) = match self {
-            PortalError::NotFound(m) => (StatusCode::NOT_FOUND, m),
-            PortalError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-            PortalError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
-        };
+        let (status, message) = self.parts();
         let body = page(
             "Error",
             None,
@@ -114,7 +127,7 @@ fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -> Markup {
             body {
                 header {
                     a.brand href="/" { "incity" }
-                    nav { a href="/indicators" { "Indicators" } " " a href="/api/v1/release" { "API" } }
+                    nav { a href="/indicators" { "Indicators" } " " a href="/plan" { "Precision planner" } " " a href="/api/v1/release" { "API" } }
                 }
                 main {
                     @if let Some(r) = release {

@@ -53,7 +53,9 @@ pub use surveys::{
     lfs_sample, write_lfs, write_silc, GeneratedFiles, LfsRespondent, LFS_HEADER, SILC_D_HEADER,
     SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,
 };
-pub use truth::{write_truth_csv, Truth, TruthRow, TRUTH_GROUPS};
+pub use truth::{
+    lfs_share_membership, target_groups_of, write_truth_csv, Truth, TruthRow, TRUTH_GROUPS,
+};
 
 use crate::geography::Geography;
 use crate::DataError;

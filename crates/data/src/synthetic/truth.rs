@@ -203,6 +203,21 @@ fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool,
     ]
 }
 
+/// The target groups a person belongs to, as codes of [`TRUTH_GROUPS`] (the definitions of the
+/// truth table, for simulations that estimate from a sample drawn in memory).
+pub fn target_groups_of(p: &Person, home: &str) -> impl Iterator<Item = &'static str> {
+    groups_of(p, home).into_iter().map(|g| TRUTH_GROUPS[g])
+}
+
+/// Whether a person of the EU-LFS is in the numerator and in the denominator of a labour-market
+/// or education share of the truth table (`None` for an indicator that is not one of them or
+/// needs EU-SILC household data).
+pub fn lfs_share_membership(p: &Person, indicator: &str) -> Option<(bool, bool)> {
+    let k = RATIO_INDICATORS[..12].iter().position(|i| *i == indicator)?;
+    // Income, tenure and the poverty threshold enter only the EU-SILC indicators (k >= 12).
+    Some(contributions(p, f64::NAN, 0, 0.0)[k])
+}
+
 struct Frame {
     geos: Vec<GeoDomain>,
     /// Per stratum: indices of its geo domains (country, nuts1, nuts2, degurba, city).
