@@ -89,7 +89,10 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<()> {
     }
     planner::write_csv(&a.out, &a.target_cv, &rows)
         .with_context(|| format!("writing {}", a.out.display()))?;
-    let publishable = rows.iter().filter(|r| r.flag == incity_estimation::Flag::Reliable).count();
+    let publishable = rows
+        .iter()
+        .filter(|r| r.flag == incity_estimation::Flag::Reliable)
+        .count();
     let below = rows
         .iter()
         .filter(|r| matches!(r.respondents, Respondents::FewerThan(_)))

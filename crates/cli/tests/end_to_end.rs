@@ -301,6 +301,36 @@ async fn generate_compute_serve_and_fetch() {
         .status(),
         400
     );
+    // The precision planner: one cell per city × migrant group; a suppressed cell is planned
+    // from a published value (never its own), without a CV; errors are JSON.
+    let plan = get_json(&format!(
+        "{base}/api/v1/plan?level=city&indicator=employment_rate_20_64&target_cv=0.1,0.2"
+    ))
+    .await;
+    let cells = plan["cells"].as_array().unwrap();
+    assert!(!cells.is_empty());
+    assert_eq!(plan["target_cvs"], serde_json::json!([0.1, 0.2]));
+    for c in cells {
+        assert_ne!(c["group"], "native");
+        assert_eq!(c["targets"].as_array().unwrap().len(), 2);
+        if c["flag"] == "c" {
+            assert_ne!(c["planning_source"], "direct", "{c}");
+            assert!(c.get("cv").is_none(), "{c}");
+        }
+    }
+    let r = reqwest::get(format!("{base}/api/v1/plan?target_cv=2"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("target_cv"));
+    let page = get_text(&format!(
+        "{base}/plan?geo={}",
+        cells[0]["geo"].as_str().unwrap()
+    ))
+    .await;
+    assert!(page.contains("<h1>Precision planner</h1>") && page.contains("oversampling"));
+
     // NUTS boundaries for maps: the shipped GISCO files, with the attribution.
     let r = reqwest::get(format!("{base}/api/v1/geography/nuts/2.geojson"))
         .await

@@ -200,4 +200,109 @@ fn compute_adds_labelled_model_based_figures_and_refuses_an_unknown_covariate() 
             assert!(m[rmse].parse::<f64>().expect("rmse") > 0.0);
         }
     }
+    check_plan(data_s, &dir.path().join("plan.csv"), &rows, &header);
+}
+
+/// `incity plan` over the same release: one row per city × migrant group, planning values
+/// that are published figures (never a suppressed one), the textbook sample size, bounds for
+/// cells suppressed for too few respondents, and clear errors for bad options.
+fn check_plan(data: &str, out: &Path, export: &[csv::StringRecord], header: &csv::StringRecord) {
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let published = |ind: &str, level: &str, geo: &str, group: &str, method: &str| {
+        export
+            .iter()
+            .find(|x| {
+                &x[col("indicator")] == ind
+                    && &x[col("geo_level")] == level
+                    && &x[col("geo")] == geo
+                    && &x[col("group")] == group
+                    && &x[col("sex")] == "T"
+                    && &x[col("measure")] == "level"
+                    && &x[col("method")] == method
+                    && x[col("first_year")] == x[col("year")]
+            })
+            .map(|x| x[col("estimate")].to_string())
+    };
+    let indicator = "employment_rate_20_64";
+    ok(&[
+        "plan",
+        "--data-dir",
+        data,
+        "--indicator",
+        indicator,
+        "--target-cv",
+        "0.1,0.2",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    let mut r = csv::Reader::from_path(out).expect("plan");
+    let h = r.headers().expect("header").clone();
+    let c = |name: &str| h.iter().position(|x| x == name).expect(name);
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    let cells = export
+        .iter()
+        .filter(|x| {
+            &x[col("indicator")] == indicator
+                && &x[col("geo_level")] == "city"
+                && &x[col("sex")] == "T"
+                && &x[col("measure")] == "level"
+                && &x[col("method")] == "direct"
+                && x[col("first_year")] == x[col("year")]
+                && !["total", "native", "nationals"].contains(&&x[col("group")])
+        })
+        .count();
+    assert_eq!(rows.len(), cells);
+    let (mut from_model, mut bounded) = (0, 0);
+    for row in &rows {
+        let (geo, group) = (&row[c("geo")], &row[c("group")]);
+        let value = &row[c("planning_value")];
+        let p: Option<f64> = value.parse().ok();
+        // The planning value (written to 6 decimals) is the published estimate.
+        let is_published = |method: &str, level: &str, geo: &str| {
+            let e =
+                published(indicator, level, geo, group, method).and_then(|e| e.parse::<f64>().ok());
+            matches!((p, e), (Some(p), Some(e)) if (p - e).abs() < 1e-6)
+        };
+        match &row[c("planning_source")] {
+            "direct" => {
+                assert_ne!(&row[c("flag")], "c");
+                assert!(is_published("direct", "city", geo), "{row:?}");
+            }
+            "model-based" => {
+                assert_eq!(&row[c("flag")], "c", "{row:?}");
+                from_model += 1;
+                assert!(is_published("model-based", "city", geo), "{row:?}");
+            }
+            "country" => assert!(is_published("direct", "country", &geo[..2]), "{row:?}"),
+            other => assert!(other.is_empty() && value.is_empty()),
+        }
+        if &row[c("lower_bounds")] == "true" {
+            bounded += 1;
+            assert_eq!(&row[c("respondents")], "<20");
+        }
+        // n = deff (1 - p) / (p c²), from the rounded values written.
+        if let (Some(p), Ok(deff), Ok(n)) = (
+            p,
+            row[c("deff")].parse::<f64>(),
+            row[c("n_cv_10")].parse::<f64>(),
+        ) {
+            let expected = deff * (1.0 - p) / (p * 0.01);
+            assert!((n - expected).abs() <= 1.0 + 1e-3 * expected, "{row:?}");
+            let n20: f64 = row[c("n_cv_20")].parse().expect("n_cv_20");
+            assert!((n20 - n / 4.0).abs() <= 1.0, "{row:?}");
+        }
+    }
+    assert!(from_model > 0 && bounded > 0, "{from_model} {bounded}");
+    for (args, message) in [
+        (vec!["--level", "galaxy"], "--level galaxy"),
+        (vec!["--target-cv", "2"], "--target-cv 2"),
+        (vec!["--indicator", "nope"], "--indicator nope"),
+    ] {
+        let mut all = vec!["plan", "--data-dir", data, "--out", "/dev/null"];
+        all.extend(args);
+        let o = run(&all);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{err}");
+    }
 }

@@ -266,7 +266,9 @@ mod tests {
         // Under the default rules (NCHS for shares, at least 50 respondents, 8 df) the
         // answer passes and one respondent fewer does not.
         let b = PlanningBasis::share(0.2, 1.5, 0.1, 1e6).unwrap();
-        let n = b.respondents_to_publish(&PublicationRules::DEFAULT).unwrap();
+        let n = b
+            .respondents_to_publish(&PublicationRules::DEFAULT)
+            .unwrap();
         assert!(n >= 80, "{n}");
         assert_eq!(
             b.direct_figure(n, &PublicationRules::DEFAULT).flag,

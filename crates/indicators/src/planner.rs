@@ -227,7 +227,10 @@ pub fn plan(
             && f.grouping != "total"
             && !references.contains(&f.group.as_str())
             && request.geo.as_deref().is_none_or(|g| g == f.geo)
-            && request.indicator.as_deref().is_none_or(|i| i == f.indicator)
+            && request
+                .indicator
+                .as_deref()
+                .is_none_or(|i| i == f.indicator)
             && request.group.as_deref().is_none_or(|g| g == f.group)
     }) {
         let Some(indicator) = catalogue.indicator(&f.indicator) else {
@@ -302,9 +305,7 @@ pub fn plan(
             };
             Requirement {
                 respondents: needed,
-                oversampling: current
-                    .filter(|n| *n > 0)
-                    .map(|n| needed as f64 / n as f64),
+                oversampling: current.filter(|n| *n > 0).map(|n| needed as f64 / n as f64),
                 pooled_years: current.and_then(|n| pooled_years(needed, n)),
                 lower_bounds,
             }
@@ -324,9 +325,7 @@ pub fn plan(
             .map(|&c| {
                 (
                     c,
-                    basis
-                        .and_then(|b| b.respondents_for_cv(c))
-                        .map(requirement),
+                    basis.and_then(|b| b.respondents_for_cv(c)).map(requirement),
                 )
             })
             .collect();
@@ -412,9 +411,8 @@ pub fn write_csv(
     ]
     .map(String::from)
     .to_vec();
-    let requirement_columns = |suffix: &str| {
-        ["n", "oversampling", "pooled_years"].map(|c| format!("{c}_{suffix}"))
-    };
+    let requirement_columns =
+        |suffix: &str| ["n", "oversampling", "pooled_years"].map(|c| format!("{c}_{suffix}"));
     for c in target_cvs {
         header.extend(requirement_columns(&format!("cv_{}", cv_label(*c))));
     }
@@ -423,9 +421,8 @@ pub fn write_csv(
     header.extend(requirement_columns("publish_model"));
     header.extend(["lower_bounds".into(), "note".into()]);
     w.write_record(&header)?;
-    let number = |v: Option<f64>, digits: usize| {
-        v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
-    };
+    let number =
+        |v: Option<f64>, digits: usize| v.map(|v| format!("{v:.digits$}")).unwrap_or_default();
     let requirement = |r: Option<Requirement>| -> [String; 3] {
         [
             r.map(|r| r.respondents.to_string()).unwrap_or_default(),
@@ -456,13 +453,14 @@ pub fn write_csv(
             record.extend(requirement(*r));
         }
         record.extend(requirement(row.to_publish));
-        record.push(row.model.map(|m| m.flag.code().to_string()).unwrap_or_default());
+        record.push(
+            row.model
+                .map(|m| m.flag.code().to_string())
+                .unwrap_or_default(),
+        );
         record.push(number(row.model.and_then(|m| m.rmse), 6));
         record.extend(requirement(row.model.and_then(|m| m.to_publish)));
-        record.push(
-            matches!(row.respondents, Respondents::FewerThan(_))
-                .to_string(),
-        );
+        record.push(matches!(row.respondents, Respondents::FewerThan(_)).to_string());
         record.push(row.note.clone().unwrap_or_default());
         w.write_record(&record)?;
     }

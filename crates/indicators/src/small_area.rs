@@ -253,7 +253,9 @@ pub fn fit_area_models(
                 skipped: None,
                 sigma2_u: None,
             };
-            match fit_one(catalogue, settings, method, &key, &areas, &national, covariates) {
+            match fit_one(
+                catalogue, settings, method, &key, &areas, &national, covariates,
+            ) {
                 Ok((fit, areas, sigma2_u)) => {
                     run.areas = areas;
                     run.sigma2_u = Some(sigma2_u);

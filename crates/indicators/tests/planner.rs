@@ -135,7 +135,10 @@ fn plans_every_migrant_group_cell_from_published_figures_only() {
     let needed = a.to_publish.unwrap().respondents;
     let direct_rules = rules.rules_for("AT").unwrap();
     let basis = PlanningBasis::share(0.5, 1.5, 30.0 / 150.0, 50_000.0).unwrap();
-    assert_eq!(basis.direct_figure(needed, &direct_rules).flag, Flag::Reliable);
+    assert_eq!(
+        basis.direct_figure(needed, &direct_rules).flag,
+        Flag::Reliable
+    );
     assert_ne!(
         basis.direct_figure(needed - 1, &direct_rules).flag,
         Flag::Reliable

@@ -213,7 +213,9 @@ pub fn target_groups_of(p: &Person, home: &str) -> impl Iterator<Item = &'static
 /// or education share of the truth table (`None` for an indicator that is not one of them or
 /// needs EU-SILC household data).
 pub fn lfs_share_membership(p: &Person, indicator: &str) -> Option<(bool, bool)> {
-    let k = RATIO_INDICATORS[..12].iter().position(|i| *i == indicator)?;
+    let k = RATIO_INDICATORS[..12]
+        .iter()
+        .position(|i| *i == indicator)?;
     // Income, tenure and the poverty threshold enter only the EU-SILC indicators (k >= 12).
     Some(contributions(p, f64::NAN, 0, 0.0)[k])
 }

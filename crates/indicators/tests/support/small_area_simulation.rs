@@ -103,7 +103,12 @@ pub fn simulate(settings: &Settings, progress: &dyn Fn(u64)) -> BTreeMap<CellKey
             .iter()
             .map(|i| {
                 (
-                    (i.indicator.as_str(), i.level, i.geo.as_str(), i.group.as_str()),
+                    (
+                        i.indicator.as_str(),
+                        i.level,
+                        i.geo.as_str(),
+                        i.group.as_str(),
+                    ),
                     i,
                 )
             })
