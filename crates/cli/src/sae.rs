@@ -15,6 +15,7 @@ pub enum MethodArg {
     Reml,
     Ml,
     AdjustedReml,
+    AdjustedRemlYl,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,6 +103,7 @@ pub async fn run(a: SaeArgs) -> anyhow::Result<()> {
         MethodArg::Reml => VarianceMethod::Reml,
         MethodArg::Ml => VarianceMethod::Ml,
         MethodArg::AdjustedReml => VarianceMethod::AdjustedReml,
+        MethodArg::AdjustedRemlYl => VarianceMethod::AdjustedRemlYl,
     };
     let mut columns = vec![
         AreaColumn {
@@ -201,6 +203,7 @@ pub fn method_label(model: &SmallAreaModel) -> String {
         (MseMethod::Analytic, VarianceMethod::Reml) => "prasad-rao".into(),
         (MseMethod::Analytic, VarianceMethod::Ml) => "datta-lahiri".into(),
         (MseMethod::Analytic, VarianceMethod::AdjustedReml) => "li-lahiri".into(),
+        (MseMethod::Analytic, VarianceMethod::AdjustedRemlYl) => "yoshimori-lahiri".into(),
     };
     let scale = match model.transform {
         Transform::None => String::new(),

@@ -18,11 +18,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let samples: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
     let sample_scale: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let population_scale: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0.1);
     let settings = Settings {
         samples,
         population: SyntheticConfig {
             seed: 4242,
             sample_scale,
+            population_scale,
             ..SyntheticConfig::default()
         },
         first_sample_seed: 1_000,
@@ -35,7 +37,7 @@ fn main() {
     });
     println!(
         "{samples} EU-LFS samples (sample scale {sample_scale}) of one synthetic population \
-         (seed 4242); {} cells (indicator × area × migrant group, both sexes)\n",
+         (seed 4242, population scale {population_scale}); {} cells (indicator × area × migrant group, both sexes)\n",
         cells.len()
     );
     println!("| level | respondents (class) | cells | mean n | RMSE direct | RMSE model | estimated / empirical MSE | 95 % coverage |");
@@ -51,6 +53,40 @@ fn main() {
             s.mse_ratio,
             s.coverage
         );
+    }
+    println!("\nSampling variances on the model scale (cells under 100 respondents): mean assumed (smoothed design effect) over the variance of the direct estimates across samples, and mean γ:\n");
+    println!("| level | respondents (class) | cells | median of assumed / empirical sampling variance | mean γ |");
+    println!("|---|---|---|---|---|");
+    for level in [
+        incity_indicators::GeoLevel::Nuts2,
+        incity_indicators::GeoLevel::City,
+    ] {
+        for (label, low, high) in small_area_simulation::SIZE_CLASSES {
+            let class: Vec<_> = cells
+                .iter()
+                .filter(|(k, c)| {
+                    k.1 == level && (low..high).contains(&c.mean_respondents()) && c.draws > 2
+                })
+                .map(|(_, c)| c)
+                .collect();
+            if class.is_empty() {
+                continue;
+            }
+            let mut ratios: Vec<f64> = class
+                .iter()
+                .map(|c| c.assumed_variance / c.draws as f64 / c.empirical_sampling_variance())
+                .filter(|r| r.is_finite())
+                .collect();
+            ratios.sort_by(f64::total_cmp);
+            let gamma =
+                class.iter().map(|c| c.gamma / c.draws as f64).sum::<f64>() / class.len() as f64;
+            println!(
+                "| {} | {label} | {} | {:.2} | {gamma:.2} |",
+                level.code(),
+                class.len(),
+                ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
+            );
+        }
     }
     println!("\nBy indicator, cells under 100 respondents (cities and NUTS 2):\n");
     println!("| indicator | cells | RMSE direct | RMSE model | estimated / empirical MSE | 95 % coverage |");

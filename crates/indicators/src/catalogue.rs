@@ -133,7 +133,8 @@ pub struct SmallAreaSettings {
     pub covariate_dataset: String,
     /// Levels at which models are fitted (`nuts2`, `nuts3`, `city`).
     pub levels: Vec<String>,
-    /// Estimator of the area variance: `reml`, `ml` or `adjusted-reml`.
+    /// Estimator of the area variance: `reml`, `ml`, `adjusted-reml` (Li-Lahiri) or
+    /// `adjusted-reml-yl` (Yoshimori-Lahiri).
     pub method: String,
     /// Parametric-bootstrap replicates for the MSE on the original scale.
     pub replicates: usize,
@@ -486,7 +487,7 @@ impl Catalogue {
                 return Err(err(
                     main.0,
                     format!(
-                        "small_area.method = \"{}\": expected reml, ml or adjusted-reml",
+                        "small_area.method = \"{}\": expected reml, ml, adjusted-reml or adjusted-reml-yl",
                         sa.method
                     ),
                 ));

@@ -181,6 +181,11 @@ pub struct FittedArea {
     pub respondents: u64,
     /// Weighted population of the cell (from the direct estimate).
     pub population: f64,
+    /// On the model scale: the direct estimate, its (smoothed) sampling variance and the
+    /// weight `γ` the EBLUP gives it.
+    pub model_scale_direct: f64,
+    pub sampling_variance: f64,
+    pub gamma: f64,
 }
 
 /// Fits one model per (indicator, period, model level, grouping, group, sex) over the direct
@@ -412,6 +417,7 @@ fn fit_one(
             VarianceMethod::Reml => "REML",
             VarianceMethod::Ml => "ML",
             VarianceMethod::AdjustedReml => "adjusted REML (Li-Lahiri)",
+            VarianceMethod::AdjustedRemlYl => "adjusted REML (Yoshimori-Lahiri)",
         },
         model.covariates.join(", "),
         covariates.dataset,
@@ -429,6 +435,9 @@ fn fit_one(
             ci_high: a.ci_high,
             respondents: respondents[i] as u64,
             population: population[i],
+            model_scale_direct: a.model_scale.direct,
+            sampling_variance: a.model_scale.sampling_variance,
+            gamma: a.gamma,
         })
         .collect();
     Ok((

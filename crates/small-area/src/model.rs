@@ -20,7 +20,14 @@
 //!   `log σ²_u + l_REML(σ²_u)`, so the score gains `1/σ²_u`; the adjusted likelihood is zero
 //!   at `σ²_u = 0`, so the estimate is always positive and no area is shrunk entirely onto the
 //!   regression line because the sample happened to look homogeneous. Its Fisher scoring adds
-//!   the adjustment's curvature `1/σ⁴` to the REML information.
+//!   the adjustment's curvature `1/σ⁴` to the REML information;
+//! - **YL-adjusted REML** (Yoshimori & Lahiri 2014, *J. Multivariate Analysis* 124, 281-294):
+//!   maximises `l_REML(σ²_u) + (1/m) log atan(t)`, `t = tr(I − B) = Σ γ_i`,
+//!   `γ_i = σ²_u b_i² / (σ²_u b_i² + ψ_i)`. Also never zero (`atan(0) = 0`), but the adjustment
+//!   shrinks as `1/m`, so its positive bias is of smaller order than Li-Lahiri's, which
+//!   overstates `σ²_u` (and the MSEs) when the sampling variances are large relative to it.
+//!   Score: `+ t' / (m atan(t) (1 + t²))`, `t' = Σ b_i² ψ_i w_i²`; the adjustment's
+//!   curvature is added to the information where it is concave.
 //!
 //! A step that would lower the objective is halved until it does not (the likelihood can be
 //! far from quadratic in `σ²_u`), and the iteration stops when the change of `σ²_u` is below
@@ -47,6 +54,9 @@ pub enum VarianceMethod {
     Ml,
     /// Li & Lahiri's (2010) adjusted residual maximum likelihood: never zero.
     AdjustedReml,
+    /// Yoshimori & Lahiri's (2014) adjusted residual maximum likelihood: never zero, with a
+    /// smaller bias than Li-Lahiri's.
+    AdjustedRemlYl,
 }
 
 impl VarianceMethod {
@@ -56,6 +66,7 @@ impl VarianceMethod {
             VarianceMethod::Reml => "reml",
             VarianceMethod::Ml => "ml",
             VarianceMethod::AdjustedReml => "adjusted-reml",
+            VarianceMethod::AdjustedRemlYl => "adjusted-reml-yl",
         }
     }
 
@@ -65,6 +76,7 @@ impl VarianceMethod {
             "reml" => Some(VarianceMethod::Reml),
             "ml" => Some(VarianceMethod::Ml),
             "adjusted-reml" | "areml" => Some(VarianceMethod::AdjustedReml),
+            "adjusted-reml-yl" | "yl" => Some(VarianceMethod::AdjustedRemlYl),
             _ => None,
         }
     }
@@ -74,6 +86,7 @@ impl VarianceMethod {
             VarianceMethod::Reml => "REML",
             VarianceMethod::Ml => "ML",
             VarianceMethod::AdjustedReml => "adjusted REML",
+            VarianceMethod::AdjustedRemlYl => "YL-adjusted REML",
         }
     }
 }
@@ -462,7 +475,7 @@ pub(crate) fn scoring(
             information: 0.5 * sum_c2,
             log_lik: -0.5 * (m * ln2pi + log_det_v + rwr),
         },
-        VarianceMethod::Reml | VarianceMethod::AdjustedReml => {
+        VarianceMethod::Reml | VarianceMethod::AdjustedReml | VarianceMethod::AdjustedRemlYl => {
             // tr(PB) = Σ c − tr(Q X' diag(w c) X);
             // tr(PBPB) = Σ c² − 2 tr(Q X' diag(w c²) X) + tr((Q X' diag(w c) X)²).
             let wc = w.component_mul(&c);
@@ -474,8 +487,10 @@ pub(crate) fn scoring(
             let log_det_a = -pr.q.determinant().ln();
             let log_lik = -0.5 * ((m - p) * ln2pi + log_det_v + log_det_a + rwr);
             let mut score = -0.5 * tr_pb + 0.5 * ypbpy;
-            if method == VarianceMethod::AdjustedReml {
-                score += 1.0 / sigma2;
+            match method {
+                VarianceMethod::AdjustedReml => score += 1.0 / sigma2,
+                VarianceMethod::AdjustedRemlYl => score += yl_adjustment(data, sigma2).1,
+                _ => {}
             }
             Scoring {
                 score,
@@ -484,6 +499,25 @@ pub(crate) fn scoring(
             }
         }
     }
+}
+
+/// Yoshimori-Lahiri adjustment `(1/m) log atan(t)`, `t = Σ γ_i`, with its first and second
+/// derivatives in `σ²_u` (see the module docs).
+pub(crate) fn yl_adjustment(data: &AreaData, sigma2: f64) -> (f64, f64, f64) {
+    let m = data.len() as f64;
+    let (mut t, mut dt, mut d2t) = (0.0, 0.0, 0.0);
+    for (psi, b2) in data.sampling_variance.iter().zip(data.effect_scale.iter()) {
+        let w = 1.0 / (sigma2 * b2 + psi);
+        t += sigma2 * b2 * w;
+        dt += b2 * psi * w * w;
+        d2t -= 2.0 * b2 * b2 * psi * w * w * w;
+    }
+    let a = t.atan();
+    let u = 1.0 + t * t;
+    let value = a.ln() / m;
+    let first = dt / (m * a * u);
+    let second = (d2t * a * u - dt * dt * (1.0 + 2.0 * t * a)) / (m * (a * u).powi(2));
+    (value, first, second)
 }
 
 /// Fits the model by Fisher scoring (see the module docs).
@@ -512,6 +546,7 @@ pub fn fit(
     let mut converged = false;
     let objective = |v: f64, log_lik: f64| match method {
         VarianceMethod::AdjustedReml => log_lik + v.ln(),
+        VarianceMethod::AdjustedRemlYl => log_lik + yl_adjustment(data, v).0,
         _ => log_lik,
     };
     let mut s = scoring(data, method, sigma2, &profile(data, sigma2));
@@ -521,13 +556,18 @@ pub fn fit(
         // information: without it the steps oscillate when the REML maximum is near zero.
         let curvature = match method {
             VarianceMethod::AdjustedReml => s.information + 1.0 / (sigma2 * sigma2),
+            VarianceMethod::AdjustedRemlYl => {
+                s.information + (-yl_adjustment(data, sigma2).2).max(0.0)
+            }
             _ => s.information,
         };
         let step = s.score / curvature;
         let mut next = sigma2 + step;
         if next <= 0.0 {
             match method {
-                VarianceMethod::AdjustedReml => next = 0.5 * sigma2,
+                VarianceMethod::AdjustedReml | VarianceMethod::AdjustedRemlYl => {
+                    next = 0.5 * sigma2
+                }
                 VarianceMethod::Reml | VarianceMethod::Ml => {
                     let pr0 = profile(data, 0.0);
                     let s0 = scoring(data, method, 0.0, &pr0);

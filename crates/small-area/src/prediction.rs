@@ -72,6 +72,10 @@ pub(crate) fn sigma2_bias(fit: &FayHerriotFit, data: &AreaData) -> f64 {
             -(&fit.q * m).trace() / sum_c2
         }
         VarianceMethod::AdjustedReml => (2.0 / fit.sigma2_u) / sum_c2,
+        // The adjustment's score over the REML information (Yoshimori & Lahiri 2014, Thm 2).
+        VarianceMethod::AdjustedRemlYl => {
+            2.0 * crate::model::yl_adjustment(data, fit.sigma2_u).1 / sum_c2
+        }
     }
 }
 

@@ -186,6 +186,7 @@ fn ml_and_adjusted_reml_match_the_independent_r_check_to_1e8() {
     for (method, code) in [
         (VarianceMethod::Ml, "ml"),
         (VarianceMethod::AdjustedReml, "adjusted-reml"),
+        (VarianceMethod::AdjustedRemlYl, "adjusted-reml-yl"),
     ] {
         let e = &all[code];
         let f = fit(&data, method, FitOptions::default()).expect("fit");
@@ -219,12 +220,21 @@ fn estimates_are_stationary_points_of_their_likelihoods() {
         VarianceMethod::Reml,
         VarianceMethod::Ml,
         VarianceMethod::AdjustedReml,
+        VarianceMethod::AdjustedRemlYl,
     ] {
         let f = fit(&data, method, FitOptions::default()).expect("fit");
         let objective = |s: f64| {
             let l = log_likelihood(&data, method, s);
             match method {
                 VarianceMethod::AdjustedReml => l + s.ln(),
+                VarianceMethod::AdjustedRemlYl => {
+                    let t: f64 = data
+                        .sampling_variance()
+                        .iter()
+                        .map(|psi| s / (s + psi))
+                        .sum();
+                    l + t.atan().ln() / data.len() as f64
+                }
                 _ => l,
             }
         };
@@ -246,12 +256,15 @@ fn adjusted_reml_lies_above_reml() {
     let data = milk();
     let reml = fit(&data, VarianceMethod::Reml, FitOptions::default()).expect("reml");
     let adj = fit(&data, VarianceMethod::AdjustedReml, FitOptions::default()).expect("adjusted");
-    // The adjusted score is the REML score plus 1/σ² > 0, so its root lies above REML's.
+    let yl = fit(&data, VarianceMethod::AdjustedRemlYl, FitOptions::default()).expect("yl");
+    // The adjusted scores are the REML score plus a positive term, so their roots lie above
+    // REML's; Yoshimori-Lahiri's term is O(1/m) smaller than Li-Lahiri's 1/σ².
     assert!(
-        adj.sigma2_u > reml.sigma2_u,
-        "{} <= {}",
-        adj.sigma2_u,
-        reml.sigma2_u
+        reml.sigma2_u < yl.sigma2_u && yl.sigma2_u < adj.sigma2_u,
+        "REML {}, YL {}, Li-Lahiri {}",
+        reml.sigma2_u,
+        yl.sigma2_u,
+        adj.sigma2_u
     );
 }
 
@@ -265,6 +278,7 @@ fn a_constant_effect_scale_only_rescales_the_area_variance() {
         VarianceMethod::Reml,
         VarianceMethod::Ml,
         VarianceMethod::AdjustedReml,
+        VarianceMethod::AdjustedRemlYl,
     ] {
         let plain = milk();
         let scaled = milk().with_effect_scale(vec![2.5; 43]).expect("scale");

@@ -39,6 +39,7 @@ fn eblup_beats_direct_mse_is_calibrated_and_intervals_cover() {
         VarianceMethod::Reml,
         VarianceMethod::Ml,
         VarianceMethod::AdjustedReml,
+        VarianceMethod::AdjustedRemlYl,
     ] {
         let mut emp_eblup = vec![0.0; M];
         let mut emp_direct = vec![0.0; M];

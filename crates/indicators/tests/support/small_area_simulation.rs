@@ -70,6 +70,12 @@ pub struct Cell {
     /// Estimated MSE and interval coverage of the model-based estimates.
     pub model_mse: f64,
     pub covered: u64,
+    /// On the model scale: sums of the direct estimate and its square (for its variance over
+    /// the samples), of the sampling variance the model assumed, and of `γ`.
+    pub model_scale_sum: f64,
+    pub model_scale_sum_sq: f64,
+    pub assumed_variance: f64,
+    pub gamma: f64,
 }
 
 impl Cell {
@@ -143,6 +149,10 @@ pub fn simulate(settings: &Settings, progress: &dyn Fn(u64)) -> BTreeMap<CellKey
                 cell.respondents += a.respondents;
                 cell.model_mse += a.mse;
                 cell.covered += (a.ci_low <= t && t <= a.ci_high) as u64;
+                cell.model_scale_sum += a.model_scale_direct;
+                cell.model_scale_sum_sq += a.model_scale_direct * a.model_scale_direct;
+                cell.assumed_variance += a.sampling_variance;
+                cell.gamma += a.gamma;
                 if let Some(d) = direct.get(&(indicator, run.level, a.geo.as_str(), group)) {
                     cell.paired += 1;
                     cell.direct_sq_error += (d.estimate - t).powi(2);
@@ -314,4 +324,13 @@ pub fn by_level_and_size(
         }
     }
     out
+}
+
+impl Cell {
+    /// Variance of the direct estimate over the samples, on the model scale.
+    pub fn empirical_sampling_variance(&self) -> f64 {
+        let d = self.draws as f64;
+        let mean = self.model_scale_sum / d;
+        (self.model_scale_sum_sq / d - mean * mean) * d / (d - 1.0).max(1.0)
+    }
 }

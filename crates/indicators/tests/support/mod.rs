@@ -1,0 +1,4 @@
+//! Code shared by the tests and the examples (each uses part of it).
+#![allow(dead_code)]
+
+pub mod small_area_simulation;
