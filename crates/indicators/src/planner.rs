@@ -141,6 +141,104 @@ struct LevelPrecision {
     relative_unit_variance: Option<f64>,
 }
 
+/// The published values [`LevelPrecision`] takes the medians of.
+#[derive(Default)]
+struct PrecisionValues {
+    deff: Vec<f64>,
+    df_per_respondent: Vec<f64>,
+    relative_unit_variance: Vec<f64>,
+}
+
+/// What the planner knows of a release: its latest single-year levels (both sexes), the
+/// countries' published figures, the level's precision and the model-based figures.
+struct Published<'a> {
+    latest: HashMap<&'a str, i32>,
+    country: HashMap<(&'a str, &'a str, &'a str), f64>,
+    precision: HashMap<(&'a str, &'a str), LevelPrecision>,
+    model: HashMap<crate::CellKey<'a>, &'a Figure>,
+}
+
+impl<'a> Published<'a> {
+    fn new(figures: &'a [Figure], level: GeoLevel) -> Self {
+        let mut latest: HashMap<&str, i32> = HashMap::new();
+        for f in figures {
+            let y = latest.entry(f.indicator.as_str()).or_insert(f.year);
+            *y = (*y).max(f.year);
+        }
+        let mut p = Published {
+            latest,
+            country: HashMap::new(),
+            precision: HashMap::new(),
+            model: HashMap::new(),
+        };
+        let mut values: HashMap<(&str, &str), PrecisionValues> = HashMap::new();
+        for f in figures {
+            if !p.in_scope(f) {
+                continue;
+            }
+            if matches!(f.method, FigureMethod::ModelBased { .. }) {
+                p.model.insert(f.cell(), f);
+                continue;
+            }
+            let Some(x) = f.estimate.figures else {
+                continue;
+            };
+            if f.geo_level == GeoLevel::Country {
+                p.country.insert(
+                    (f.indicator.as_str(), f.geo.as_str(), f.group.as_str()),
+                    x.estimate,
+                );
+            }
+            if f.geo_level != level {
+                continue;
+            }
+            for key in [
+                (f.indicator.as_str(), f.group.as_str()),
+                (f.indicator.as_str(), ""),
+            ] {
+                let v = values.entry(key).or_default();
+                v.deff.extend(design_effect(&x));
+                if x.n > 0 && x.df != usize::MAX {
+                    v.df_per_respondent.push(x.df as f64 / x.n as f64);
+                }
+                if let Some(cv) = x.cv {
+                    v.relative_unit_variance.push(cv * cv * x.n as f64);
+                }
+            }
+        }
+        p.precision = values
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    LevelPrecision {
+                        deff: median(v.deff),
+                        df_per_respondent: median(v.df_per_respondent),
+                        relative_unit_variance: median(v.relative_unit_variance),
+                    },
+                )
+            })
+            .collect();
+        p
+    }
+
+    /// Levels of the latest single year, both sexes.
+    fn in_scope(&self, f: &Figure) -> bool {
+        f.measure == Measure::Level
+            && f.sex == "T"
+            && !f.is_pooled()
+            && self.latest.get(f.indicator.as_str()) == Some(&f.year)
+    }
+
+    fn level_precision(&self, f: &Figure) -> LevelPrecision {
+        self.precision
+            .get(&(f.indicator.as_str(), f.group.as_str()))
+            .or_else(|| self.precision.get(&(f.indicator.as_str(), "")))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
 /// Plans the cells of `figures` (a release) that the request selects.
 pub fn plan(
     catalogue: &Catalogue,
@@ -153,219 +251,146 @@ pub fn plan(
         .iter()
         .map(|g| g.reference.as_str())
         .collect();
-    let latest: HashMap<&str, i32> = figures.iter().fold(HashMap::new(), |mut m, f| {
-        let y = m.entry(f.indicator.as_str()).or_insert(f.year);
-        *y = (*y).max(f.year);
-        m
-    });
-    let in_scope = |f: &&Figure| {
-        f.measure == Measure::Level
-            && f.sex == "T"
-            && !f.is_pooled()
-            && latest.get(f.indicator.as_str()) == Some(&f.year)
-    };
-    let direct_level = |f: &Figure| f.method == FigureMethod::Direct;
-    // Countries' published figures (planning values) and the level's precision.
-    let country: HashMap<(&str, &str, &str), f64> = figures
+    let published = Published::new(figures, request.level);
+    figures
         .iter()
-        .filter(in_scope)
-        .filter(|f| direct_level(f) && f.geo_level == GeoLevel::Country)
+        .filter(|f| {
+            published.in_scope(f)
+                && f.method == FigureMethod::Direct
+                && f.geo_level == request.level
+                && f.grouping != "total"
+                && !references.contains(&f.group.as_str())
+                && request.geo.as_deref().is_none_or(|g| g == f.geo)
+                && request
+                    .indicator
+                    .as_deref()
+                    .is_none_or(|i| i == f.indicator)
+                && request.group.as_deref().is_none_or(|g| g == f.group)
+        })
         .filter_map(|f| {
-            let x = f.estimate.figures?;
-            Some((
-                (f.indicator.as_str(), f.geo.as_str(), f.group.as_str()),
-                x.estimate,
-            ))
+            let indicator = catalogue.indicator(&f.indicator)?;
+            let share = indicator.statistic != StatisticKind::Median;
+            Some(plan_cell(f, share, &published, rules, &request.target_cvs))
+        })
+        .collect()
+}
+
+/// The plan of one cell (its direct figure `f`).
+fn plan_cell(
+    f: &Figure,
+    share: bool,
+    published: &Published<'_>,
+    rules: &RuleSet,
+    target_cvs: &[f64],
+) -> PlanRow {
+    let level = published.level_precision(f);
+    let model_figure = published.model.get(&f.cell()).copied();
+    let model_published = model_figure.and_then(|m| m.estimate.figures);
+    let direct = f.estimate.figures;
+    let country = f.geo.get(..2).unwrap_or(&f.geo);
+    let respondents = match (direct, model_published, f.estimate.reason) {
+        (Some(x), _, _) => Respondents::Known(x.n),
+        (None, Some(m), _) => Respondents::Known(m.n),
+        (None, None, Some(FlagReason::Respondents)) => match rules.rules_for(country) {
+            Ok(r) => Respondents::FewerThan(r.suppress_below_n),
+            Err(_) => Respondents::NotPublished,
+        },
+        _ => Respondents::NotPublished,
+    };
+    let planning_value = match (direct, model_published) {
+        (Some(x), _) => Some((x.estimate, PlanningSource::Direct)),
+        (None, Some(m)) => Some((m.estimate, PlanningSource::ModelBased)),
+        (None, None) => published
+            .country
+            .get(&(f.indicator.as_str(), country, f.group.as_str()))
+            .map(|v| (*v, PlanningSource::Country)),
+    };
+    let deff = direct.as_ref().and_then(design_effect).or(level.deff);
+    let df_per_respondent = direct
+        .filter(|x| x.n > 0 && x.df != usize::MAX)
+        .map(|x| x.df as f64 / x.n as f64)
+        .or(level.df_per_respondent)
+        .unwrap_or(f64::INFINITY);
+    let population = direct
+        .map(|x| x.population)
+        .or(model_published.map(|m| m.population))
+        .unwrap_or(f64::INFINITY);
+    let basis = planning_value.and_then(|(p, _)| match (share, direct) {
+        (true, _) => PlanningBasis::share(p, deff?, df_per_respondent, population),
+        (false, Some(x)) => {
+            PlanningBasis::from_standard_error(p, x.se, x.n, df_per_respondent, population)
+        }
+        (false, None) => PlanningBasis::from_relative_variance(
+            p,
+            level.relative_unit_variance?,
+            df_per_respondent,
+            population,
+        ),
+    });
+    let requirement = |needed: u64| -> Requirement {
+        let (current, lower_bounds) = match respondents {
+            Respondents::Known(n) => (Some(n), false),
+            Respondents::FewerThan(t) => (Some(t.saturating_sub(1)), true),
+            Respondents::NotPublished => (None, false),
+        };
+        Requirement {
+            respondents: needed,
+            oversampling: current.filter(|n| *n > 0).map(|n| needed as f64 / n as f64),
+            pooled_years: current.and_then(|n| pooled_years(needed, n)),
+            lower_bounds,
+        }
+    };
+    let note = match (planning_value, basis) {
+        (None, _) => Some("no published planning value (cell, model or country)".to_string()),
+        (Some(_), None) => {
+            Some("no design effect or precision published at this level".to_string())
+        }
+        _ => None,
+    };
+    let for_cv = target_cvs
+        .iter()
+        .map(|&c| {
+            (
+                c,
+                basis.and_then(|b| b.respondents_for_cv(c)).map(requirement),
+            )
         })
         .collect();
-    let mut precision: HashMap<(&str, &str), LevelPrecision> = HashMap::new();
-    {
-        let mut samples: HashMap<(&str, &str), (Vec<f64>, Vec<f64>, Vec<f64>)> = HashMap::new();
-        for f in figures
-            .iter()
-            .filter(in_scope)
-            .filter(|f| direct_level(f) && f.geo_level == request.level)
-        {
-            let Some(x) = f.estimate.figures else {
-                continue;
-            };
-            for key in [
-                (f.indicator.as_str(), f.group.as_str()),
-                (f.indicator.as_str(), ""),
-            ] {
-                let s = samples.entry(key).or_default();
-                s.0.extend(design_effect(&x));
-                if x.n > 0 && x.df != usize::MAX {
-                    s.1.push(x.df as f64 / x.n as f64);
-                }
-                if let Some(cv) = x.cv {
-                    s.2.push(cv * cv * x.n as f64);
-                }
-            }
-        }
-        for (k, (d, df, r)) in samples {
-            precision.insert(
-                k,
-                LevelPrecision {
-                    deff: median(d),
-                    df_per_respondent: median(df),
-                    relative_unit_variance: median(r),
-                },
-            );
-        }
-    }
-    let model: HashMap<_, &Figure> = figures
-        .iter()
-        .filter(in_scope)
-        .filter(|f| matches!(f.method, FigureMethod::ModelBased { .. }))
-        .map(|f| (f.cell(), f))
-        .collect();
-    let mut rows = Vec::new();
-    for f in figures.iter().filter(in_scope).filter(|f| {
-        direct_level(f)
-            && f.geo_level == request.level
-            && f.grouping != "total"
-            && !references.contains(&f.group.as_str())
-            && request.geo.as_deref().is_none_or(|g| g == f.geo)
-            && request
-                .indicator
-                .as_deref()
-                .is_none_or(|i| i == f.indicator)
-            && request.group.as_deref().is_none_or(|g| g == f.group)
-    }) {
-        let Some(indicator) = catalogue.indicator(&f.indicator) else {
-            continue;
+    let to_publish = basis
+        .zip(rules.rules_for(country).ok())
+        .and_then(|(b, r)| b.respondents_to_publish(&r))
+        .map(requirement);
+    let model = model_figure.map(|m| {
+        let current = m.estimate.figures;
+        let to_publish = match (basis, current, rules.model_rules_for(country).ok()) {
+            (Some(b), Some(x), Some(r)) => ModelPlanning::from_current(b, x.se * x.se, x.n)
+                .and_then(|mp| mp.respondents_to_publish(&r))
+                .map(requirement),
+            _ => None,
         };
-        let share = indicator.statistic != StatisticKind::Median;
-        let level = precision
-            .get(&(f.indicator.as_str(), f.group.as_str()))
-            .or_else(|| precision.get(&(f.indicator.as_str(), "")))
-            .copied()
-            .unwrap_or_default();
-        let model_figure = model.get(&f.cell()).copied();
-        let model_published = model_figure.and_then(|m| m.estimate.figures);
-        let direct = f.estimate.figures;
-        let respondents = match (direct, model_published, f.estimate.reason) {
-            (Some(x), _, _) => Respondents::Known(x.n),
-            (None, Some(m), _) => Respondents::Known(m.n),
-            (None, None, Some(FlagReason::Respondents)) => {
-                let country = f.geo.get(..2).unwrap_or(&f.geo);
-                match rules.rules_for(country) {
-                    Ok(r) => Respondents::FewerThan(r.suppress_below_n),
-                    Err(_) => Respondents::NotPublished,
-                }
-            }
-            _ => Respondents::NotPublished,
-        };
-        let planning_value = match (direct, model_published) {
-            (Some(x), _) => Some((x.estimate, PlanningSource::Direct)),
-            (None, Some(m)) => Some((m.estimate, PlanningSource::ModelBased)),
-            (None, None) => f
-                .geo
-                .get(..2)
-                .and_then(|c| country.get(&(f.indicator.as_str(), c, f.group.as_str())))
-                .map(|v| (*v, PlanningSource::Country)),
-        };
-        let deff = direct.as_ref().and_then(design_effect).or(level.deff);
-        let df_per_respondent = direct
-            .filter(|x| x.n > 0 && x.df != usize::MAX)
-            .map(|x| x.df as f64 / x.n as f64)
-            .or(level.df_per_respondent)
-            .unwrap_or(f64::INFINITY);
-        let population = direct
-            .map(|x| x.population)
-            .or(model_published.map(|m| m.population))
-            .unwrap_or(f64::INFINITY);
-        let basis = planning_value.and_then(|(p, _)| {
-            if share {
-                PlanningBasis::share(p, deff?, df_per_respondent, population)
-            } else {
-                match direct {
-                    Some(x) => PlanningBasis::from_standard_error(
-                        p,
-                        x.se,
-                        x.n,
-                        df_per_respondent,
-                        population,
-                    ),
-                    None => PlanningBasis::from_relative_variance(
-                        p,
-                        level.relative_unit_variance?,
-                        df_per_respondent,
-                        population,
-                    ),
-                }
-            }
-        });
-        let requirement = |needed: u64| -> Requirement {
-            let (current, lower_bounds) = match respondents {
-                Respondents::Known(n) => (Some(n), false),
-                Respondents::FewerThan(t) => (Some(t.saturating_sub(1)), true),
-                Respondents::NotPublished => (None, false),
-            };
-            Requirement {
-                respondents: needed,
-                oversampling: current.filter(|n| *n > 0).map(|n| needed as f64 / n as f64),
-                pooled_years: current.and_then(|n| pooled_years(needed, n)),
-                lower_bounds,
-            }
-        };
-        let country = f.geo.get(..2).unwrap_or(&f.geo);
-        let direct_rules = rules.rules_for(country).ok();
-        let model_rules = rules.model_rules_for(country).ok();
-        let mut note = None;
-        if planning_value.is_none() {
-            note = Some("no published planning value (cell, model or country)".to_string());
-        } else if basis.is_none() {
-            note = Some("no design effect or precision published at this level".to_string());
-        }
-        let for_cv = request
-            .target_cvs
-            .iter()
-            .map(|&c| {
-                (
-                    c,
-                    basis.and_then(|b| b.respondents_for_cv(c)).map(requirement),
-                )
-            })
-            .collect();
-        let to_publish = basis
-            .zip(direct_rules)
-            .and_then(|(b, r)| b.respondents_to_publish(&r))
-            .map(requirement);
-        let model = model_figure.map(|m| {
-            let current = m.estimate.figures;
-            let to_publish = match (basis, current, model_rules) {
-                (Some(b), Some(x), Some(r)) => ModelPlanning::from_current(b, x.se * x.se, x.n)
-                    .and_then(|mp| mp.respondents_to_publish(&r))
-                    .map(requirement),
-                _ => None,
-            };
-            ModelPlan {
-                flag: m.estimate.flag,
-                rmse: current.map(|x| x.se),
-                to_publish,
-            }
-        });
-        rows.push(PlanRow {
-            indicator: f.indicator.clone(),
-            year: f.year,
-            geo_level: f.geo_level,
-            geo: f.geo.clone(),
-            grouping: f.grouping.clone(),
-            group: f.group.clone(),
-            flag: f.estimate.flag,
-            respondents,
-            deff,
-            cv: direct.and_then(|x| x.cv),
-            planning_value,
-            for_cv,
+        ModelPlan {
+            flag: m.estimate.flag,
+            rmse: current.map(|x| x.se),
             to_publish,
-            model,
-            note,
-        });
+        }
+    });
+    PlanRow {
+        indicator: f.indicator.clone(),
+        year: f.year,
+        geo_level: f.geo_level,
+        geo: f.geo.clone(),
+        grouping: f.grouping.clone(),
+        group: f.group.clone(),
+        flag: f.estimate.flag,
+        respondents,
+        deff,
+        cv: direct.and_then(|x| x.cv),
+        planning_value,
+        for_cv,
+        to_publish,
+        model,
+        note,
     }
-    rows
 }
 
 /// A target CV as written in column names and tables: `10`, `16.6`.

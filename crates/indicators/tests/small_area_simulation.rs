@@ -24,6 +24,7 @@ fn model_based_estimates_beat_direct_ones_with_calibrated_mse_and_intervals() {
             ..SyntheticConfig::default()
         },
         first_sample_seed: 5_000,
+        method: None,
     };
     let cells = simulate(&settings, &|_| {});
     for level in [GeoLevel::Nuts2, GeoLevel::City] {

@@ -48,12 +48,14 @@ const GROUPS: [(&str, &str); 4] = [
 ];
 
 /// What a run simulates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub samples: u64,
     pub population: SyntheticConfig,
     /// Seed of the first sample (sample `s` uses `first_sample_seed + s`).
     pub first_sample_seed: u64,
+    /// The area-variance method, in place of the catalogue's (`reml`, `adjusted-reml`, ...).
+    pub method: Option<String>,
 }
 
 /// One cell's accumulated results over the samples.
@@ -90,7 +92,11 @@ pub type CellKey = (&'static str, GeoLevel, String, &'static str);
 /// Runs the simulation; cells that never had a model-based estimate are left out.
 pub fn simulate(settings: &Settings, progress: &dyn Fn(u64)) -> BTreeMap<CellKey, Cell> {
     let population = Population::generate(settings.population);
-    let catalogue = Catalogue::embedded();
+    let mut catalogue = Catalogue::embedded().clone();
+    if let (Some(method), Some(models)) = (&settings.method, catalogue.small_area.as_mut()) {
+        models.method = method.clone();
+    }
+    let catalogue = &catalogue;
     let mut covariates = AreaCovariates::new(REGISTER_DATASET);
     for (geo, group, measure, value) in register_table(&population) {
         covariates.insert(measure, group, &geo, population.config.year, value);
