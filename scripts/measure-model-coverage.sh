@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Accuracy of the model-based figures of a release against the synthetic population's truth:
-# coverage of the 95 % intervals, empirical and estimated RMSE, by level, by indicator and by
-# respondents in the cell.
+# coverage of the 95 % intervals, empirical and estimated RMSE (of the shares: medians are in
+# euro), by level, by indicator and by respondents in the cell.
 #
 # Usage: scripts/measure-model-coverage.sh WORKDIR TRUTH.csv
 #   WORKDIR as left by scripts/measure-city-cells.sh (WORKDIR/data/incity.sqlite);
@@ -13,6 +13,7 @@ db=$1/data/incity.sqlite
 truth=$2
 sqlite3 "$db" "DROP TABLE IF EXISTS truth;"
 sqlite3 -csv "$db" ".import $truth truth"
+sqlite3 "$db" "CREATE INDEX truth_cell ON truth (indicator, geo_level, geo, \"group\", sex);"
 models="WITH m AS (
   SELECT f.*, CAST(t.value AS REAL) AS truth
   FROM figures f JOIN truth t
@@ -25,7 +26,8 @@ for by in geo_level indicator \
     sqlite3 -header -column "$db" "$models
 SELECT $by AS class, count(*) AS figures,
        round(avg(truth BETWEEN ci_low AND ci_high), 3) AS coverage,
-       round(sqrt(avg((estimate - truth) * (estimate - truth))), 4) AS empirical_rmse,
-       round(sqrt(avg(se * se)), 4) AS estimated_rmse
+       round(sqrt(avg(CASE WHEN indicator NOT LIKE 'median%'
+                           THEN (estimate - truth) * (estimate - truth) END)), 4) AS empirical_rmse_shares,
+       round(sqrt(avg(CASE WHEN indicator NOT LIKE 'median%' THEN se * se END)), 4) AS estimated_rmse_shares
 FROM m GROUP BY 1 ORDER BY 1;"
 done

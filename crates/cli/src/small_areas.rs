@@ -108,16 +108,37 @@ pub fn report_models(catalogue: &Catalogue, release: &Release) {
         "small-area models: {fitted} fitted, {} not fitted; {added} model-based figures",
         release.models.len() - fitted
     );
-    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    // Reasons grouped by their text without the numbers; the first model of each kind is
+    // named with its full reason.
+    let mut reasons: std::collections::BTreeMap<String, (usize, String)> = Default::default();
     for m in &release.models {
         if let Some(r) = &m.skipped {
-            // Group reasons by their text without the numbers.
             let kind: String = r.chars().filter(|c| !c.is_ascii_digit()).collect();
-            *reasons.entry(kind).or_default() += 1;
+            let entry = reasons.entry(kind).or_insert_with(|| {
+                (
+                    0,
+                    format!(
+                        "{} {} {} {}/{} {}-{}: {r}",
+                        m.indicator,
+                        m.level.code(),
+                        m.grouping,
+                        m.group,
+                        m.sex,
+                        m.period.first,
+                        m.period.last
+                    ),
+                )
+            });
+            entry.0 += 1;
         }
     }
-    for (r, n) in reasons {
-        println!("  not fitted ({n}): {r}");
+    for (n, example) in reasons.into_values() {
+        let more = if n > 1 {
+            format!(" (and {} more like it)", n - 1)
+        } else {
+            String::new()
+        };
+        println!("  not fitted: {example}{more}");
     }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     for (level, r) in

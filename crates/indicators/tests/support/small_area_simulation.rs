@@ -283,8 +283,9 @@ pub struct ClassSummary {
 }
 
 /// Size classes by a cell's mean number of respondents.
-pub const SIZE_CLASSES: [(&str, f64, f64); 4] = [
-    ("< 20", 0.0, 20.0),
+pub const SIZE_CLASSES: [(&str, f64, f64); 5] = [
+    ("< 10", 0.0, 10.0),
+    ("10-19", 10.0, 20.0),
     ("20-49", 20.0, 50.0),
     ("50-99", 50.0, 100.0),
     (">= 100", 100.0, f64::INFINITY),
