@@ -388,15 +388,27 @@ pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
     let (m, p) = x.shape();
     let q = invert_spd(cross(x, &w));
     // X'Wy, β̂ = Q X'Wy and r = y − Xβ̂ without `p × m` temporaries (this runs for every Fisher
-    // step of every bootstrap refit).
+    // step of every bootstrap refit), over the contiguous columns of X.
+    let xs = x.as_slice();
+    let column = |j: usize| &xs[j * m..(j + 1) * m];
+    let (wv, y) = (w.as_slice(), data.direct.as_slice());
     let mut xtwy = DVector::zeros(p);
     for j in 0..p {
-        xtwy[j] = (0..m).map(|i| x[(i, j)] * w[i] * data.direct[i]).sum();
+        xtwy[j] = column(j)
+            .iter()
+            .zip(wv)
+            .zip(y)
+            .map(|((x, w), y)| x * w * y)
+            .sum();
     }
     let beta = &q * xtwy;
-    let residual = DVector::from_fn(m, |i, _| {
-        data.direct[i] - (0..p).map(|j| x[(i, j)] * beta[j]).sum::<f64>()
-    });
+    let mut fitted = vec![0.0; m];
+    for j in 0..p {
+        for (f, x) in fitted.iter_mut().zip(column(j)) {
+            *f += x * beta[j];
+        }
+    }
+    let residual = DVector::from_fn(m, |i, _| data.direct[i] - fitted[i]);
     Profile {
         w,
         q,
@@ -405,20 +417,51 @@ pub(crate) fn profile(data: &AreaData, sigma2: f64) -> Profile {
     }
 }
 
-/// `X' diag(w) X` for a small `p`, accumulated column pair by column pair.
+/// `X' diag(w) X` for a small `p`, accumulated column pair by column pair over the contiguous
+/// columns of `X`.
 fn cross(x: &DMatrix<f64>, w: &DVector<f64>) -> DMatrix<f64> {
     let (m, p) = x.shape();
+    let xs = x.as_slice();
+    let w = w.as_slice();
     let mut a = DMatrix::zeros(p, p);
     for j in 0..p {
-        let xj = x.column(j);
+        let xj = &xs[j * m..(j + 1) * m];
         for k in j..p {
-            let xk = x.column(k);
-            let v: f64 = (0..m).map(|i| xj[i] * w[i] * xk[i]).sum();
+            let xk = &xs[k * m..(k + 1) * m];
+            let v: f64 = xj.iter().zip(w).zip(xk).map(|((a, w), b)| a * w * b).sum();
             a[(j, k)] = v;
             a[(k, j)] = v;
         }
     }
     a
+}
+
+/// `X' diag(a) X` and `X' diag(b) X` in one pass over the columns (each sum in the order of
+/// [`cross`]).
+fn cross_pair(
+    x: &DMatrix<f64>,
+    a: &DVector<f64>,
+    b: &DVector<f64>,
+) -> (DMatrix<f64>, DMatrix<f64>) {
+    let (m, p) = x.shape();
+    let xs = x.as_slice();
+    let (a, b) = (a.as_slice(), b.as_slice());
+    let mut ma = DMatrix::zeros(p, p);
+    let mut mb = DMatrix::zeros(p, p);
+    for j in 0..p {
+        let xj = &xs[j * m..(j + 1) * m];
+        for k in j..p {
+            let xk = &xs[k * m..(k + 1) * m];
+            let (mut sa, mut sb) = (0.0, 0.0);
+            for i in 0..m {
+                sa += xj[i] * a[i] * xk[i];
+                sb += xj[i] * b[i] * xk[i];
+            }
+            (ma[(j, k)], ma[(k, j)]) = (sa, sa);
+            (mb[(j, k)], mb[(k, j)]) = (sb, sb);
+        }
+    }
+    (ma, mb)
 }
 
 /// Inverse of a symmetric positive definite `p × p` matrix. Full rank of `X` was checked
@@ -480,10 +523,10 @@ pub(crate) fn scoring(
             // tr(PBPB) = Σ c² − 2 tr(Q X' diag(w c²) X) + tr((Q X' diag(w c) X)²).
             let wc = w.component_mul(&c);
             let wc2 = wc.component_mul(&c);
-            let qx = &pr.q * cross(&data.x, &wc);
+            let (xwcx, xwc2x) = cross_pair(&data.x, &wc, &wc2);
+            let qx = &pr.q * xwcx;
             let tr_pb = sum_c - qx.trace();
-            let tr_pbpb =
-                sum_c2 - 2.0 * (&pr.q * cross(&data.x, &wc2)).trace() + (&qx * &qx).trace();
+            let tr_pbpb = sum_c2 - 2.0 * (&pr.q * xwc2x).trace() + (&qx * &qx).trace();
             let log_det_a = -pr.q.determinant().ln();
             let log_lik = -0.5 * ((m - p) * ln2pi + log_det_v + log_det_a + rwr);
             let mut score = -0.5 * tr_pb + 0.5 * ypbpy;
@@ -549,7 +592,9 @@ pub fn fit(
         VarianceMethod::AdjustedRemlYl => log_lik + yl_adjustment(data, v).0,
         _ => log_lik,
     };
-    let mut s = scoring(data, method, sigma2, &profile(data, sigma2));
+    // The profile and scores at the current `σ²_u`, kept for the result.
+    let mut pr = profile(data, sigma2);
+    let mut s = scoring(data, method, sigma2, &pr);
     while iterations < options.max_iterations {
         iterations += 1;
         // For adjusted REML the curvature of the adjustment `log σ²`, `1/σ⁴`, is added to the
@@ -572,7 +617,7 @@ pub fn fit(
                     let pr0 = profile(data, 0.0);
                     let s0 = scoring(data, method, 0.0, &pr0);
                     if s0.score <= 0.0 {
-                        sigma2 = 0.0;
+                        (sigma2, pr, s) = (0.0, pr0, s0);
                         at_boundary = true;
                         converged = true;
                         break;
@@ -585,18 +630,19 @@ pub fn fit(
         // likelihood is far from quadratic) is halved until it does not. The evaluation at the
         // accepted point is the next iteration's.
         let current = objective(sigma2, s.log_lik);
-        let mut s_next = scoring(data, method, next, &profile(data, next));
+        let mut pr_next = profile(data, next);
+        let mut s_next = scoring(data, method, next, &pr_next);
         for _ in 0..40 {
             let at_next = objective(next, s_next.log_lik);
             if at_next >= current - 1e-12 * current.abs() {
                 break;
             }
             next = sigma2 + 0.5 * (next - sigma2);
-            s_next = scoring(data, method, next, &profile(data, next));
+            pr_next = profile(data, next);
+            s_next = scoring(data, method, next, &pr_next);
         }
         last_change = (next - sigma2).abs();
-        sigma2 = next;
-        s = s_next;
+        (sigma2, pr, s) = (next, pr_next, s_next);
         if last_change <= options.tolerance * (sigma2 + scale) {
             converged = true;
             break;
@@ -609,8 +655,6 @@ pub fn fit(
             last_change,
         });
     }
-    let pr = profile(data, sigma2);
-    let s = scoring(data, method, sigma2, &pr);
     // Adjusted REML's curvature includes −1/σ⁴ from the adjustment; its MSE (Li & Lahiri)
     // uses the REML information, which is what `scoring` returns for it.
     let information = s.information;
