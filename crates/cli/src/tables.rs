@@ -44,7 +44,7 @@ pub async fn load_shipped_tables(store: &Store) -> anyhow::Result<()> {
         if stored.iter().any(|t| t.dataset == table.dataset) {
             continue;
         }
-        let sha = crate::hex_digest(Sha256::digest(text.as_bytes()).as_slice());
+        let sha = crate::compute::hex_digest(Sha256::digest(text.as_bytes()).as_slice());
         store
             .load_published(&table_record(&table, format!("shipped: {file}"), sha))
             .await?;

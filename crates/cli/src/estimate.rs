@@ -1,0 +1,350 @@
+//! `incity estimate`: a design-based estimate of one statistic from a survey file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use incity_data::survey::{
+    estimate, DesignColumns, EstimateRequest, EstimateTable, Statistic, VarianceChoice,
+};
+use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VarianceArg {
+    Linearization,
+    Jk1,
+    Jkn,
+    Bootstrap,
+    Supplied,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LonelyArg {
+    /// Refuse: a stratum with one PSU is an error (as R survey by default).
+    Fail,
+    /// The stratum contributes no variance.
+    Certainty,
+    /// The lonely PSU's total is a deviation from the grand mean (R survey's `adjust`).
+    Adjust,
+    /// The stratum gets the average variance of the other strata.
+    Average,
+    /// Merge with the neighbouring stratum in label order.
+    Collapse,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShareRulesArg {
+    /// Shares judged by the NCHS proportion standards on the Korn-Graubard interval.
+    Nchs,
+    /// Shares judged by the CV bands like any other figure.
+    Cv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum QuantileRuleArg {
+    /// Inverse of the weighted distribution function (R survey `qrule = "math"`).
+    Math,
+    /// Weighted interpolation (R survey `qrule = "hf7"`).
+    Hf7,
+    /// EU-SILC rule: mean of the two values when the cumulative share hits p exactly.
+    Eusilc,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct EstimateArgs {
+    /// Survey file: .csv (header row; empty fields are missing values) or .parquet.
+    #[arg(long)]
+    data: PathBuf,
+    /// Column of survey weights.
+    #[arg(long)]
+    weight: String,
+    /// Column of strata.
+    #[arg(long)]
+    strata: Option<String>,
+    /// Column of primary sampling units (without it, each record is its own PSU).
+    #[arg(long)]
+    psu: Option<String>,
+    /// Column of the finite population correction: population number of PSUs in the stratum
+    /// (> 1) or the sampling fraction (<= 1).
+    #[arg(long)]
+    fpc: Option<String>,
+    /// Rule for strata with a single PSU.
+    #[arg(long, value_enum, default_value = "fail")]
+    lonely_psu: LonelyArg,
+    /// Variance method.
+    #[arg(long, value_enum, default_value = "linearization")]
+    variance: VarianceArg,
+    /// Number of bootstrap replicates.
+    #[arg(long, default_value_t = 500)]
+    replicates: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Replicate weight columns for `--variance supplied` (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    replicate_weights: Vec<String>,
+    /// Scale of supplied replicate weights (variance = scale · Σ (θ_r - θ̄)²).
+    #[arg(long, default_value_t = 1.0)]
+    replicate_scale: f64,
+    /// Centre replicates on the full-sample estimate instead of their mean.
+    #[arg(long)]
+    mse: bool,
+    /// total(X) | mean(X) | ratio(X, Y) | share(CONDITION) | quantile(X, P) | median(X) | arpr(X) | gini(X)
+    #[arg(long)]
+    stat: String,
+    /// Rule for quantile(X, P).
+    #[arg(long, value_enum, default_value = "math")]
+    quantile_rule: QuantileRuleArg,
+    /// SQL condition selecting the domain, e.g. "AGE BETWEEN 20 AND 64".
+    #[arg(long = "where")]
+    condition: Option<String>,
+    /// Domain columns (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Gap to a reference level: COL=REFERENCE_LEVEL.
+    #[arg(long)]
+    gap: Option<String>,
+    /// Column whose levels each get their own poverty threshold (arpr).
+    #[arg(long)]
+    country: Option<String>,
+    /// Derived column usable in --by: NAME=SQL expression (repeatable), e.g.
+    /// "band=CASE WHEN AGE < 25 THEN 'young' ELSE 'older' END".
+    #[arg(long = "derive")]
+    derive: Vec<String>,
+    /// Suppress figures with fewer respondents than this.
+    #[arg(long, default_value_t = PublicationRules::DEFAULT.suppress_below_n)]
+    min_n: u64,
+    /// Flag figures with fewer respondents than this.
+    #[arg(long, default_value_t = PublicationRules::DEFAULT.flag_below_n)]
+    flag_n: u64,
+    /// Flag figures whose CV exceeds this (fraction).
+    #[arg(long, default_value_t = 0.20)]
+    flag_cv: f64,
+    /// Suppress figures whose CV exceeds this (fraction).
+    #[arg(long, default_value_t = 0.35)]
+    suppress_cv: f64,
+    /// How shares are judged: NCHS proportion standards (effective sample size 30,
+    /// Korn-Graubard width 0.30, relative width 130 % above 0.05) or the CV bands.
+    #[arg(long, value_enum, default_value = "nchs")]
+    share_rules: ShareRulesArg,
+    /// Flag figures with fewer design degrees of freedom (0: no such rule).
+    #[arg(long, default_value_t = 8)]
+    flag_df: usize,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    #[arg(long, value_enum, default_value = "csv")]
+    output_format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(crate) async fn run(a: EstimateArgs) -> anyhow::Result<()> {
+    let statistic: Statistic = a.stat.parse()?;
+    let gap = match &a.gap {
+        None => None,
+        Some(g) => match g.split_once('=') {
+            Some((col, level)) if !col.is_empty() && !level.is_empty() => {
+                Some((col.to_string(), level.to_string()))
+            }
+            _ => bail!("--gap `{g}`: expected COLUMN=REFERENCE_LEVEL"),
+        },
+    };
+    if matches!(a.variance, VarianceArg::Bootstrap) && a.replicates < 2 {
+        bail!("--replicates must be at least 2");
+    }
+    if !(a.confidence > 0.0 && a.confidence < 1.0) {
+        bail!("--confidence must lie strictly between 0 and 1");
+    }
+    let mut derived = Vec::new();
+    for d in &a.derive {
+        match d.split_once('=') {
+            Some((name, sql)) if !name.trim().is_empty() && !sql.trim().is_empty() => {
+                derived.push((name.trim().to_string(), sql.to_string()))
+            }
+            _ => bail!("--derive `{d}`: expected NAME=SQL_EXPRESSION"),
+        }
+    }
+    let request = EstimateRequest {
+        data: a.data.clone(),
+        design: DesignColumns {
+            weight: a.weight.clone(),
+            strata: a.strata.clone(),
+            psu: a.psu.clone(),
+            fpc: a.fpc.clone(),
+            lonely_psu: match a.lonely_psu {
+                LonelyArg::Fail => LonelyPsuRule::Fail,
+                LonelyArg::Certainty => LonelyPsuRule::Certainty,
+                LonelyArg::Adjust => LonelyPsuRule::Adjust,
+                LonelyArg::Average => LonelyPsuRule::Average,
+                LonelyArg::Collapse => LonelyPsuRule::Collapse,
+            },
+        },
+        variance: match a.variance {
+            VarianceArg::Linearization => VarianceChoice::Linearization,
+            VarianceArg::Jk1 => VarianceChoice::Jk1,
+            VarianceArg::Jkn => VarianceChoice::Jkn,
+            VarianceArg::Bootstrap => VarianceChoice::Bootstrap {
+                replicates: a.replicates,
+                seed: a.seed,
+            },
+            VarianceArg::Supplied => VarianceChoice::Supplied {
+                columns: a.replicate_weights.clone(),
+                scale: a.replicate_scale,
+            },
+        },
+        mse: a.mse,
+        statistic,
+        quantile_rule: match a.quantile_rule {
+            QuantileRuleArg::Math => QuantileRule::InverseCdf,
+            QuantileRuleArg::Hf7 => QuantileRule::Interpolated,
+            QuantileRuleArg::Eusilc => QuantileRule::EuSilc,
+        },
+        condition: a.condition.clone(),
+        by: a.by.clone(),
+        gap,
+        country: a.country.clone(),
+        rules: PublicationRules {
+            suppress_below_n: a.min_n,
+            flag_below_n: a.flag_n,
+            flag_above_cv: Some(a.flag_cv),
+            suppress_above_cv: Some(a.suppress_cv),
+            population_thresholds: None,
+            proportions: match a.share_rules {
+                ShareRulesArg::Nchs => Some(ProportionRules::NCHS),
+                ShareRulesArg::Cv => None,
+            },
+            flag_below_df: (a.flag_df > 0).then_some(a.flag_df),
+        },
+        confidence: a.confidence,
+        derived,
+    };
+    let table = estimate(&request).await?;
+    let text = match a.output_format {
+        OutputFormat::Csv => to_csv(&table)?,
+        OutputFormat::Json => to_json(&table)?,
+    };
+    match &a.out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+const RESULT_COLUMNS: [&str; 11] = [
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "cv",
+    "n",
+    "population",
+    "deff",
+    "df",
+    "flag",
+    "flag_reason",
+];
+
+fn result_fields(row: &incity_data::survey::EstimateRow) -> Vec<String> {
+    // Not estimable (a 0 % share's standard error) and infinite degrees of freedom (the
+    // normal quantile) are empty fields.
+    let num = |v: Option<f64>| {
+        v.filter(|v| v.is_finite())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let reason = row
+        .estimate
+        .reason
+        .map(|r| r.code().to_string())
+        .unwrap_or_default();
+    match row.estimate.figures {
+        Some(f) => vec![
+            f.estimate.to_string(),
+            num(Some(f.se)),
+            f.ci_low.to_string(),
+            f.ci_high.to_string(),
+            num(f.cv),
+            f.n.to_string(),
+            f.population.to_string(),
+            num(f.deff),
+            degrees_of_freedom(f.df),
+            row.estimate.flag.code().to_string(),
+            reason,
+        ],
+        None => {
+            let mut v = vec![String::new(); 9];
+            v.push(row.estimate.flag.code().to_string());
+            v.push(reason);
+            v
+        }
+    }
+}
+
+/// Degrees of freedom as written: empty for the normal quantile (infinite).
+fn degrees_of_freedom(df: usize) -> String {
+    if df == usize::MAX {
+        String::new()
+    } else {
+        df.to_string()
+    }
+}
+
+fn to_csv(t: &EstimateTable) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = t.by.iter().map(String::as_str).collect();
+    header.extend(RESULT_COLUMNS);
+    w.write_record(&header)?;
+    for row in &t.rows {
+        let mut rec = row.domain.clone();
+        rec.extend(result_fields(row));
+        w.write_record(&rec)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
+    let rows: Vec<serde_json::Value> = t
+        .rows
+        .iter()
+        .map(|row| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in t.by.iter().zip(&row.domain) {
+                m.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+            m.insert("is_gap".into(), row.is_gap.into());
+            if let Some(f) = row.estimate.figures {
+                m.insert("estimate".into(), f.estimate.into());
+                m.insert("se".into(), f.se.into());
+                m.insert("ci_low".into(), f.ci_low.into());
+                m.insert("ci_high".into(), f.ci_high.into());
+                m.insert("cv".into(), f.cv.into());
+                m.insert("n".into(), f.n.into());
+                m.insert("population".into(), f.population.into());
+                m.insert("deff".into(), f.deff.into());
+                // Infinite degrees of freedom (normal quantile): null.
+                m.insert(
+                    "df".into(),
+                    (f.df != usize::MAX).then_some(f.df as u64).into(),
+                );
+            }
+            m.insert("flag".into(), row.estimate.flag.code().into());
+            m.insert(
+                "flag_reason".into(),
+                row.estimate.reason.map(|r| r.code()).into(),
+            );
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}

@@ -1,0 +1,122 @@
+//! `incity export`: the served release, or a filtered part, as CSV, JSON, Parquet or SDMX-CSV.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use incity_store::Store;
+
+use crate::{database_path, DataDirArg};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Parquet,
+    SdmxCsv,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only this indicator.
+    #[arg(long)]
+    indicator: Option<String>,
+    /// Only this geographic level (country, nuts1, nuts2, degurba, city).
+    #[arg(long)]
+    level: Option<String>,
+    /// Only this geography (a country, NUTS or city code).
+    #[arg(long)]
+    geo: Option<String>,
+    /// Only this sex (T, M, F).
+    #[arg(long)]
+    sex: Option<String>,
+}
+
+pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
+    use incity_indicators::{export, GeoLevel};
+    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let release = store
+        .current_release()
+        .await?
+        .context("no release has been published yet: run `incity compute`")?;
+    let geo_level = match &a.level {
+        Some(l) => Some(GeoLevel::from_code(l).with_context(|| {
+            format!(
+                "--level {l}: expected one of {}",
+                GeoLevel::ALL.map(|l| l.code()).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    if let Some(s) = &a.sex {
+        if !["T", "M", "F"].contains(&s.as_str()) {
+            bail!("--sex {s}: expected T, M or F");
+        }
+    }
+    let filter = incity_store::FigureFilter {
+        indicator: a.indicator.clone(),
+        geo_level,
+        geo: a.geo.clone(),
+        sex: a.sex.clone(),
+    };
+    let figures = store.figures(release.id, &filter).await?;
+    if figures.is_empty() {
+        bail!("no figure matches the filter");
+    }
+    let synthetic = release.provenance.synthetic;
+    match a.format {
+        ExportFormat::Csv => export::write_csv(&a.out, release.id, synthetic, &figures)?,
+        ExportFormat::Parquet => export::write_parquet(&a.out, release.id, synthetic, &figures)?,
+        ExportFormat::SdmxCsv => export::sdmx_table(release.id, &figures).write(&a.out)?,
+        ExportFormat::Json => {
+            let rows: Vec<serde_json::Value> = figures
+                .iter()
+                .map(|f| {
+                    let mut o = serde_json::json!({
+                        "indicator": f.indicator, "source": f.source,
+                        "first_year": f.first_year, "year": f.year,
+                        "geo_level": f.geo_level.code(), "geo": f.geo,
+                        "geo_name": incity_indicators::geo_name(&f.geo),
+                        "grouping": f.grouping, "group": f.group, "sex": f.sex,
+                        "measure": f.measure.code(), "flag": f.estimate.flag.code(),
+                    });
+                    if let Some(x) = f.estimate.figures {
+                        o["estimate"] = x.estimate.into();
+                        o["se"] = x.se.into();
+                        o["ci_low"] = x.ci_low.into();
+                        o["ci_high"] = x.ci_high.into();
+                        o["cv"] = x.cv.into();
+                        o["n"] = x.n.into();
+                        o["population"] = x.population.into();
+                        o["deff"] = x.deff.into();
+                    }
+                    o
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "release": release.id,
+                "synthetic": synthetic,
+                "catalogue_version": release.provenance.catalogue_version,
+                "rules": release.provenance.rules,
+                "figures": rows,
+            });
+            std::fs::write(&a.out, serde_json::to_string_pretty(&doc)?)
+                .with_context(|| format!("writing {}", a.out.display()))?;
+        }
+    }
+    println!(
+        "{} figures of release {} written to {}{}",
+        figures.len(),
+        release.id,
+        a.out.display(),
+        if synthetic { " (synthetic data)" } else { "" }
+    );
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! `incity generate`: the synthetic Europe's survey files, register tables and true values.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
+
+#[derive(clap::Args)]
+pub(crate) struct GenerateArgs {
+    /// Output directory (receives lfs_<year>.csv, silc_{d,r,h,p}.csv and truth_<year>.csv).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = SyntheticConfig::default().seed)]
+    seed: u64,
+    /// Fraction of the real population that is simulated.
+    #[arg(long, default_value_t = SyntheticConfig::default().population_scale)]
+    population_scale: f64,
+    /// Multiplies every country's sample sizes.
+    #[arg(long, default_value_t = SyntheticConfig::default().sample_scale)]
+    sample_scale: f64,
+    /// Which surveys to write.
+    #[arg(long, value_enum, default_value = "both")]
+    surveys: SurveysArg,
+    /// Skip the truth table (two extra passes over the whole population).
+    #[arg(long)]
+    no_truth: bool,
+    /// Survey year. The population is the same for every year (same seed); each year's
+    /// samples are drawn independently, so pooled estimates have the same truth.
+    #[arg(long, default_value_t = SyntheticConfig::default().year, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    year: i32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SurveysArg {
+    Lfs,
+    Silc,
+    Both,
+}
+
+pub(crate) fn run(a: GenerateArgs) -> anyhow::Result<()> {
+    if !(a.population_scale > 0.0 && a.population_scale <= 1.0) {
+        bail!("--population-scale must lie in (0, 1]");
+    }
+    if a.sample_scale.is_nan() || a.sample_scale <= 0.0 {
+        bail!("--sample-scale must be positive");
+    }
+    let config = SyntheticConfig {
+        seed: a.seed,
+        population_scale: a.population_scale,
+        sample_scale: a.sample_scale,
+        year: a.year,
+    };
+    write_demo(&a.out, config, a.surveys, !a.no_truth)?;
+    Ok(())
+}
+
+/// What [`write_demo`] wrote.
+pub(crate) struct Demo {
+    pub(crate) lfs: Option<PathBuf>,
+    /// The register table (area covariates of the small-area models).
+    pub(crate) register: Option<PathBuf>,
+}
+
+fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg}: {human_pos} records ({per_sec}, {elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// Generates the demonstration data set into `dir`.
+pub(crate) fn write_demo(
+    dir: &Path,
+    config: SyntheticConfig,
+    surveys: SurveysArg,
+    truth: bool,
+) -> anyhow::Result<Demo> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let population = Population::generate(config);
+    // Independent samples per year (the default year keeps the seed's historic samples).
+    let year_offset = (config.year - SyntheticConfig::default().year) as i64 as u64;
+    let sample_seed = config
+        .seed
+        .wrapping_add(1)
+        .wrapping_add(year_offset.wrapping_mul(1_000_003));
+    let notice = dir.join("SYNTHETIC-DATA.txt");
+    std::fs::write(
+        &notice,
+        format!(
+            "The files in this directory are SYNTHETIC: drawn by `incity generate` (seed {}, \
+             population scale {}, sample scale {}) from a simulated population whose parameters \
+             are set from real Eurostat tables (Source: Eurostat; see data/synthetic/README.md \
+             in the incity repository). They describe no real person or household. Never \
+             present figures computed from them as statistics of the real population.\n",
+            config.seed, config.population_scale, config.sample_scale
+        ),
+    )
+    .with_context(|| format!("writing {}", notice.display()))?;
+    let mut demo = Demo {
+        lfs: None,
+        register: None,
+    };
+    if surveys != SurveysArg::Silc {
+        let lfs = dir.join(format!("lfs_{}.csv", config.year));
+        let bar = progress_bar("synthetic EU-LFS");
+        let written = write_lfs(&population, sample_seed, &lfs, &|n| bar.set_position(n))?;
+        bar.finish();
+        tracing::info!(records = written.records[0], file = %lfs.display(), "synthetic EU-LFS written");
+        demo.lfs = Some(lfs);
+    }
+    if surveys != SurveysArg::Lfs {
+        let bar = progress_bar("synthetic EU-SILC (R file)");
+        let written = write_silc(&population, sample_seed.wrapping_add(1), dir, &|n| {
+            bar.set_position(n)
+        })?;
+        bar.finish();
+        tracing::info!(
+            households = written.records[0],
+            persons = written.records[1],
+            "synthetic EU-SILC D, R, H, P files written"
+        );
+    }
+    let register = dir.join(format!("register_{}.csv", config.year));
+    let rows = incity_data::synthetic::write_register_csv(&population, &register)?;
+    tracing::info!(rows, file = %register.display(), "synthetic register table written (small-area covariates)");
+    demo.register = Some(register);
+    if truth {
+        let truth_path = dir.join(format!("truth_{}.csv", config.year));
+        write_truth_csv(&population.truth(), &truth_path)?;
+        tracing::info!(file = %truth_path.display(), "true population values written");
+    }
+    Ok(demo)
+}
