@@ -137,6 +137,11 @@ pub const COUNTRY_NAMES: [(&str, &str); 31] = [
     ("CH", "Switzerland"),
 ];
 
+/// Name of a country, a NUTS region or a city of the embedded geography.
+pub fn geo_name(code: &str) -> Option<&'static str> {
+    country_name(code).or_else(|| Geography::embedded().name(code))
+}
+
 /// The English name of a country code.
 pub fn country_name(code: &str) -> Option<&'static str> {
     COUNTRY_NAMES

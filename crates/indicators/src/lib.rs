@@ -395,11 +395,11 @@ pub fn geo_name(code: &str) -> Option<String> {
         let label = incity_data::geography::Degurba::from_code(d.parse().ok()?)?.label();
         return Some(format!(
             "{}: {}",
-            incity_data::synthetic::geo_name(country)?,
+            incity_data::geography::geo_name(country)?,
             label.to_lowercase()
         ));
     }
-    incity_data::synthetic::geo_name(code).map(str::to_string)
+    incity_data::geography::geo_name(code).map(str::to_string)
 }
 
 /// Human label of a target group code (or of a gap `A minus B`, `A over B`).

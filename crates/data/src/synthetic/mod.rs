@@ -57,7 +57,6 @@ pub use truth::{
     lfs_share_membership, target_groups_of, write_truth_csv, Truth, TruthRow, TRUTH_GROUPS,
 };
 
-use crate::geography::Geography;
 use crate::DataError;
 
 /// Households per area cluster (the PSU of both surveys).
@@ -402,14 +401,10 @@ fn region_offset(code: &str, a: f64) -> f64 {
     ((h >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * a
 }
 
-/// Name of a country, NUTS region or city of the synthetic population (via the geography).
-pub fn geo_name(code: &str) -> Option<&'static str> {
-    crate::geography::country_name(code).or_else(|| Geography::embedded().name(code))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geography::Geography;
 
     fn small() -> Population {
         Population::generate(SyntheticConfig {
