@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use incity_indicators::{compute_release, ComputeSettings};
+use incity_pipeline::{compute_release, ComputeSettings};
 use incity_store::Store;
 
 use crate::small_areas::{load_covariates, report_models};
@@ -83,7 +83,7 @@ pub(crate) async fn compute_and_publish(
         descriptions.push(line.clone());
     }
     let rules_name = rule_set.describe();
-    let method = incity_indicators::method_description(pool_years, rule_set);
+    let method = incity_pipeline::method_description(pool_years, rule_set);
     let fingerprint = hex_digest(Sha256::digest(descriptions.join("\n").as_bytes()).as_slice());
     if !force {
         if let Some(current) = store.current_release().await? {
@@ -104,7 +104,7 @@ pub(crate) async fn compute_and_publish(
     let settings = ComputeSettings {
         inputs: sources
             .into_iter()
-            .map(|(source, files)| incity_indicators::SourceInput { source, files })
+            .map(|(source, files)| incity_pipeline::SourceInput { source, files })
             .collect(),
         input_descriptions: descriptions,
         input_sha256: fingerprint,
@@ -117,7 +117,8 @@ pub(crate) async fn compute_and_publish(
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let progress = |line: &str| bar.set_message(line.to_string());
-    let release = compute_release(&settings, catalogue, &progress).await?;
+    let computed = compute_release(&settings, catalogue, &progress).await?;
+    let release = &computed.release;
     bar.finish_and_clear();
     let suppressed = release
         .figures
@@ -129,8 +130,12 @@ pub(crate) async fn compute_and_publish(
         .iter()
         .filter(|f| f.estimate.flag == incity_estimation::Flag::LowReliability)
         .count();
-    let id = store.publish(&release).await?;
-    report_models(catalogue, &release);
+    let id = store
+        .publish_with(release, || {
+            incity_data::pause_point("publish-before-commit")
+        })
+        .await?;
+    report_models(catalogue, &computed);
     println!(
         "release {id}: {} figures ({} suppressed, {} flagged low reliability) for {} indicators from {} partitions in {} s",
         release.figures.len(),

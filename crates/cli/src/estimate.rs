@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use incity_data::survey::{
-    estimate, DesignColumns, EstimateRequest, EstimateTable, Statistic, VarianceChoice,
+    estimate, DesignColumns, EstimateRequest, EstimateRow, EstimateTable, Statistic, VarianceChoice,
 };
 use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
 
@@ -300,13 +300,24 @@ fn degrees_of_freedom(df: usize) -> String {
     }
 }
 
+/// A row's `--by` values as printed: a gap's gap column reads `LEVEL minus REFERENCE`.
+fn domain_fields(t: &EstimateTable, row: &EstimateRow) -> Vec<String> {
+    let mut fields = row.domain.clone();
+    if let (Some(reference), Some(column)) = (&row.reference, t.gap_column) {
+        if let Some(level) = fields.get_mut(column) {
+            *level = format!("{level} minus {reference}");
+        }
+    }
+    fields
+}
+
 fn to_csv(t: &EstimateTable) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = t.by.iter().map(String::as_str).collect();
     header.extend(RESULT_COLUMNS);
     w.write_record(&header)?;
     for row in &t.rows {
-        let mut rec = row.domain.clone();
+        let mut rec = domain_fields(t, row);
         rec.extend(result_fields(row));
         w.write_record(&rec)?;
     }
@@ -319,10 +330,13 @@ fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
         .iter()
         .map(|row| {
             let mut m = serde_json::Map::new();
-            for (k, v) in t.by.iter().zip(&row.domain) {
-                m.insert(k.clone(), serde_json::Value::String(v.clone()));
+            for (k, v) in t.by.iter().zip(domain_fields(t, row)) {
+                m.insert(k.clone(), serde_json::Value::String(v));
             }
-            m.insert("is_gap".into(), row.is_gap.into());
+            m.insert("is_gap".into(), row.is_gap().into());
+            if let Some(r) = &row.reference {
+                m.insert("reference".into(), r.clone().into());
+            }
             if let Some(f) = row.estimate.figures {
                 m.insert("estimate".into(), f.estimate.into());
                 m.insert("se".into(), f.se.into());

@@ -40,7 +40,8 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
-    use incity_indicators::{export, GeoLevel};
+    use incity_indicators::{GeoLevel, Sex};
+    use incity_pipeline::export;
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
     let release = store
         .current_release()
@@ -55,16 +56,17 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
         })?),
         None => None,
     };
-    if let Some(s) = &a.sex {
-        if !["T", "M", "F"].contains(&s.as_str()) {
-            bail!("--sex {s}: expected T, M or F");
+    let sex = match &a.sex {
+        Some(s) => {
+            Some(Sex::from_code(s).with_context(|| format!("--sex {s}: expected T, M or F"))?)
         }
-    }
+        None => None,
+    };
     let filter = incity_store::FigureFilter {
         indicator: a.indicator.clone(),
         geo_level,
         geo: a.geo.clone(),
-        sex: a.sex.clone(),
+        sex,
     };
     let figures = store.figures(release.id, &filter).await?;
     if figures.is_empty() {
@@ -84,7 +86,8 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
                         "first_year": f.first_year, "year": f.year,
                         "geo_level": f.geo_level.code(), "geo": f.geo,
                         "geo_name": incity_indicators::geo_name(&f.geo),
-                        "grouping": f.grouping, "group": f.group, "sex": f.sex,
+                        "grouping": f.grouping, "group": f.group,
+                        "reference_group": f.reference_group, "sex": f.sex.code(),
                         "measure": f.measure.code(), "flag": f.estimate.flag.code(),
                     });
                     if let Some(x) = f.estimate.figures {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use incity_data::synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
+use incity_synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
 
 #[derive(clap::Args)]
 pub(crate) struct GenerateArgs {
@@ -126,7 +126,7 @@ pub(crate) fn write_demo(
         );
     }
     let register = dir.join(format!("register_{}.csv", config.year));
-    let rows = incity_data::synthetic::write_register_csv(&population, &register)?;
+    let rows = incity_synthetic::write_register_csv(&population, &register)?;
     tracing::info!(rows, file = %register.display(), "synthetic register table written (small-area covariates)");
     demo.register = Some(register);
     if truth {

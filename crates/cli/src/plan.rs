@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use incity_indicators::planner::{self, PlanRequest, Respondents, DEFAULT_TARGET_CVS};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{Catalogue, GeoLevel};
+use incity_indicators::{Catalogue, GeoLevel, Sex};
 use incity_store::{FigureFilter, Store};
 
 use crate::{database_path, DataDirArg};
@@ -71,7 +71,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<()> {
             release.id,
             &FigureFilter {
                 indicator: a.indicator.clone(),
-                sex: Some("T".into()),
+                sex: Some(Sex::Total),
                 ..FigureFilter::default()
             },
         )

@@ -5,9 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use incity_data::synthetic::SyntheticConfig;
 use incity_portal::AppState;
 use incity_store::Store;
+use incity_synthetic::SyntheticConfig;
 
 use crate::compute::{compute_and_publish, ComputeRequest};
 use crate::generate::{write_demo, SurveysArg};

@@ -2,8 +2,9 @@
 //! of what they added.
 
 use anyhow::Context;
-use incity_indicators::small_area::AreaCovariates;
-use incity_indicators::{Catalogue, GeoLevel, Release};
+use incity_indicators::{Catalogue, GeoLevel};
+use incity_pipeline::small_area::AreaCovariates;
+use incity_pipeline::ComputedRelease;
 use incity_store::Store;
 
 /// The area covariates of the catalogue's small-area models, from the stored table the
@@ -94,24 +95,21 @@ pub async fn load_covariates(
 
 /// The small-area models of a run and the share of migrant-group cells published reliably
 /// before (direct figures) and after (direct or model-based), per level.
-pub fn report_models(catalogue: &Catalogue, release: &Release) {
-    if release.models.is_empty() {
+pub fn report_models(catalogue: &Catalogue, computed: &ComputedRelease) {
+    let (release, models) = (&computed.release, &computed.models);
+    if models.is_empty() {
         return;
     }
-    let fitted = release
-        .models
-        .iter()
-        .filter(|m| m.skipped.is_none())
-        .count();
-    let added: usize = release.models.iter().map(|m| m.figures).sum();
+    let fitted = models.iter().filter(|m| m.skipped.is_none()).count();
+    let added: usize = models.iter().map(|m| m.figures).sum();
     println!(
         "small-area models: {fitted} fitted, {} not fitted; {added} model-based figures",
-        release.models.len() - fitted
+        models.len() - fitted
     );
     // Reasons grouped by their text without the numbers; the first model of each kind is
     // named with its full reason.
     let mut reasons: std::collections::BTreeMap<String, (usize, String)> = Default::default();
-    for m in &release.models {
+    for m in models {
         if let Some(r) = &m.skipped {
             let kind: String = r.chars().filter(|c| !c.is_ascii_digit()).collect();
             let entry = reasons.entry(kind).or_insert_with(|| {
@@ -123,7 +121,7 @@ pub fn report_models(catalogue: &Catalogue, release: &Release) {
                         m.level.code(),
                         m.grouping,
                         m.group,
-                        m.sex,
+                        m.sex.code(),
                         m.period.first,
                         m.period.last
                     ),
@@ -141,8 +139,7 @@ pub fn report_models(catalogue: &Catalogue, release: &Release) {
         println!("  not fitted: {example}{more}");
     }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
-    for (level, r) in
-        incity_indicators::small_area::reliability_by_level(catalogue, &release.figures)
+    for (level, r) in incity_pipeline::small_area::reliability_by_level(catalogue, &release.figures)
     {
         if !matches!(level, GeoLevel::Nuts2 | GeoLevel::Nuts3 | GeoLevel::City) {
             continue;

@@ -173,7 +173,7 @@ async fn generate_compute_serve_and_fetch() {
                 indicator: Some("employment_rate_20_64".into()),
                 geo_level: Some(GeoLevel::Nuts2),
                 geo: None,
-                sex: Some("T".into()),
+                sex: Some(incity_indicators::Sex::Total),
             },
         )
         .await
@@ -215,7 +215,10 @@ async fn generate_compute_serve_and_fetch() {
         let j = figures
             .iter()
             .find(|j| {
-                j["geo"] == s.geo.as_str() && j["group"] == s.group.as_str() && j["year"] == s.year
+                j["geo"] == s.geo.as_str()
+                    && j["group"] == s.group.as_str()
+                    && j["measure"] == s.measure.code()
+                    && j["year"] == s.year
             })
             .unwrap_or_else(|| panic!("{} {} missing from JSON", s.geo, s.group));
         assert_eq!(j["flag"], s.estimate.flag.code());
@@ -585,7 +588,7 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
         err.contains("no population thresholds for country"),
         "{err}"
     );
-    let all: Vec<&str> = incity_data::geography::COUNTRY_NAMES
+    let all: Vec<&str> = incity_reference::geography::COUNTRY_NAMES
         .iter()
         .map(|(c, _)| *c)
         .collect();
@@ -702,29 +705,31 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
             .count(),
         pooled_nuts3
     );
-    // Median incomes: gaps as differences and as ratios, consistent with the levels.
-    let at = |group: &str| {
-        all_figures
+    // Median incomes: gaps as differences and as ratios, consistent with the levels, each
+    // naming the reference group it is measured against.
+    use incity_indicators::Measure;
+    let at = |group: &str, measure: Measure| {
+        let f = all_figures
             .iter()
             .find(|f| {
                 f.indicator == "median_income_18_plus"
                     && f.geo_level == GeoLevel::Country
                     && f.geo == "AT"
-                    && f.sex == "T"
+                    && f.sex == incity_indicators::Sex::Total
                     && f.group == group
+                    && f.measure == measure
             })
-            .unwrap_or_else(|| panic!("AT {group} missing"))
-            .estimate
-            .figures
-            .unwrap()
-            .estimate
+            .unwrap_or_else(|| panic!("AT {group} {measure:?} missing"));
+        let expected_reference = measure.is_gap().then_some("nationals");
+        assert_eq!(f.reference_group.as_deref(), expected_reference);
+        f.estimate.figures.unwrap().estimate
     };
-    let ratio = at("non_eu_citizens over nationals");
-    assert!((ratio - at("non_eu_citizens") / at("nationals")).abs() < 1e-9);
-    assert!(
-        (at("non_eu_citizens minus nationals") - (at("non_eu_citizens") - at("nationals"))).abs()
-            < 1e-6
+    let (level, reference) = (
+        at("non_eu_citizens", Measure::Level),
+        at("nationals", Measure::Level),
     );
+    assert!((at("non_eu_citizens", Measure::Ratio) - level / reference).abs() < 1e-9);
+    assert!((at("non_eu_citizens", Measure::Difference) - (level - reference)).abs() < 1e-6);
     drop(store);
 
     // The portal shows Eurostat's published figure beside the computed one, flags kept.
@@ -816,10 +821,11 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         path
     };
-    let find = |geo: &str, group: &str| {
+    // A level and the gaps of a group share the group code: the measure tells them apart.
+    let find = |geo: &str, group: &str, measure: &str| {
         stored
             .iter()
-            .find(|s| s.geo == geo && s.group == group)
+            .find(|s| s.geo == geo && s.group == group && s.measure.code() == measure)
             .unwrap()
     };
     // CSV
@@ -829,7 +835,11 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), stored.len());
     for r in &rows {
-        let s = find(&r[col("geo")], &r[col("group")]);
+        let s = find(&r[col("geo")], &r[col("group")], &r[col("measure")]);
+        assert_eq!(
+            &r[col("reference_group")],
+            s.reference_group.as_deref().unwrap_or("")
+        );
         assert_eq!(&r[col("flag")], s.estimate.flag.code());
         match s.estimate.figures {
             Some(x) => assert_eq!(r[col("estimate")].parse::<f64>().unwrap(), x.estimate),
@@ -844,7 +854,12 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
     let figures = json["figures"].as_array().unwrap();
     assert_eq!(figures.len(), stored.len());
     for j in figures {
-        let s = find(j["geo"].as_str().unwrap(), j["group"].as_str().unwrap());
+        let s = find(
+            j["geo"].as_str().unwrap(),
+            j["group"].as_str().unwrap(),
+            j["measure"].as_str().unwrap(),
+        );
+        assert_eq!(j["reference_group"].as_str(), s.reference_group.as_deref());
         match s.estimate.figures {
             Some(x) => assert_eq!(j["estimate"].as_f64().unwrap(), x.estimate),
             None => assert!(
@@ -863,13 +878,14 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
     for b in reader {
         let b = b.unwrap();
         let idx = |name: &str| b.schema().index_of(name).unwrap();
-        let (geo, group) = (
+        let (geo, group, measure) = (
             b.column(idx("geo")).as_string::<i32>(),
             b.column(idx("group")).as_string::<i32>(),
+            b.column(idx("measure")).as_string::<i32>(),
         );
         let est = b.column(idx("estimate")).as_primitive::<Float64Type>();
         for r in 0..b.num_rows() {
-            let s = find(geo.value(r), group.value(r));
+            let s = find(geo.value(r), group.value(r), measure.value(r));
             match s.estimate.figures {
                 Some(x) => assert_eq!(est.value(r), x.estimate),
                 None => assert!(est.is_null(r)),
@@ -883,10 +899,14 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
         incity_data::published::PublishedTable::read(&export("sdmx-csv", "f.sdmx.csv")).unwrap();
     assert!(t.dataset.starts_with("INCITY_RELEASE_"));
     assert_eq!(t.observations.len(), stored.len());
-    let (g, grp) = (t.dimension("geo").unwrap(), t.dimension("group").unwrap());
+    let (g, grp, m) = (
+        t.dimension("geo").unwrap(),
+        t.dimension("group").unwrap(),
+        t.dimension("measure").unwrap(),
+    );
     let se = t.attributes.iter().position(|a| a == "OBS_SE").unwrap();
     for o in &t.observations {
-        let s = find(&o.key[g], &o.key[grp]);
+        let s = find(&o.key[g], &o.key[grp], &o.key[m]);
         assert_eq!(o.time, s.year.to_string());
         assert_eq!(o.flags, s.estimate.flag.code());
         match s.estimate.figures {

@@ -1,20 +1,24 @@
-//! Data in: scanning survey files (CSV, Parquet) with Apache DataFusion, design-based estimation
-//! over a file ([`survey`]), and the synthetic microdata generator ([`synthetic`]).
+//! Data in: survey files (CSV, Parquet, the EU-SILC user database) mapped onto the harmonised
+//! concepts and checked ([`ingest`], [`mapping`]), the input store of harmonised partitions
+//! ([`inputs`]), published and administrative tables ([`published`], [`area_table`]), and
+//! scans of survey files with Apache DataFusion, with design-based estimation over a file
+//! ([`scan`], [`survey`]).
+//!
+//! It must not know the indicator catalogue, storage of releases or HTTP; the reference data
+//! it checks against come from `incity-reference`, the synthetic files its tests read from
+//! `incity-synthetic`. Entry points: [`inputs::InputStore::import`] (files into the input
+//! store) and [`survey::estimate`] (estimates from one file).
 //!
 //! Every error about input names the file and, where the problem is in a record, the line, the
 //! column, the value found and what was expected.
 
 pub mod area_table;
-pub mod concepts;
-pub mod geography;
 pub mod ingest;
 pub mod inputs;
 pub mod mapping;
 pub mod published;
 pub mod scan;
-mod silc;
 pub mod survey;
-pub mod synthetic;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! Mapping files: how a survey or register extract's columns and codes map onto the harmonised
-//! [concepts](crate::concepts).
+//! [concepts](incity_reference::concepts).
 //!
 //! A mapping is a TOML file:
 //!
@@ -35,9 +35,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::concepts::{self, ConceptKind, CONCEPTS};
-use crate::geography::NutsVersion;
 use crate::DataError;
+use incity_reference::concepts::{self, ConceptKind, CONCEPTS};
+use incity_reference::geography::NutsVersion;
 
 /// The file layout a mapping reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

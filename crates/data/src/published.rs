@@ -354,6 +354,11 @@ impl PublishedTable {
     }
 
     /// Parses SDMX-CSV (1.0 or 2.0, with or without labels).
+    ///
+    /// Long (about 200 lines) because it recognises the variant from the header (1.0 or 2.0,
+    /// `STRUCTURE` columns, `code: label` cells, attribute and measure columns) and keeps
+    /// what the byte-for-byte round trip needs (BOM, line ends, column order) in one pass;
+    /// each rejection names the line and column.
     pub fn parse_sdmx_csv(path: &Path, text: &str) -> Result<PublishedTable, DataError> {
         let bom = text.starts_with('\u{feff}');
         let text = text.trim_start_matches('\u{feff}');
@@ -565,7 +570,7 @@ impl PublishedTable {
         path: &Path,
         mapping: &crate::mapping::AdminTableMapping,
     ) -> Result<PublishedTable, DataError> {
-        use crate::geography::Geography;
+        use incity_reference::geography::Geography;
         let geo = Geography::embedded();
         let mut reader = csv::Reader::from_path(path).map_err(|e| match e.kind() {
             csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {

@@ -14,11 +14,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use incity_estimation::{
-    estimate_linear_batch, estimate_nonlinear, supplied_replicate_variance, CellSums, DomainSums,
-    Estimate, EstimationError, Gap, Interval, LinearKind, LinearStatistic, LinearVariance,
-    LonelyPsuRule, NonlinearKind, NonlinearVariance, PointAndVariance, PsuRef, PublicationRules,
-    QuantileRule, ReplicateDesign, ReplicateMethod, ReplicateTotals, SampleDesign, Stratum,
-    SuppliedReplicates, UnitData,
+    estimate_linear_batch, estimate_nonlinear, figure_interval, supplied_replicate_variance,
+    CellSums, DomainSums, Estimate, EstimationError, Gap, LinearKind, LinearStatistic,
+    LinearVariance, LonelyPsuRule, NonlinearKind, NonlinearVariance, PointAndVariance, PsuRef,
+    PublicationRules, QuantileRule, ReplicateDesign, ReplicateMethod, ReplicateTotals, RuleBasis,
+    SampleDesign, Stratum, SuppliedReplicates, UnitData, POVERTY_THRESHOLD_SHARE_OF_MEDIAN,
 };
 
 use datafusion::arrow::array::Array;
@@ -212,19 +212,28 @@ impl EstimateRequest {
     }
 }
 
-/// One output row: the domain's `--by` values (for a gap, the gap column holds
-/// `LEVEL minus REFERENCE`) and the published estimate.
+/// One output row: the domain's `--by` values and the published estimate; for a gap, the
+/// reference level of the gap column it is measured against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimateRow {
     pub domain: Vec<String>,
-    pub is_gap: bool,
+    /// For a gap: the reference level (`--gap COLUMN=REFERENCE`); `None` for a domain.
+    pub reference: Option<String>,
     pub estimate: Estimate,
+}
+
+impl EstimateRow {
+    pub fn is_gap(&self) -> bool {
+        self.reference.is_some()
+    }
 }
 
 /// All rows of one request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimateTable {
     pub by: Vec<String>,
+    /// The position in `by` of the gap column, when gaps were asked for.
+    pub gap_column: Option<usize>,
     pub rows: Vec<EstimateRow>,
 }
 
@@ -379,34 +388,26 @@ impl Domains {
 }
 
 /// Gap pairs: for each domain whose gap column is not the reference level, the domain with the
-/// same other `--by` values and the reference level.
+/// same other `--by` values and the reference level ([`incity_estimation::gap_pairs`]): the
+/// domain's key and id, and the reference domain's id.
 fn gap_pairs(
     domains: &[(Vec<String>, u32)],
     gap_position: usize,
     reference: &str,
 ) -> Vec<(Vec<String>, u32, u32)> {
-    let mut lookup: HashMap<Vec<String>, u32> = HashMap::new();
-    for (key, id) in domains {
-        if key[gap_position] == reference {
-            let mut other = key.clone();
-            other.remove(gap_position);
-            lookup.insert(other, *id);
-        }
-    }
-    let mut out = Vec::new();
-    for (key, id) in domains {
-        if key[gap_position] == reference {
-            continue;
-        }
-        let mut other = key.clone();
-        other.remove(gap_position);
-        if let Some(&r) = lookup.get(&other) {
-            let mut label = key.clone();
-            label[gap_position] = format!("{} minus {}", key[gap_position], reference);
-            out.push((label, *id, r));
-        }
-    }
-    out
+    incity_estimation::gap_pairs(
+        domains,
+        reference,
+        |(key, _)| key[gap_position].as_str(),
+        |(key, _)| {
+            let mut others = key.clone();
+            others.remove(gap_position);
+            others
+        },
+    )
+    .into_iter()
+    .map(|(a, r)| (domains[a].0.clone(), domains[a].1, domains[r].1))
+    .collect()
 }
 
 /// Runs one estimation request: validates the file and the request, scans once, estimates.
@@ -567,6 +568,14 @@ fn stratum_expr(req: &EstimateRequest) -> String {
     }
 }
 
+/// A linear statistic (total, mean, ratio, share) over one file: the statistic's SQL, one
+/// `GROUP BY` scan to per-(domain, stratum, PSU) sums (and supplied replicate totals), the
+/// design, the estimates of every domain and gap, and their publication.
+///
+/// Long (about 270 lines) because it is one pass over the scan's result stream whose state —
+/// the domain index, the cell sums, the design builder, the replicate totals — is filled row by
+/// row and then consumed together; the steps that stand alone (gap pairing, intervals, rule
+/// bases, variance) are `incity-estimation`'s, shared with the release pipeline.
 async fn estimate_linear_statistic(
     file: &SurveyFile,
     req: &EstimateRequest,
@@ -809,37 +818,36 @@ async fn estimate_linear_statistic(
         }
     };
 
-    let interval = if req.statistic.is_share() {
-        Interval::Share
-    } else {
-        Interval::Normal
-    };
+    let reference = req.gap.as_ref().map(|(_, r)| r.clone());
+    let share = req.statistic.is_share();
+    // The rule bases of the domains, by domain id, for their gaps.
+    let mut bases: HashMap<u32, RuleBasis> = HashMap::new();
     let mut rows = Vec::with_capacity(results.len());
     for (i, res) in results.into_iter().enumerate() {
         let pv = res?;
-        let (domain, is_gap, n_rules) = if i < sorted.len() {
-            (sorted[i].0.clone(), false, pv.n)
+        let (domain, gap_reference, basis) = if i < sorted.len() {
+            let basis = RuleBasis::level(&pv, share);
+            bases.insert(sorted[i].1, basis);
+            (sorted[i].0.clone(), None, basis)
         } else {
-            let (label, a, r) = &gaps[i - sorted.len()];
-            let n = sums[*a as usize].total().n.min(sums[*r as usize].total().n);
-            (label.clone(), true, n)
+            let (key, a, r) = &gaps[i - sorted.len()];
+            let basis = match (bases.get(a), bases.get(r)) {
+                (Some(a), Some(r)) => RuleBasis::gap(a, r),
+                _ => return Err(DataError::Internal("a gap before its domains".into())),
+            };
+            (key.clone(), reference.clone(), basis)
         };
-        let estimate = Estimate::publish(
-            &pv,
-            if is_gap { Interval::Normal } else { interval },
-            req.confidence,
-            &req.rules,
-            n_rules,
-            !is_gap,
-        );
+        let interval = figure_interval(gap_reference.is_some(), share, None);
+        let estimate = Estimate::publish_with(&pv, interval, req.confidence, &req.rules, &basis);
         rows.push(EstimateRow {
             domain,
-            is_gap,
+            reference: gap_reference,
             estimate,
         });
     }
     Ok(EstimateTable {
         by: by.to_vec(),
+        gap_column: gap_position,
         rows,
     })
 }
@@ -919,6 +927,12 @@ fn first_column_of(file: &SurveyFile, s: &Statistic) -> String {
         .map_or_else(|| arg.clone(), String::from)
 }
 
+/// A quantile, median, poverty rate or Gini over one file: one scan to unit values (value,
+/// weight, PSU and domain per unit, plus the poverty threshold's population), then
+/// `incity_estimation::estimate_nonlinear` for every domain and gap.
+///
+/// Long (about 230 lines) for the same reason as [`estimate_linear_statistic`]: the scan's
+/// rows fill the unit data, the domain index and the design together.
 async fn estimate_unit_statistic(
     file: &SurveyFile,
     req: &EstimateRequest,
@@ -939,7 +953,12 @@ async fn estimate_unit_statistic(
                 rule: QuantileRule::EuSilc,
             },
         ),
-        Statistic::PovertyRate(a) => (a, NonlinearKind::PovertyRate { fraction: 0.6 }),
+        Statistic::PovertyRate(a) => (
+            a,
+            NonlinearKind::PovertyRate {
+                fraction: POVERTY_THRESHOLD_SHARE_OF_MEDIAN,
+            },
+        ),
         Statistic::Gini(a) => (a, NonlinearKind::Gini),
         _ => unreachable!("linear statistics are handled elsewhere"),
     };
@@ -1104,45 +1123,41 @@ async fn estimate_unit_statistic(
         req.confidence,
     )?;
     let mut rows = Vec::new();
+    // The rule bases of the domains, by sorted position (the ids of `gaps`).
+    let mut bases = Vec::with_capacity(domain_results.len());
     for (i, res) in domain_results.into_iter().enumerate() {
         let r = res?;
-        let interval = match (r.interval, poverty) {
-            (Some((low, high)), _) => Interval::Given { low, high },
-            (None, true) => Interval::Share,
-            (None, false) => Interval::Normal,
-        };
+        let basis = RuleBasis::level(&r.point, poverty);
+        bases.push(basis);
         rows.push(EstimateRow {
             domain: sorted_positions[i].0.clone(),
-            is_gap: false,
-            estimate: Estimate::publish(
+            reference: None,
+            estimate: Estimate::publish_with(
                 &r.point,
-                interval,
+                figure_interval(false, poverty, r.interval),
                 req.confidence,
                 &req.rules,
-                r.point.n,
-                true,
+                &basis,
             ),
         });
     }
-    for ((label, a, b), res) in gaps.iter().zip(gap_results) {
+    for ((key, a, b), res) in gaps.iter().zip(gap_results) {
         let r = res?;
-        let n_a = units.domain.iter().filter(|d| **d == Some(*a)).count() as u64;
-        let n_b = units.domain.iter().filter(|d| **d == Some(*b)).count() as u64;
         rows.push(EstimateRow {
-            domain: label.clone(),
-            is_gap: true,
-            estimate: Estimate::publish(
+            domain: key.clone(),
+            reference: req.gap.as_ref().map(|(_, r)| r.clone()),
+            estimate: Estimate::publish_with(
                 &r.point,
-                Interval::Normal,
+                figure_interval(true, poverty, r.interval),
                 req.confidence,
                 &req.rules,
-                n_a.min(n_b),
-                false,
+                &RuleBasis::gap(&bases[*a as usize], &bases[*b as usize]),
             ),
         });
     }
     Ok(EstimateTable {
         by: by.to_vec(),
+        gap_column: gap_position,
         rows,
     })
 }

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use incity_data::synthetic::{lfs_sample, OriginGroup, Population, SyntheticConfig, ILO_EMPLOYED};
 use incity_estimation::{
     estimate_linear_batch, CellSums, DomainSums, Estimate, Interval, LinearKind, LinearStatistic,
     LinearVariance, LonelyPsuRule, PsuRef, PublicationRules, SampleDesign, Stratum,
 };
+use incity_synthetic::{lfs_sample, OriginGroup, Population, SyntheticConfig, ILO_EMPLOYED};
 
 const SAMPLES: u64 = 400;
 

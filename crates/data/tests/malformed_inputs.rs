@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
 use incity_data::mapping::Mapping;
-use incity_data::synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
+use incity_synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -86,7 +86,12 @@ async fn poverty_rate_and_gini_match_plain_r_influence_functions() {
             .await
             .unwrap();
             for row in &table.rows {
-                let domain = row.domain.first().cloned().unwrap_or_else(|| "all".into());
+                let level = row.domain.first().cloned().unwrap_or_else(|| "all".into());
+                // The R script names the gap `female minus male`.
+                let domain = match &row.reference {
+                    Some(reference) => format!("{level} minus {reference}"),
+                    None => level,
+                };
                 let (e, se) = expected[&(stat.to_string(), domain.clone())];
                 let f = row.estimate.figures.unwrap();
                 assert!(

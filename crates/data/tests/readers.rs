@@ -9,11 +9,11 @@ use std::sync::OnceLock;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use incity_data::geography::is_eu27;
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
 use incity_data::mapping::Mapping;
-use incity_data::synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
+use incity_reference::geography::is_eu27;
+use incity_synthetic::{write_lfs, write_silc, Population, SyntheticConfig};
 
 struct Generated {
     dir: tempfile::TempDir,

@@ -77,8 +77,8 @@ async fn check(req: EstimateRequest, case: &str, exp: &BTreeMap<(String, String)
         .unwrap_or_else(|e| panic!("{case}: {e}"));
     let mut matched = 0;
     for row in &table.rows {
-        let domain = if row.is_gap {
-            row.domain.last().unwrap().replace(" minus ", "-")
+        let domain = if let Some(reference) = &row.reference {
+            format!("{}-{reference}", row.domain.last().unwrap())
         } else if table.by.is_empty() {
             "all".to_string()
         } else {
@@ -174,7 +174,7 @@ async fn r_survey_values_through_the_scan() {
     r.gap = Some(("stype".into(), "H".into()));
     let t = estimate(&r).await.unwrap();
     assert_eq!(
-        t.rows.iter().filter(|x| x.is_gap).count(),
+        t.rows.iter().filter(|x| x.is_gap()).count(),
         2,
         "E minus H and M minus H"
     );

@@ -12,6 +12,7 @@
 //! each module.
 
 pub mod design;
+pub mod domains;
 pub mod linear;
 pub mod nonlinear;
 pub mod planning;
@@ -19,6 +20,7 @@ pub mod publication;
 pub mod variance;
 
 pub use design::{LonelyPsuRule, PsuRef, SampleDesign, Stratum};
+pub use domains::{figure_interval, gap_pairs, POVERTY_THRESHOLD_SHARE_OF_MEDIAN};
 pub use linear::{
     estimate_linear, estimate_linear_batch, supplied_replicate_variance, CellSums, DomainSums,
     LinearKind, LinearStatistic, LinearVariance, PointAndVariance, ReplicateTotals,
@@ -33,7 +35,9 @@ pub use publication::{
     Flag, FlagReason, Interval, PopulationThresholds, ProportionRules, PublicationRules, RuleBasis,
     RuleFacts, ShareFacts, ThresholdBasis,
 };
-pub use variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
+pub use variance::{
+    linearized_variance, ReplicateDesign, ReplicateDeviations, ReplicateMethod, SuppliedReplicates,
+};
 
 /// Why an estimate could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -19,7 +19,9 @@
 use rayon::prelude::*;
 
 use crate::design::{LonelyPsuRule, PsuRef, SampleDesign};
-use crate::variance::{linearized_variance, ReplicateDesign, ReplicateMethod, SuppliedReplicates};
+use crate::variance::{
+    linearized_variance, ReplicateDesign, ReplicateDeviations, ReplicateMethod, SuppliedReplicates,
+};
 use crate::EstimationError;
 
 /// Weighted sums of the units of one domain in one PSU (or in a whole domain).
@@ -464,10 +466,10 @@ fn bootstrap_variances(
         (y, x)
     };
     let count = rep.replicate_count();
-    let blocks: Vec<Vec<(f64, f64)>> = (0..count.div_ceil(BOOTSTRAP_BLOCK))
+    let blocks: Vec<Vec<ReplicateDeviations>> = (0..count.div_ceil(BOOTSTRAP_BLOCK))
         .into_par_iter()
         .map(|b| {
-            let mut acc = vec![(0.0f64, 0.0f64); stats.len()];
+            let mut acc = vec![ReplicateDeviations::default(); stats.len()];
             let mut m = Vec::new();
             for r in b * BOOTSTRAP_BLOCK..((b + 1) * BOOTSTRAP_BLOCK).min(count) {
                 rep.multipliers(r, &mut m);
@@ -479,30 +481,24 @@ fn bootstrap_variances(
                         (Some(b), Some(ib)) => Some(replicated(b, ib, &m)),
                         _ => None,
                     };
-                    let d = s.value_with_totals(ta, tb) - full;
-                    acc[k].0 += d;
-                    acc[k].1 += d * d;
+                    acc[k].add(s.value_with_totals(ta, tb) - full, rep.rscale(r), 1.0);
                 }
             }
             acc
         })
         .collect();
-    let mut sums = vec![(0.0f64, 0.0f64); stats.len()];
+    let mut sums = vec![ReplicateDeviations::default(); stats.len()];
     for block in blocks {
-        for (x, y) in sums.iter_mut().zip(block) {
-            x.0 += y.0;
-            x.1 += y.1;
+        for (x, y) in sums.iter_mut().zip(&block) {
+            x.merge(y);
         }
     }
-    let r = count as f64;
     points
         .iter()
         .zip(sums)
-        .map(|(p, (s1, s2))| {
+        .map(|(p, deviations)| {
             p.as_ref().map_err(|e| e.clone())?;
-            // Σ(θ_r - θ̄)² = Σ d² - (Σ d)² / R with d = θ_r - θ̂; with mse, Σ d².
-            let ss = if rep.mse { s2 } else { s2 - s1 * s1 / r };
-            Ok(rep.scale() * ss.max(0.0))
+            Ok(deviations.variance(rep.scale(), rep.mse))
         })
         .collect()
 }

@@ -245,6 +245,34 @@ pub struct RuleBasis {
     pub share: bool,
 }
 
+impl RuleBasis {
+    /// A domain's basis. `share`: the figure is a proportion of persons (its numerator counts
+    /// persons, `estimate × population`).
+    pub fn level(pv: &PointAndVariance, share: bool) -> RuleBasis {
+        RuleBasis {
+            n: pv.n,
+            use_cv: true,
+            population: pv.population,
+            numerator: share.then_some(pv.estimate * pv.population),
+            share,
+        }
+    }
+
+    /// A gap's basis from its two domains' bases: the smaller group's respondents, population
+    /// and numerator, no CV bands (a difference has no meaningful CV) and no share rules (a
+    /// difference of shares is not a proportion of persons). A ratio that wants CV bands sets
+    /// `use_cv` itself.
+    pub fn gap(a: &RuleBasis, b: &RuleBasis) -> RuleBasis {
+        RuleBasis {
+            n: a.n.min(b.n),
+            use_cv: false,
+            population: a.population.min(b.population),
+            numerator: a.numerator.zip(b.numerator).map(|(x, y)| x.min(y)),
+            share: false,
+        }
+    }
+}
+
 /// What [`PublicationRules::judge`] looks at, computed by [`Estimate::publish_with`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RuleFacts {

@@ -343,20 +343,69 @@ impl ReplicateDesign {
     /// share the value (jackknife replicates that delete PSUs outside a domain coincide). NaN
     /// when there is no replicate.
     pub fn variance(&self, full_sample: f64, replicates: &[(f64, f64, f64)]) -> f64 {
-        if replicates.is_empty() {
+        let mut deviations = ReplicateDeviations::default();
+        for &(theta, rscale, mult) in replicates {
+            deviations.add(theta - full_sample, rscale, mult);
+        }
+        deviations.variance(self.scale, self.mse)
+    }
+}
+
+/// The replicate variance formula, written once for every replicate method (jackknife,
+/// bootstrap, replicate weights supplied with the data):
+///
+/// `v = scale · Σ_r rscale_r · mult_r · (θ_r − c)²`,
+///
+/// with `c = θ̂` (the full-sample estimate) for the MSE form and otherwise the replicates' mean
+/// `Σ mult_r θ_r / Σ mult_r` (R `survey`'s `svrVar`, Lumley 2010 §2.3; `mult_r` counts replicates
+/// that coincide). It is accumulated from the deviations `d_r = θ_r − θ̂`, so that replicates
+/// need not be kept: with `w_r = rscale_r · mult_r` and `δ = c − θ̂`,
+/// `Σ w_r (θ_r − c)² = Σ w_r d_r² − 2δ Σ w_r d_r + δ² Σ w_r`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReplicateDeviations {
+    /// Σ mult_r
+    count: f64,
+    /// Σ mult_r d_r
+    sum: f64,
+    /// Σ w_r
+    weight: f64,
+    /// Σ w_r d_r
+    weighted_sum: f64,
+    /// Σ w_r d_r²
+    weighted_squares: f64,
+}
+
+impl ReplicateDeviations {
+    /// Adds `mult` replicates whose estimate deviates by `deviation` from the full-sample one.
+    pub fn add(&mut self, deviation: f64, rscale: f64, mult: f64) {
+        let w = rscale * mult;
+        self.count += mult;
+        self.sum += mult * deviation;
+        self.weight += w;
+        self.weighted_sum += w * deviation;
+        self.weighted_squares += w * deviation * deviation;
+    }
+
+    /// Adds the replicates of another accumulator (for replicates summed in parallel blocks).
+    pub fn merge(&mut self, other: &ReplicateDeviations) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.weight += other.weight;
+        self.weighted_sum += other.weighted_sum;
+        self.weighted_squares += other.weighted_squares;
+    }
+
+    /// `scale · Σ w_r (θ_r − c)²` (see the type); NaN without replicates. Rounding can make
+    /// the expanded sum of squares slightly negative when every replicate is equal: it is
+    /// then 0.
+    pub fn variance(&self, scale: f64, mse: bool) -> f64 {
+        if self.count == 0.0 {
             return f64::NAN;
         }
-        let centre = if self.mse {
-            full_sample
-        } else {
-            let count: f64 = replicates.iter().map(|r| r.2).sum();
-            replicates.iter().map(|r| r.0 * r.2).sum::<f64>() / count
-        };
-        self.scale
-            * replicates
-                .iter()
-                .map(|&(theta, rscale, mult)| rscale * mult * (theta - centre) * (theta - centre))
-                .sum::<f64>()
+        let delta = if mse { 0.0 } else { self.sum / self.count };
+        let squares =
+            self.weighted_squares - 2.0 * delta * self.weighted_sum + delta * delta * self.weight;
+        scale * squares.max(0.0)
     }
 }
 
@@ -376,18 +425,14 @@ pub struct SuppliedReplicates {
 }
 
 impl SuppliedReplicates {
+    /// The replicate variance ([`ReplicateDeviations`]) of replicate estimates `thetas`, one
+    /// per replicate weight column.
     pub fn variance(&self, full_sample: f64, thetas: &[f64]) -> f64 {
-        let centre = if self.mse {
-            full_sample
-        } else {
-            thetas.iter().sum::<f64>() / thetas.len() as f64
-        };
-        self.scale
-            * thetas
-                .iter()
-                .zip(&self.rscales)
-                .map(|(t, rs)| rs * (t - centre) * (t - centre))
-                .sum::<f64>()
+        let mut deviations = ReplicateDeviations::default();
+        for (theta, &rscale) in thetas.iter().zip(&self.rscales) {
+            deviations.add(theta - full_sample, rscale, 1.0);
+        }
+        deviations.variance(self.scale, self.mse)
     }
 }
 
@@ -500,5 +545,54 @@ mod tests {
         assert_eq!(a, b);
         rep.multipliers(18, &mut b);
         assert_ne!(a, b);
+    }
+
+    /// The streaming form equals the two-pass definition `scale · Σ rscale·mult·(θ − c)²`,
+    /// for the centred and the MSE form, also when parallel blocks are merged.
+    #[test]
+    fn replicate_deviations_equal_the_two_pass_formula() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let full = 0.42;
+        let reps: Vec<(f64, f64, f64)> = (0..57)
+            .map(|_| {
+                (
+                    full + rng.random_range(-0.05..0.08),
+                    rng.random_range(0.5..1.5),
+                    f64::from(rng.random_range(1u8..4)),
+                )
+            })
+            .collect();
+        for mse in [false, true] {
+            let centre = if mse {
+                full
+            } else {
+                reps.iter().map(|r| r.0 * r.2).sum::<f64>() / reps.iter().map(|r| r.2).sum::<f64>()
+            };
+            let two_pass: f64 = 0.3
+                * reps
+                    .iter()
+                    .map(|&(t, rs, m)| rs * m * (t - centre) * (t - centre))
+                    .sum::<f64>();
+            let (mut a, mut b) = (
+                ReplicateDeviations::default(),
+                ReplicateDeviations::default(),
+            );
+            for (i, &(t, rs, m)) in reps.iter().enumerate() {
+                if i % 2 == 0 { &mut a } else { &mut b }.add(t - full, rs, m);
+            }
+            a.merge(&b);
+            let streamed = a.variance(0.3, mse);
+            assert!(
+                ((streamed - two_pass) / two_pass).abs() < 1e-12,
+                "mse {mse}: {streamed} vs {two_pass}"
+            );
+        }
+        assert!(ReplicateDeviations::default().variance(1.0, false).is_nan());
+        let mut equal = ReplicateDeviations::default();
+        for _ in 0..10 {
+            equal.add(0.1, 1.0, 1.0);
+        }
+        assert!(equal.variance(1.0, false).abs() < 1e-15);
     }
 }

@@ -212,9 +212,9 @@ const WEIGHTS: [&str; 2] = ["weight", "personal_weight"];
 /// The identifiers an SQL condition uses (unquoted words that are not SQL keywords, and
 /// double-quoted names).
 fn identifiers(sql: &str) -> Result<Vec<String>, String> {
-    use datafusion::sql::sqlparser::dialect::GenericDialect;
-    use datafusion::sql::sqlparser::keywords::Keyword;
-    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
     let tokens = Tokenizer::new(&GenericDialect {}, sql)
         .tokenize()
         .map_err(|e| e.to_string())?;
@@ -275,10 +275,8 @@ impl Catalogue {
     ) -> Result<Catalogue, CatalogueError> {
         let file: CatalogueFile =
             toml::from_str(main.1).map_err(|e| err(main.0, e.to_string().trim().to_string()))?;
-        let columns: Vec<String> = incity_data::ingest::harmonised_schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
+        let columns: Vec<String> = incity_reference::concepts::harmonised_columns()
+            .map(String::from)
             .collect();
         for g in &file.grouping {
             if !columns.contains(&g.id) {

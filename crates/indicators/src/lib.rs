@@ -1,24 +1,26 @@
-//! The indicator catalogue and the release pipeline.
+//! The indicator catalogue and what a release is.
 //!
-//! A [`Release`] is every figure of the [catalogue](catalogue::Catalogue) computed from the
-//! harmonised input store (one scan per source, [`engine`]), with its provenance. The pipeline
-//! knows nothing of databases or HTTP.
+//! The [catalogue](catalogue::Catalogue) defines every indicator, target group and grouping;
+//! the [publication rules](rules::RuleSet) say when a figure is published, flagged or
+//! suppressed; a [`Release`] is every [`Figure`] of one run with its [`Provenance`]. Beside
+//! them: the precision [planner] (from a release's published figures) and the comparison
+//! with [official] Eurostat tables.
+//!
+//! This crate computes nothing from microdata and reads no survey file: `incity-pipeline`
+//! makes releases, `incity-store` keeps them, `incity-portal` shows them — all three share
+//! these types. It must not know DataFusion, SQL databases or HTTP, so that the store and the
+//! portal build without the query engine. Entry points: [`Catalogue::embedded`],
+//! [`rules::RuleSet::load`], [`planner::plan`].
 
 pub mod catalogue;
-pub mod engine;
-pub mod export;
+pub mod figure_table;
 pub mod official;
 pub mod planner;
 pub mod rules;
-pub mod small_area;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use incity_data::DataError;
 use incity_estimation::Estimate;
 
 pub use catalogue::{Catalogue, Indicator};
-pub use engine::SourceInput;
 
 /// The shipped catalogue's indicators.
 pub fn catalogue() -> &'static [Indicator] {
@@ -106,14 +108,34 @@ impl Measure {
     pub fn is_gap(self) -> bool {
         self != Measure::Level
     }
+}
 
-    /// The word between the two group codes of a gap's group (`eu_born minus native`,
-    /// `eu_born over native`).
-    pub fn gap_word(self) -> Option<&'static str> {
+/// Whom a figure counts by sex: both sexes, men or women (Eurostat's codes `T`, `M`, `F`).
+/// Ordered as their codes (`F` < `M` < `T`), the order of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sex {
+    Female,
+    Male,
+    Total,
+}
+
+impl Sex {
+    /// `T`, `M` or `F`.
+    pub fn code(self) -> &'static str {
         match self {
-            Measure::Level => None,
-            Measure::Difference => Some("minus"),
-            Measure::Ratio => Some("over"),
+            Sex::Total => "T",
+            Sex::Male => "M",
+            Sex::Female => "F",
+        }
+    }
+
+    /// The sex of a code `T`, `M` or `F` (the harmonised data code men and women `M`, `F`).
+    pub fn from_code(code: &str) -> Option<Sex> {
+        match code {
+            "T" => Some(Sex::Total),
+            "M" => Some(Sex::Male),
+            "F" => Some(Sex::Female),
+            _ => None,
         }
     }
 }
@@ -132,11 +154,13 @@ pub struct Figure {
     pub geo: String,
     /// `total`, or the grouping the group belongs to (`birth_group`, `citizenship_group`).
     pub grouping: String,
-    /// `total`, a group code (`native`, `non_eu_citizens`, ...), or for gaps
-    /// `eu_born minus native` (difference), `eu_born over native` (ratio).
+    /// `total` or a target group code (`native`, `non_eu_citizens`, ...); for a gap, the group
+    /// whose gap to [`reference_group`](Self::reference_group) it is.
     pub group: String,
-    /// `T`, `M` or `F`.
-    pub sex: String,
+    /// For a gap (measure difference or ratio): the reference group of the grouping it is
+    /// measured against (`native`, `nationals`); `None` for a level.
+    pub reference_group: Option<String>,
+    pub sex: Sex,
     pub measure: Measure,
     pub estimate: Estimate,
     /// Direct (design-based) or model-based.
@@ -172,8 +196,8 @@ impl FigureMethod {
     }
 }
 
-/// A figure's cell: indicator, first and last year, level, area, grouping, group, sex. A direct
-/// and a model-based figure of the same cell share it.
+/// A figure's cell: indicator, first and last year, level, area, grouping, group, sex and
+/// measure. A direct and a model-based figure of the same cell share it.
 pub type CellKey<'a> = (
     &'a str,
     i32,
@@ -182,11 +206,12 @@ pub type CellKey<'a> = (
     &'a str,
     &'a str,
     &'a str,
-    &'a str,
+    Sex,
+    Measure,
 );
 
 impl Figure {
-    /// The cell this figure is a figure of (its measure and method aside).
+    /// The cell this figure is a figure of (its method aside).
     pub fn cell(&self) -> CellKey<'_> {
         (
             self.indicator.as_str(),
@@ -196,7 +221,8 @@ impl Figure {
             self.geo.as_str(),
             self.grouping.as_str(),
             self.group.as_str(),
-            self.sex.as_str(),
+            self.sex,
+            self.measure,
         )
     }
 
@@ -250,168 +276,48 @@ pub struct Provenance {
 pub struct Release {
     pub provenance: Provenance,
     pub figures: Vec<Figure>,
-    /// Every small-area model of the run, fitted or skipped (not stored: reported by the run).
-    pub models: Vec<small_area::ModelRun>,
-}
-
-/// Settings of a pipeline run over the input store.
-#[derive(Debug, Clone)]
-pub struct ComputeSettings {
-    pub inputs: Vec<SourceInput>,
-    /// Lines describing every input partition (recorded in the provenance).
-    pub input_descriptions: Vec<String>,
-    /// Fingerprint of the inputs (see [`Provenance::input_sha256`]).
-    pub input_sha256: String,
-    pub synthetic: bool,
-    pub generator_seed: Option<u64>,
-    pub rules: rules::RuleSet,
-    /// Also compute pooled estimates over this many consecutive years (0 or 1: none).
-    pub pool_years: u32,
-    /// Area covariates for the small-area models (`None`: no model-based figures).
-    pub covariates: Option<small_area::AreaCovariates>,
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// Computes every catalogue indicator × geography × target group × sex × year for every
-/// source, one scan per source.
-pub async fn compute_release(
-    settings: &ComputeSettings,
-    catalogue: &Catalogue,
-    progress: &(dyn Fn(&str) + Sync),
-) -> Result<Release, DataError> {
-    let started_at = now();
-    let mut figures = Vec::new();
-    let mut direct_inputs = Vec::new();
-    for input in &settings.inputs {
-        let source = engine::compute_source(
-            input,
-            catalogue,
-            &settings.rules,
-            settings.pool_years,
-            progress,
-        )
-        .await?;
-        figures.extend(source.figures);
-        direct_inputs.extend(source.direct_inputs);
-    }
-    let mut models = Vec::new();
-    if let (Some(covariates), Some(_)) = (&settings.covariates, &catalogue.small_area) {
-        progress("small-area models");
-        let (model_figures, runs) = small_area::model_based_figures(
-            catalogue,
-            &figures,
-            &direct_inputs,
-            covariates,
-            &settings.rules,
-        );
-        figures.extend(model_figures);
-        models = runs;
-    }
-    let with_models = models.iter().any(|m| m.skipped.is_none());
-    let sources: Vec<&str> = settings.inputs.iter().map(|i| i.source.as_str()).collect();
-    Ok(Release {
-        provenance: Provenance {
-            input_file: format!(
-                "input store ({} partitions)",
-                settings.input_descriptions.len()
-            ),
-            input_sha256: settings.input_sha256.clone(),
-            source: sources.join(", "),
-            synthetic: settings.synthetic,
-            generator_seed: settings.generator_seed,
-            catalogue_version: catalogue.version.clone(),
-            method: method_description(settings.pool_years, &settings.rules)
-                + &if with_models {
-                    small_area_description(catalogue, settings)
-                } else {
-                    String::new()
-                },
-            software_version: env!("CARGO_PKG_VERSION").into(),
-            started_at,
-            finished_at: now(),
-            inputs: settings.input_descriptions.clone(),
-            rules: settings.rules.describe(),
-        },
-        figures,
-        models,
-    })
-}
-
-/// How the model-based figures of a release were made (appended to the method text).
-fn small_area_description(catalogue: &Catalogue, settings: &ComputeSettings) -> String {
-    let Some(sa) = &catalogue.small_area else {
-        return String::new();
-    };
-    format!(
-        "; model-based figures beside flagged or suppressed direct figures at the {} levels: \
-         Fay-Herriot area-level models ({}, arcsine-square-root scale, bias-corrected \
-         back-transformation, RMSE by parametric bootstrap with {} replicates), covariates from \
-         {} and the national direct estimate, as named per indicator in the catalogue",
-        sa.levels.join(", "),
-        sa.method,
-        sa.replicates,
-        settings
-            .covariates
-            .as_ref()
-            .map_or("no table", |c| c.dataset.as_str())
-    )
-}
-
-/// How a release's figures are estimated (recorded in its provenance), with the lonely-PSU
-/// rule of each source.
-pub fn method_description(pool_years: u32, rules: &rules::RuleSet) -> String {
-    let mut lonely = format!("single-PSU strata: {}", rules.lonely_psu.describe());
-    for (source, rule) in &rules.lonely_psu_by_source {
-        lonely.push_str(&format!(", {source}: {}", rule.describe()));
-    }
-    let mut text = format!(
-        "direct design-based estimates from the harmonised input store, one scan per source; \
-         Taylor linearisation, with-replacement first stage (strata and PSUs of the input; \
-         {lonely}); 95 % intervals on the design degrees of freedom (PSUs minus strata where \
-         the domain has respondents): logit for shares, Korn-Graubard for shares of 0 % or \
-         100 % or with fewer than 5 effective respondents on the rarer side, Woodruff for \
-         medians, t for gaps; a variance that cannot be estimated is not published; gaps with \
-         the covariance of both groups, ratios of medians by the delta method; poverty \
-         threshold 60 % of the national median",
-    );
-    if pool_years >= 2 {
-        text.push_str(&format!(
-            "; pooled estimates over {pool_years} consecutive years (strata by year, weights \
-             divided by the years, each year's poverty threshold)"
-        ));
-    }
-    text
 }
 
 /// The name of a country, NUTS region or city known to incity; degree-of-urbanisation
 /// domains (`AT-DEG1`) are named by their country.
 pub fn geo_name(code: &str) -> Option<String> {
     if let Some((country, d)) = code.split_once("-DEG") {
-        let label = incity_data::geography::Degurba::from_code(d.parse().ok()?)?.label();
+        let label = incity_reference::geography::Degurba::from_code(d.parse().ok()?)?.label();
         return Some(format!(
             "{}: {}",
-            incity_data::geography::geo_name(country)?,
+            incity_reference::geography::geo_name(country)?,
             label.to_lowercase()
         ));
     }
-    incity_data::geography::geo_name(code).map(str::to_string)
+    incity_reference::geography::geo_name(code).map(str::to_string)
 }
 
-/// Human label of a target group code (or of a gap `A minus B`, `A over B`).
+/// Human label of a target group code (`non_eu_born` → "Born outside the EU").
 pub fn group_label(code: &str) -> String {
-    fn one(c: &str) -> &str {
-        Catalogue::embedded().group_label(c).unwrap_or(c)
-    }
-    if let Some((a, b)) = code.split_once(" minus ") {
-        format!("Gap: {} − {}", one(a), one(b).to_lowercase())
-    } else if let Some((a, b)) = code.split_once(" over ") {
-        format!("Ratio: {} / {}", one(a), one(b).to_lowercase())
-    } else {
-        one(code).to_string()
+    Catalogue::embedded()
+        .group_label(code)
+        .unwrap_or(code)
+        .to_string()
+}
+
+/// Human label of what a figure is about: its group, or for a gap the group and its
+/// reference ("Gap: born outside the EU − native-born", "Ratio: ... / ...").
+pub fn subject_label(group: &str, measure: Measure, reference_group: Option<&str>) -> String {
+    match (measure, reference_group) {
+        (Measure::Difference, Some(r)) => {
+            format!(
+                "Gap: {} − {}",
+                group_label(group),
+                group_label(r).to_lowercase()
+            )
+        }
+        (Measure::Ratio, Some(r)) => {
+            format!(
+                "Ratio: {} / {}",
+                group_label(group),
+                group_label(r).to_lowercase()
+            )
+        }
+        _ => group_label(group),
     }
 }

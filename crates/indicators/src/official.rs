@@ -59,7 +59,7 @@ impl OfficialFigure {
 
 /// A country code from a table's geography code or label (`AT`, `Austria`, `EL`, `Greece`).
 fn country_code(value: &str) -> Option<&'static str> {
-    incity_data::geography::COUNTRY_NAMES
+    incity_reference::geography::COUNTRY_NAMES
         .iter()
         .find(|(code, name)| *code == value || *name == value)
         .map(|(code, _)| *code)

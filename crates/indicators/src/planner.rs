@@ -22,7 +22,7 @@ use incity_estimation::{pooled_years, Flag, FlagReason, ModelPlanning, PlanningB
 
 use crate::catalogue::{Catalogue, StatisticKind};
 use crate::rules::RuleSet;
-use crate::{Figure, FigureMethod, GeoLevel, Measure};
+use crate::{Figure, FigureMethod, GeoLevel, Measure, Sex};
 
 /// Target CVs when none are asked for: 10 %, 16.6 % (Eurostat's limit for reliable LFS
 /// figures) and 20 %.
@@ -225,7 +225,7 @@ impl<'a> Published<'a> {
     /// Levels of the latest single year, both sexes.
     fn in_scope(&self, f: &Figure) -> bool {
         f.measure == Measure::Level
-            && f.sex == "T"
+            && f.sex == Sex::Total
             && !f.is_pooled()
             && self.latest.get(f.indicator.as_str()) == Some(&f.year)
     }

@@ -120,6 +120,22 @@ fn err(file: &str, message: String) -> CatalogueError {
     }
 }
 
+/// A rule set with population thresholds has none for a country whose figures are asked for:
+/// its figures cannot be checked, so they are not computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "publication rules `{rules}`: no population thresholds for country {country} (limits are \
+     given for {}): add the country's limits to the rule file",
+    countries.join(", ")
+)]
+pub struct MissingCountryLimits {
+    /// The rule set's name.
+    pub rules: String,
+    pub country: String,
+    /// The countries the rule set has limits for.
+    pub countries: Vec<String>,
+}
+
 impl RuleSet {
     /// A shipped rule set by name, or a rule file by path.
     pub fn load(name_or_path: &str) -> Result<RuleSet, CatalogueError> {
@@ -257,7 +273,7 @@ impl RuleSet {
                 }
                 let mut countries = BTreeMap::new();
                 for (code, l) in t.countries {
-                    if incity_data::geography::country_name(&code).is_none() {
+                    if incity_reference::geography::country_name(&code).is_none() {
                         return Err(err(
                             origin,
                             format!("population_thresholds.countries: `{code}` is not a country code (AT, BE, ..., EL for Greece)"),
@@ -329,16 +345,18 @@ impl RuleSet {
 
     /// The rules for figures of one country. A rule set with population thresholds refuses a
     /// country it has no limits for, rather than publishing its figures unchecked.
-    pub fn rules_for(&self, country: &str) -> Result<PublicationRules, String> {
+    pub fn rules_for(&self, country: &str) -> Result<PublicationRules, MissingCountryLimits> {
         let Some(t) = &self.country_thresholds else {
             return Ok(self.rules);
         };
-        let &(suppress_below, flag_below) = t.countries.get(country).ok_or_else(|| {
-            format!(
-                "no population thresholds for country {country} (limits are given for {}): add the country's limits to the rule file",
-                t.countries.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })?;
+        let &(suppress_below, flag_below) =
+            t.countries
+                .get(country)
+                .ok_or_else(|| MissingCountryLimits {
+                    rules: self.name.clone(),
+                    country: country.to_string(),
+                    countries: t.countries.keys().cloned().collect(),
+                })?;
         Ok(PublicationRules {
             population_thresholds: Some(PopulationThresholds {
                 suppress_below,
@@ -351,7 +369,7 @@ impl RuleSet {
 
     /// The rules for model-based figures of one country (population thresholds as for direct
     /// figures).
-    pub fn model_rules_for(&self, country: &str) -> Result<PublicationRules, String> {
+    pub fn model_rules_for(&self, country: &str) -> Result<PublicationRules, MissingCountryLimits> {
         let direct = self.rules_for(country)?;
         Ok(PublicationRules {
             population_thresholds: direct.population_thresholds,
@@ -483,10 +501,11 @@ mod tests {
         .unwrap();
         let at = r.rules_for("AT").unwrap().population_thresholds.unwrap();
         assert_eq!((at.suppress_below, at.flag_below), (3000.0, 6000.0));
-        assert!(r
-            .rules_for("BE")
-            .unwrap_err()
-            .contains("no population thresholds for country BE"));
+        let missing = r.rules_for("BE").unwrap_err();
+        assert_eq!(missing.country, "BE");
+        assert!(missing
+            .to_string()
+            .contains("no population thresholds for country BE (limits are given for AT)"));
         assert!(r.describe().contains("AT 3000/6000"));
         assert_eq!(d.rules_for("BE").unwrap(), PublicationRules::DEFAULT);
         assert_eq!(d.lonely_psu_for("eu-lfs"), LonelyPsuRule::Adjust);

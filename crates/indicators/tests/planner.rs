@@ -5,7 +5,7 @@
 use incity_estimation::{Estimate, Figures, Flag, FlagReason, PlanningBasis};
 use incity_indicators::planner::{plan, PlanRequest, PlanningSource, Respondents};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{Catalogue, Figure, FigureMethod, GeoLevel, Measure};
+use incity_indicators::{Catalogue, Figure, FigureMethod, GeoLevel, Measure, Sex};
 
 const INDICATOR: &str = "employment_rate_20_64";
 
@@ -19,7 +19,8 @@ fn figure(geo_level: GeoLevel, geo: &str, group: &str, estimate: Estimate) -> Fi
         geo: geo.into(),
         grouping: "birth_group".into(),
         group: group.into(),
-        sex: "T".into(),
+        reference_group: None,
+        sex: Sex::Total,
         measure: Measure::Level,
         estimate,
         method: FigureMethod::Direct,

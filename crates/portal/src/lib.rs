@@ -3,6 +3,9 @@
 //! This is the only crate that speaks HTTP. It reads the served release from the store and
 //! never sees microdata; a suppressed figure reaches it as a flag without a number, so no page,
 //! download or API answer can show one.
+//!
+//! It must not know microdata or the query engine (it builds without `incity-data`). Entry
+//! point: [`router`] over an [`AppState`].
 
 use std::net::SocketAddr;
 
@@ -16,7 +19,8 @@ use std::collections::BTreeMap;
 
 use incity_indicators::official::{OfficialFigure, OfficialKey, TableObservation};
 use incity_indicators::{
-    catalogue, geo_name, group_label, Figure, FigureMethod, GeoLevel, Indicator, Measure,
+    catalogue, figure_table, geo_name, subject_label, Figure, FigureMethod, GeoLevel, Indicator,
+    Measure, Sex,
 };
 use incity_store::{FigureFilter, Store, StoredRelease};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -220,14 +224,13 @@ struct LevelQuery {
     sex: Option<String>,
 }
 
-fn sex_filter(q: &LevelQuery) -> Result<Option<String>, PortalError> {
+fn sex_filter(q: &LevelQuery) -> Result<Option<Sex>, PortalError> {
     match q.sex.as_deref() {
-        None | Some("T") => Ok(Some("T".into())),
+        None => Ok(Some(Sex::Total)),
         Some("all") => Ok(None),
-        Some(s @ ("M" | "F")) => Ok(Some(s.into())),
-        Some(other) => Err(PortalError::BadRequest(format!(
-            "unknown sex `{other}`: expected T, M, F or all"
-        ))),
+        Some(code) => Sex::from_code(code).map(Some).ok_or_else(|| {
+            PortalError::BadRequest(format!("unknown sex `{code}`: expected T, M, F or all"))
+        }),
     }
 }
 
@@ -279,14 +282,14 @@ fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
             std::cmp::Reverse(a.year),
             std::cmp::Reverse(a.first_year),
             a.geo.as_str(),
-            a.sex.as_str(),
+            a.sex,
             rank(a),
         )
             .cmp(&(
                 std::cmp::Reverse(b.year),
                 std::cmp::Reverse(b.first_year),
                 b.geo.as_str(),
-                b.sex.as_str(),
+                b.sex,
                 rank(b),
             ))
     });
@@ -367,7 +370,7 @@ async fn indicator_page(
                 f.year,
                 f.grouping.clone(),
                 f.group.clone(),
-                f.sex.clone(),
+                f.sex.code().to_string(),
             ))
             .copied()
     };
@@ -421,8 +424,8 @@ async fn indicator_page(
                             td { (f.period()) }
                             td { (f.geo) }
                             td { (geo_name(&f.geo).unwrap_or_default()) }
-                            td { (f.sex) }
-                            td { (group_label(&f.group)) }
+                            td { (f.sex.code()) }
+                            td { (subject_label(&f.group, f.measure, f.reference_group.as_deref())) }
                             @match f.estimate.figures {
                                 Some(x) => {
                                     td.num { (shown(x.estimate, euro, f.measure)) }
@@ -512,7 +515,10 @@ struct FigureOut {
     geo_name: Option<String>,
     grouping: String,
     group: String,
-    sex: String,
+    /// For a gap: the group it is measured against (absent for a level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_group: Option<String>,
+    sex: &'static str,
     measure: &'static str,
     /// `direct`, `pooled direct` or `model-based`.
     method: &'static str,
@@ -561,7 +567,8 @@ impl From<&Figure> for FigureOut {
             geo_name: geo_name(&f.geo),
             grouping: f.grouping.clone(),
             group: f.group.clone(),
-            sex: f.sex.clone(),
+            reference_group: f.reference_group.clone(),
+            sex: f.sex.code(),
             measure: f.measure.code(),
             method: f.method_label(),
             model: f.method.model().map(String::from),
@@ -712,7 +719,7 @@ async fn api_figures(
         .await?
         .into_iter()
         .filter(|o| q.geo.as_ref().is_none_or(|g| *g == o.geo))
-        .filter(|o| sex.as_ref().is_none_or(|s| *s == o.sex))
+        .filter(|o| sex.is_none_or(|s| s.code() == o.sex))
         .map(|o| OfficialOut {
             dataset: o.dataset,
             label: o.label,
@@ -747,58 +754,16 @@ fn flag_title(e: &Estimate) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 async fn indicator_csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<LevelQuery>,
 ) -> Result<Response, PortalError> {
     let (release, figures) = figures_for(&state, &id, &q).await?;
-    let mut out = String::from(
-        "release,synthetic,indicator,source,first_year,year,geo_level,geo,geo_name,grouping,group,sex,measure,estimate,se,ci_low,ci_high,cv,n,population,deff,flag,df,flag_reason,method,rmse,model\n",
-    );
-    let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
-    for f in &figures {
-        let o = FigureOut::from(f);
-        debug_assert!(f.estimate.flag != Flag::Suppressed || o.estimate.is_none());
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            release.id,
-            release.provenance.synthetic,
-            o.indicator,
-            o.source,
-            o.first_year,
-            o.year,
-            o.geo_level,
-            o.geo,
-            csv_field(o.geo_name.as_deref().unwrap_or("")),
-            o.grouping,
-            csv_field(&o.group),
-            o.sex,
-            o.measure,
-            num(o.estimate),
-            num(o.se),
-            num(o.ci_low),
-            num(o.ci_high),
-            num(o.cv),
-            o.n.map(|n| n.to_string()).unwrap_or_default(),
-            num(o.population),
-            num(o.deff),
-            o.flag,
-            o.df.map(|d| d.to_string()).unwrap_or_default(),
-            o.flag_reason.unwrap_or_default(),
-            o.method,
-            num(o.rmse),
-            csv_field(o.model.as_deref().unwrap_or(""))
-        ));
-    }
+    // The same columns as `incity export --format csv`; a suppressed figure has no number.
+    let mut out = Vec::new();
+    figure_table::write_csv(&mut out, release.id, release.provenance.synthetic, &figures)
+        .map_err(|e| PortalError::Internal(format!("CSV: {e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -817,7 +782,7 @@ async fn indicator_csv(
 /// them; the attribution travels in the `X-Attribution` header.
 async fn api_boundaries(Path(level): Path<String>) -> Response {
     let level = level.trim_end_matches(".geojson");
-    match level.parse::<usize>().ok().and_then(|l| incity_data::geography::BOUNDARIES_2021.get(l)) {
+    match level.parse::<usize>().ok().and_then(|l| incity_reference::geography::BOUNDARIES_2021.get(l)) {
         Some(geojson) => (
             [
                 (header::CONTENT_TYPE, "application/geo+json"),

@@ -13,7 +13,7 @@ use incity_indicators::planner::{
     self, cv_label, PlanRequest, PlanRow, Requirement, Respondents, DEFAULT_TARGET_CVS,
 };
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{catalogue, geo_name, group_label, GeoLevel};
+use incity_indicators::{catalogue, geo_name, group_label, GeoLevel, Sex};
 use incity_store::{FigureFilter, StoredRelease};
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ async fn plan_of(
             release.id,
             &FigureFilter {
                 indicator: Some(checked.indicator.clone()),
-                sex: Some("T".into()),
+                sex: Some(Sex::Total),
                 ..FigureFilter::default()
             },
         )

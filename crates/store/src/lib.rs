@@ -4,12 +4,15 @@
 //! release are written in one transaction, so a failed or interrupted run leaves the previous
 //! release served. A suppressed figure is stored without any number (enforced by a `CHECK`
 //! constraint as well as by the type [`Estimate`]).
+//!
+//! It knows releases through `incity-indicators`' types and nothing of microdata, DataFusion or
+//! HTTP. Entry points: [`Store::open`], [`Store::publish`], [`Store::figures`].
 
 use std::path::Path;
 use std::str::FromStr;
 
 use incity_estimation::{Estimate, Figures, Flag};
-use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release};
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
@@ -38,8 +41,7 @@ pub struct FigureFilter {
     pub indicator: Option<String>,
     pub geo_level: Option<GeoLevel>,
     pub geo: Option<String>,
-    /// `T`, `M` or `F`.
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
 }
 
 /// Published observations written by one `INSERT` statement (8 bound values each).
@@ -81,6 +83,17 @@ impl Store {
 
     /// Writes a release and makes it the served one, all in one transaction.
     pub async fn publish(&self, release: &Release) -> Result<i64, StoreError> {
+        self.publish_with(release, || {}).await
+    }
+
+    /// [`publish`](Self::publish), calling `before_commit` inside the transaction after every
+    /// row is written and before the commit: the point where a crash must leave the store
+    /// unchanged (the CLI's crash-test pause point is there).
+    pub async fn publish_with(
+        &self,
+        release: &Release,
+        before_commit: impl FnOnce(),
+    ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let p = &release.provenance;
         let id: i64 = sqlx::query(
@@ -108,8 +121,8 @@ impl Store {
         for chunk in release.figures.chunks(FIGURES_PER_INSERT) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO figures (release_id, indicator, source, first_year, year, geo_level, \
-                 geo, grouping, grp, sex, measure, method, model, flag, flag_reason, estimate, \
-                 se, ci_low, ci_high, cv, n, population, deff, df) ",
+                 geo, grouping, grp, reference_group, sex, measure, method, model, flag, \
+                 flag_reason, estimate, se, ci_low, ci_high, cv, n, population, deff, df) ",
             );
             q.push_values(chunk, |mut b, f| {
                 let fig = f.estimate.figures;
@@ -122,7 +135,8 @@ impl Store {
                     .push_bind(&f.geo)
                     .push_bind(&f.grouping)
                     .push_bind(&f.group)
-                    .push_bind(&f.sex)
+                    .push_bind(&f.reference_group)
+                    .push_bind(f.sex.code())
                     .push_bind(f.measure.code())
                     .push_bind(f.method.code())
                     .push_bind(f.method.model())
@@ -147,7 +161,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        incity_data::pause_point("publish-before-commit");
+        before_commit();
         tx.commit().await?;
         Ok(id)
     }
@@ -198,13 +212,13 @@ impl Store {
         let rows = sqlx::query(
             "SELECT indicator, geo_level, geo, grp, measure, flag, estimate, se, ci_low, ci_high, \
              cv, n, population, deff, source, year, grouping, sex, first_year, df, flag_reason, \
-             method, model \
+             method, model, reference_group \
              FROM figures \
              WHERE release_id = ? \
              AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
              AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
              ORDER BY indicator, year, first_year DESC, geo_level, geo, sex, grouping, measure, grp, \
-             method",
+             reference_group, method",
         )
         .bind(release_id)
         .bind(&filter.indicator)
@@ -213,8 +227,8 @@ impl Store {
         .bind(filter.geo_level.map(|l| l.code()))
         .bind(&filter.geo)
         .bind(&filter.geo)
-        .bind(&filter.sex)
-        .bind(&filter.sex)
+        .bind(filter.sex.map(Sex::code))
+        .bind(filter.sex.map(Sex::code))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(figure_from_row).collect()
@@ -228,6 +242,9 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     let measure_code: String = r.get(4);
     let measure = Measure::from_code(&measure_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown measure `{measure_code}`")))?;
+    let sex_code: String = r.get(17);
+    let sex = Sex::from_code(&sex_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown sex `{sex_code}`")))?;
     let level_code: String = r.get(1);
     let geo_level = GeoLevel::from_code(&level_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown level `{level_code}`")))?;
@@ -271,7 +288,8 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
         geo: r.get(2),
         grouping: r.get(16),
         group: r.get(3),
-        sex: r.get(17),
+        reference_group: r.get(23),
+        sex,
         measure,
         estimate: Estimate {
             flag,

@@ -1,7 +1,7 @@
 //! Publishing is atomic and suppressed figures are stored without numbers.
 
 use incity_estimation::{Estimate, Figures, Flag, FlagReason};
-use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release};
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex};
 use incity_store::{FigureFilter, Store};
 
 fn provenance(file: &str) -> Provenance {
@@ -31,7 +31,8 @@ fn figure(geo: &str, estimate: Estimate) -> Figure {
         geo: geo.into(),
         grouping: "total".into(),
         group: "total".into(),
-        sex: "T".into(),
+        reference_group: None,
+        sex: Sex::Total,
         measure: Measure::Level,
         estimate,
         method: FigureMethod::Direct,
@@ -69,7 +70,6 @@ async fn a_failed_publish_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     let first = Release {
-        models: Vec::new(),
         provenance: provenance("first.csv"),
         figures: vec![figure("AT13", published(0.7)), figure("AT11", suppressed())],
     };
@@ -77,7 +77,6 @@ async fn a_failed_publish_changes_nothing() {
 
     // The second release fails on its last figure (a duplicate key), after writing others.
     let second = Release {
-        models: Vec::new(),
         provenance: provenance("second.csv"),
         figures: vec![
             figure("AT13", published(0.5)),
@@ -105,7 +104,6 @@ async fn a_failed_publish_changes_nothing() {
 
     // A good second release replaces the first.
     let third = Release {
-        models: Vec::new(),
         provenance: provenance("third.csv"),
         figures: vec![figure("AT13", published(0.8))],
     };
@@ -124,7 +122,6 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
         figures: published(0.4).figures,
     };
     let r = Release {
-        models: Vec::new(),
         provenance: provenance("leak.csv"),
         figures: vec![figure("AT13", leaky)],
     };
@@ -141,6 +138,10 @@ async fn many_figures_periods_and_measures_round_trip() {
     for k in 0..2500 {
         let mut f = figure(&format!("X{k:05}"), published(0.5 + k as f64 / 10_000.0));
         f.measure = Measure::ALL[k % 3];
+        if f.measure.is_gap() {
+            f.group = "non_eu_born".into();
+            f.reference_group = Some("native".into());
+        }
         if k % 2 == 1 {
             f.first_year = 2022;
         }
@@ -160,7 +161,6 @@ async fn many_figures_periods_and_measures_round_trip() {
         figures.push(f);
     }
     let release = Release {
-        models: Vec::new(),
         provenance: provenance("many.csv"),
         figures,
     };
@@ -192,7 +192,6 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     };
     let id = store
         .publish(&Release {
-            models: Vec::new(),
             provenance: provenance("zero.csv"),
             figures: vec![figure("AT13", zero)],
         })
@@ -208,7 +207,6 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     silent.estimate.flag = Flag::LowReliability;
     assert!(store
         .publish(&Release {
-            models: Vec::new(),
             provenance: provenance("silent.csv"),
             figures: vec![silent],
         })
@@ -227,7 +225,6 @@ async fn model_based_figures_are_stored_beside_direct_ones() {
         model: "Fay-Herriot over 40 NUTS 2 regions".into(),
     };
     let release = Release {
-        models: Vec::new(),
         provenance: provenance("models.csv"),
         figures: vec![figure("AT13", suppressed()), model],
     };
@@ -255,4 +252,46 @@ async fn model_based_figures_are_stored_beside_direct_ones() {
     .await
     .unwrap();
     assert!(bad.execute(&pool).await.is_err());
+}
+
+/// A gap is stored as its parts and comes back as them; the database refuses a gap without a
+/// reference group, a level with one, and a group name with a space (an old `a minus b`).
+#[tokio::test]
+async fn gaps_are_stored_as_group_and_reference_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    let mut level = figure("AT13", published(0.6));
+    level.grouping = "birth_group".into();
+    level.group = "non_eu_born".into();
+    let mut difference = level.clone();
+    difference.measure = Measure::Difference;
+    difference.reference_group = Some("native".into());
+    let mut ratio = difference.clone();
+    ratio.measure = Measure::Ratio;
+    let release = Release {
+        provenance: provenance("gaps.csv"),
+        figures: vec![difference.clone(), level.clone(), ratio.clone()],
+    };
+    let id = store.publish(&release).await.unwrap();
+    let back = store.figures(id, &FigureFilter::default()).await.unwrap();
+    assert_eq!(back, release.figures, "a level and both gaps of one group");
+
+    let mut without_reference = difference.clone();
+    without_reference.reference_group = None;
+    let mut level_with_reference = level.clone();
+    level_with_reference.reference_group = Some("native".into());
+    let mut named = level.clone();
+    named.group = "non_eu_born minus native".into();
+    for bad in [without_reference, level_with_reference, named] {
+        assert!(
+            store
+                .publish(&Release {
+                    provenance: provenance("bad.csv"),
+                    figures: vec![bad.clone()],
+                })
+                .await
+                .is_err(),
+            "{bad:?} was stored"
+        );
+    }
 }

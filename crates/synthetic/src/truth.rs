@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::people::{OriginGroup, Person};
 use super::{Population, ILO_EMPLOYED, ILO_UNEMPLOYED};
-use crate::DataError;
+use crate::SyntheticError;
 
 /// Target groups of the truth table, in the harmonised codes of `incity-data::concepts`.
 pub const TRUTH_GROUPS: [&str; 15] = [
@@ -133,7 +133,7 @@ pub(crate) fn groups_of(p: &Person, home: &str) -> Vec<usize> {
         g.push(5);
     } else {
         g.push(6);
-        g.push(if crate::geography::is_eu27(p.citizenship) {
+        g.push(if incity_reference::geography::is_eu27(p.citizenship) {
             7
         } else {
             8
@@ -463,8 +463,8 @@ impl Population {
 }
 
 /// Writes the truth table as CSV.
-pub fn write_truth_csv(truth: &Truth, path: &Path) -> Result<(), DataError> {
-    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+pub fn write_truth_csv(truth: &Truth, path: &Path) -> Result<(), SyntheticError> {
+    let file = std::fs::File::create(path).map_err(|e| SyntheticError::io(path, e))?;
     let mut out = std::io::BufWriter::new(file);
     let mut write = || -> std::io::Result<()> {
         writeln!(
@@ -489,5 +489,5 @@ pub fn write_truth_csv(truth: &Truth, path: &Path) -> Result<(), DataError> {
         }
         out.flush()
     };
-    write().map_err(|e| DataError::io(path, e))
+    write().map_err(|e| SyntheticError::io(path, e))
 }

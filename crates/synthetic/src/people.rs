@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Normal};
 use super::{
     Population, Stratum, HOUSEHOLDS_PER_CLUSTER, ILO_EMPLOYED, ILO_INACTIVE, ILO_UNEMPLOYED,
 };
-use crate::geography::EU27;
+use incity_reference::geography::EU27;
 
 /// Countries of birth drawn for persons born outside the EU (Eurostat codes).
 pub const NON_EU_ORIGINS: [&str; 12] = [
@@ -375,6 +375,11 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
 }
 
 /// Draws education, labour market, health and citizenship for one person.
+///
+/// Long (about 240 lines) on purpose: it is one fixed sequence of draws from the cluster's
+/// stream, and the generated files of a seed are only reproducible if that sequence never
+/// changes. Split into functions, a change of order (or a draw moved behind a condition)
+/// would be easy to make and hard to see.
 fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Person {
     let country = ctx.country;
     let national = match s.birth {

@@ -4,17 +4,17 @@
 use super::*;
 use std::collections::BTreeMap;
 
+use crate::PipelineError;
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::prelude::SessionContext;
-use incity_data::DataError;
 use incity_estimation::{
-    estimate_nonlinear, Estimate, Gap, Interval, NonlinearKind, NonlinearVariance, QuantileRule,
-    RuleBasis, UnitData,
+    estimate_nonlinear, figure_interval, Estimate, Gap, NonlinearKind, NonlinearVariance,
+    QuantileRule, RuleBasis, UnitData, POVERTY_THRESHOLD_SHARE_OF_MEDIAN,
 };
 
-use crate::catalogue::{Catalogue, Indicator, StatisticKind};
-use crate::{Figure, GeoLevel, Measure};
+use incity_indicators::catalogue::{Catalogue, Indicator, StatisticKind};
+use incity_indicators::{Figure, GeoLevel, Measure};
 
 /// One person of the second query.
 struct Unit {
@@ -23,6 +23,13 @@ struct Unit {
     values: Vec<(Option<f64>, Option<f64>, bool)>,
 }
 
+/// Medians and poverty rates of a source: one query for the unit values of all of them, then
+/// one task per indicator × level × grouping × sex (in parallel, results in task order), each
+/// building its domains' unit data and estimating levels and gaps.
+///
+/// Long (about 250 lines) because the task closure builds a domain index, the unit data and
+/// the gap list that the estimation call and the figures then share; splitting it would pass
+/// all of them between functions without making a step reusable.
 pub(super) async fn estimate_nonlinear_indicators(
     ctx: &SessionContext,
     input: &SourceInput,
@@ -30,7 +37,7 @@ pub(super) async fn estimate_nonlinear_indicators(
     indicators: &[&Indicator],
     rules: &CountryRules<'_>,
     pool_years: u32,
-) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+) -> Result<(Vec<Figure>, Vec<DirectInput>), PipelineError> {
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
     let mut cols = vec![key_sql(&groupings)];
     for (k, ind) in indicators.iter().enumerate() {
@@ -48,7 +55,7 @@ pub(super) async fn estimate_nonlinear_indicators(
         let (keys, base) = read_keys(&b, groupings.len())?;
         let per: Vec<_> = (0..indicators.len())
             .map(|k| {
-                Ok::<_, DataError>((
+                Ok::<_, PipelineError>((
                     numbers::<Float64Type>(&b, base + 3 * k)?,
                     numbers::<Float64Type>(&b, base + 3 * k + 1)?,
                     numbers::<Int64Type>(&b, base + 3 * k + 2)?,
@@ -121,13 +128,14 @@ pub(super) async fn estimate_nonlinear_indicators(
             .collect();
         // One task per (indicator, level, grouping, sex), estimated in parallel.
         let n_groupings = groupings.len();
-        let tasks: Vec<(usize, usize, Option<usize>, Option<&str>)> = (0..indicators.len())
+        let tasks: Vec<(usize, usize, Option<usize>, Option<Sex>)> = (0..indicators.len())
             .flat_map(|k| {
                 (0..GeoLevel::ALL.len()).flat_map(move |l| {
                     std::iter::once(None)
                         .chain((0..n_groupings).map(Some))
                         .flat_map(move |gi| {
-                            [None, Some("M"), Some("F")].map(move |sex| (k, l, gi, sex))
+                            [None, Some(Sex::Male), Some(Sex::Female)]
+                                .map(move |sex| (k, l, gi, sex))
                         })
                 })
             })
@@ -135,7 +143,7 @@ pub(super) async fn estimate_nonlinear_indicators(
         let per_task = tasks
             .par_iter()
             .map(
-                |&(k, l, gi, sex_filter)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+                |&(k, l, gi, sex_filter)| -> Result<(Vec<Figure>, Vec<DirectInput>), PipelineError> {
                     let (ind, level) = (indicators[k], &GeoLevel::ALL[l]);
                     let mut figures = Vec::new();
                     let mut inputs = Vec::new();
@@ -145,7 +153,9 @@ pub(super) async fn estimate_nonlinear_indicators(
                             rule: QuantileRule::EuSilc,
                         },
                         StatisticKind::AtRiskOfPoverty => {
-                            NonlinearKind::PovertyRate { fraction: 0.6 }
+                            NonlinearKind::PovertyRate {
+                                fraction: POVERTY_THRESHOLD_SHARE_OF_MEDIAN,
+                            }
                         }
                         StatisticKind::Share => return Ok((figures, inputs)),
                     };
@@ -171,7 +181,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                                 None => "total".to_string(),
                                 Some(gi) => u.key.groups[gi].clone()?,
                             };
-                            Some((geo, group, sex_filter.unwrap_or("T").to_string()))
+                            Some((geo, group, sex_filter.unwrap_or(Sex::Total)))
                         })();
                         if domain.is_none() && !poverty {
                             continue;
@@ -238,38 +248,32 @@ pub(super) async fn estimate_nonlinear_indicators(
                     let mut bases = Vec::with_capacity(ordered.len());
                     for (i, res) in domain_results.into_iter().enumerate() {
                         let r = res?;
-                        let interval = match (r.interval, poverty) {
-                            (Some((low, high)), _) => Interval::Given { low, high },
-                            (None, true) => Interval::Share,
-                            (None, false) => Interval::Normal,
-                        };
+                        let interval = figure_interval(false, poverty, r.interval);
                         let key = &ordered[i];
-                        let basis = level_basis(&r.point, poverty);
+                        let basis = RuleBasis::level(&r.point, poverty);
                         bases.push(basis);
                         let rules = rules.of(&key.0)?;
                         inputs.extend(task.model_input(key, &r.point));
                         let estimate =
                             Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
-                        figures.push(task.figure(key.clone(), Measure::Level, estimate));
+                        figures.push(task.level(key.clone(), estimate));
                     }
                     for ((measure, gap), res) in gaps.iter().zip(gap_results) {
                         let r = res?;
                         let (a, b) = (gap.domain, gap.reference);
-                        let mut key = ordered[a].clone();
-                        key.1 = gap_group(*measure, &key.1, &ordered[b].1);
                         let basis = RuleBasis {
                             use_cv: *measure == Measure::Ratio,
-                            ..gap_basis(&bases[a], &bases[b])
+                            ..RuleBasis::gap(&bases[a], &bases[b])
                         };
-                        let rules = rules.of(&key.0)?;
+                        let rules = rules.of(&ordered[a].0)?;
                         let estimate = Estimate::publish_with(
                             &r.point,
-                            Interval::Normal,
+                            figure_interval(true, poverty, None),
                             0.95,
                             &rules,
                             &basis,
                         );
-                        figures.push(task.figure(key, *measure, estimate));
+                        figures.push(task.gap(ordered[a].clone(), *measure, &ordered[b], estimate));
                     }
                     Ok((figures, inputs))
                 },

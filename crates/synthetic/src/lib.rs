@@ -2,7 +2,7 @@
 //! from one simulated population of households, with the true population value of every
 //! indicator it simulates in every domain.
 //!
-//! **Everything this module produces is synthetic.** Countries, NUTS 2 regions and cities are
+//! **Everything this crate produces is synthetic.** Countries, NUTS 2 regions and cities are
 //! real (10 countries, all 127 of their NUTS 2021 level-2 regions, 46 cities with Eurostat city
 //! codes); population sizes, foreign-born shares, employment and unemployment rates, median
 //! incomes, self-reported health and the education of foreign citizens are set from the real
@@ -42,6 +42,7 @@ mod surveys;
 mod truth;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -57,7 +58,31 @@ pub use truth::{
     lfs_share_membership, target_groups_of, write_truth_csv, Truth, TruthRow, TRUTH_GROUPS,
 };
 
-use crate::DataError;
+/// Why a synthetic population or its files could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SyntheticError {
+    /// A parameter file is invalid (`origin` names it; TOML errors carry line and column).
+    #[error("{origin}: {message}")]
+    Parameters { origin: String, message: String },
+    #[error("{file}: {source}")]
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    /// A survey's weight calibration did not converge (a parameter set the generator cannot
+    /// serve, not a user error in a file).
+    #[error("the {0} weight calibration did not converge")]
+    Calibration(&'static str),
+}
+
+impl SyntheticError {
+    pub fn io(file: &Path, source: std::io::Error) -> Self {
+        SyntheticError::Io {
+            file: file.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// Households per area cluster (the PSU of both surveys).
 pub const HOUSEHOLDS_PER_CLUSTER: usize = 12;
@@ -122,13 +147,13 @@ pub struct Parameters {
 }
 
 /// The parameters shipped with incity (`data/synthetic/europe.toml`).
-pub const EMBEDDED_PARAMETERS: &str = include_str!("../../../../data/synthetic/europe.toml");
+pub const EMBEDDED_PARAMETERS: &str = include_str!("../../../data/synthetic/europe.toml");
 
 impl Parameters {
     /// Parses a parameter file; errors name the line and column.
-    pub fn parse(text: &str, origin: &str) -> Result<Parameters, DataError> {
-        toml::from_str(text).map_err(|e| DataError::Mapping {
-            file: origin.into(),
+    pub fn parse(text: &str, origin: &str) -> Result<Parameters, SyntheticError> {
+        toml::from_str(text).map_err(|e| SyntheticError::Parameters {
+            origin: origin.into(),
             message: e.to_string(),
         })
     }
@@ -204,7 +229,10 @@ const FOREIGN_FACTOR_BY_DEGURBA: [f64; 3] = [1.35, 1.0, 0.55];
 
 impl Population {
     /// Builds the frame of the population from parameters (fast: no persons are generated).
-    pub fn new(config: SyntheticConfig, parameters: Parameters) -> Result<Population, DataError> {
+    pub fn new(
+        config: SyntheticConfig,
+        parameters: Parameters,
+    ) -> Result<Population, SyntheticError> {
         let mut strata = Vec::new();
         let mut region_effect = vec![0.0; parameters.region.len()];
         for (ci, country) in parameters.country.iter().enumerate() {
@@ -212,8 +240,8 @@ impl Population {
                 .filter(|&r| parameters.region[r].code.starts_with(&country.code))
                 .collect();
             if regions.is_empty() {
-                return Err(DataError::Mapping {
-                    file: "synthetic parameters".into(),
+                return Err(SyntheticError::Parameters {
+                    origin: "synthetic parameters".into(),
                     message: format!("country {} has no [[region]]", country.code),
                 });
             }
@@ -404,7 +432,7 @@ fn region_offset(code: &str, a: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geography::Geography;
+    use incity_reference::geography::Geography;
 
     fn small() -> Population {
         Population::generate(SyntheticConfig {
@@ -423,7 +451,7 @@ mod tests {
         // Every NUTS 2 (2021) region of the ten countries, except extra-regio, has strata.
         for c in &pop.parameters.country {
             let expected: Vec<&str> = geo
-                .regions(crate::geography::NutsVersion::V2021, 2)
+                .regions(incity_reference::geography::NutsVersion::V2021, 2)
                 .filter(|r| r.code.starts_with(&c.code) && !r.code.ends_with("ZZ"))
                 .map(|r| r.code.as_str())
                 .collect();

@@ -7,7 +7,7 @@
 //! of three shares — employment rate 20-64, unemployment rate 15-74, tertiary education
 //! 25-64 — for each migrant group (born in another EU country, born outside the EU, EU and
 //! non-EU citizens), both sexes, by country, NUTS 2 region and city; then the release's own
-//! models (`incity_indicators::small_area::fit_area_models`: the embedded catalogue's
+//! models (`incity_pipeline::small_area::fit_area_models`: the embedded catalogue's
 //! covariates, adjusted REML, arcsine scale, smoothed design effect, bootstrap MSE) with the
 //! synthetic register table as covariates (it is measured on the population, so it is the same
 //! in every sample, as a register would be).
@@ -20,17 +20,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use incity_data::synthetic::{
-    lfs_sample, lfs_share_membership, register_table, target_groups_of, Population,
-    SyntheticConfig, REGISTER_DATASET,
-};
 use incity_estimation::{
     estimate_linear_batch, CellSums, DomainSums, LinearKind, LinearStatistic, LinearVariance,
     LonelyPsuRule, PsuRef, SampleDesign, Stratum,
 };
-use incity_indicators::engine::{DirectInput, Period};
-use incity_indicators::small_area::{fit_area_models, AreaCovariates};
-use incity_indicators::{Catalogue, GeoLevel};
+use incity_indicators::{Catalogue, GeoLevel, Sex};
+use incity_pipeline::engine::{DirectInput, Period};
+use incity_pipeline::small_area::{fit_area_models, AreaCovariates};
+use incity_synthetic::{
+    lfs_sample, lfs_share_membership, register_table, target_groups_of, Population,
+    SyntheticConfig, REGISTER_DATASET,
+};
 
 /// The shares simulated (all three are modelled in the catalogue).
 pub const INDICATORS: [&str; 3] = [
@@ -260,7 +260,7 @@ fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> {
                 geo: geo.to_string(),
                 grouping: grouping.to_string(),
                 group: group.to_string(),
-                sex: "T".to_string(),
+                sex: Sex::Total,
                 estimate: pv.estimate,
                 variance: pv.variance,
                 n: pv.n,

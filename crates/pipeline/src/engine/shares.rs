@@ -4,24 +4,24 @@
 use super::*;
 use std::collections::BTreeMap;
 
+use crate::PipelineError;
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::prelude::SessionContext;
-use incity_data::DataError;
 use incity_estimation::{
-    estimate_linear_batch, CellSums, DomainSums, Estimate, Interval, LinearKind, LinearStatistic,
-    LinearVariance, PointAndVariance, PsuRef, RuleBasis,
+    estimate_linear_batch, figure_interval, CellSums, DomainSums, Estimate, LinearKind,
+    LinearStatistic, LinearVariance, PointAndVariance, PsuRef, RuleBasis,
 };
 
-use crate::catalogue::{Catalogue, Indicator};
-use crate::{Figure, GeoLevel, Measure};
+use incity_indicators::catalogue::{Catalogue, Indicator};
+use incity_indicators::{Figure, GeoLevel, Measure};
 
 pub(super) async fn scan_share_cells(
     ctx: &SessionContext,
     input: &SourceInput,
     shares: &[&Indicator],
     groupings: &[String],
-) -> Result<Vec<Cell>, DataError> {
+) -> Result<Vec<Cell>, PipelineError> {
     let mut aggregates = Vec::new();
     for (k, ind) in shares.iter().enumerate() {
         let (pop, num, w) = (
@@ -84,7 +84,7 @@ pub(super) fn estimate_shares(
     cells: &[Cell],
     rules: &CountryRules<'_>,
     pool_years: u32,
-) -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+) -> Result<(Vec<Figure>, Vec<DirectInput>), PipelineError> {
     let mut figures = Vec::new();
     let mut inputs = Vec::new();
     let years: std::collections::BTreeSet<i32> = cells.iter().map(|c| c.key.year).collect();
@@ -120,7 +120,7 @@ pub(super) fn estimate_shares(
         let per_task = tasks
             .par_iter()
             .map(
-                |&(k, l, g)| -> Result<(Vec<Figure>, Vec<DirectInput>), DataError> {
+                |&(k, l, g)| -> Result<(Vec<Figure>, Vec<DirectInput>), PipelineError> {
                     let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
                     let mut figures = Vec::new();
                     let mut inputs = Vec::new();
@@ -147,9 +147,9 @@ pub(super) fn estimate_shares(
                             xy: y,
                             xx: w,
                         };
-                        for sex in ["T", c.key.sex.as_str()] {
+                        for sex in [Sex::Total, c.key.sex] {
                             domains
-                                .entry((geo.clone(), group.clone(), sex.to_string()))
+                                .entry((geo.clone(), group.clone(), sex))
                                 .or_default()
                                 .push((*psu, sums));
                         }
@@ -181,7 +181,7 @@ pub(super) fn estimate_shares(
                             .collect::<Result<_, _>>()?;
                     let bases: Vec<RuleBasis> = results[..keys.len()]
                         .iter()
-                        .map(|pv| level_basis(pv, true))
+                        .map(|pv| RuleBasis::level(pv, true))
                         .collect();
                     let task = TaskFigures {
                         indicator: &ind.id,
@@ -193,25 +193,32 @@ pub(super) fn estimate_shares(
                             .unwrap_or_else(|| "total".into()),
                     };
                     for (i, pv) in results.iter().enumerate() {
-                        let (key, measure, basis) = if i < keys.len() {
-                            (keys[i].clone(), Measure::Level, bases[i])
+                        if i < keys.len() {
+                            let key = &keys[i];
+                            let rules = rules.of(&key.0)?;
+                            inputs.extend(task.model_input(key, pv));
+                            let estimate = Estimate::publish_with(
+                                pv,
+                                figure_interval(false, true, None),
+                                0.95,
+                                &rules,
+                                &bases[i],
+                            );
+                            figures.push(task.level(key.clone(), estimate));
                         } else {
                             let (a, r) = gaps[i - keys.len()];
-                            let mut key = keys[a].clone();
-                            key.1 = gap_group(Measure::Difference, &keys[a].1, &keys[r].1);
-                            (key, Measure::Difference, gap_basis(&bases[a], &bases[r]))
-                        };
-                        let interval = if measure.is_gap() {
-                            Interval::Normal
-                        } else {
-                            Interval::Share
-                        };
-                        let rules = rules.of(&key.0)?;
-                        if measure == Measure::Level {
-                            inputs.extend(task.model_input(&key, pv));
+                            let basis = RuleBasis::gap(&bases[a], &bases[r]);
+                            let rules = rules.of(&keys[a].0)?;
+                            let interval = figure_interval(true, true, None);
+                            let estimate =
+                                Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
+                            figures.push(task.gap(
+                                keys[a].clone(),
+                                Measure::Difference,
+                                &keys[r],
+                                estimate,
+                            ));
                         }
-                        let estimate = Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
-                        figures.push(task.figure(key, measure, estimate));
                     }
                     Ok((figures, inputs))
                 },

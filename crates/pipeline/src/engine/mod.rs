@@ -32,13 +32,15 @@ use datafusion::arrow::datatypes::Int32Type;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use incity_data::survey::DesignBuilder;
 use incity_data::DataError;
+
+use crate::PipelineError;
 use incity_estimation::{
-    Estimate, LonelyPsuRule, PointAndVariance, PsuRef, PublicationRules, RuleBasis, SampleDesign,
+    Estimate, LonelyPsuRule, PointAndVariance, PsuRef, PublicationRules, SampleDesign,
 };
 
-use crate::catalogue::{Catalogue, Indicator, StatisticKind};
-use crate::rules::RuleSet;
-use crate::{Figure, FigureMethod, GeoLevel, Measure};
+use incity_indicators::catalogue::{Catalogue, Indicator, StatisticKind};
+use incity_indicators::rules::RuleSet;
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Sex};
 
 mod nonlinear;
 mod shares;
@@ -63,7 +65,7 @@ fn engine_error(source: &str, e: impl std::fmt::Display) -> DataError {
     }
 }
 
-async fn open(input: &SourceInput) -> Result<SessionContext, DataError> {
+async fn open(input: &SourceInput) -> Result<SessionContext, PipelineError> {
     // Reproducible releases: every file (one country-year) is scanned whole by one partition
     // and batches are not redistributed, so each cell's sums are added in file order whatever
     // the thread count; the cells and units are then sorted by key.
@@ -95,12 +97,12 @@ async fn open(input: &SourceInput) -> Result<SessionContext, DataError> {
 fn strings(
     b: &datafusion::arrow::record_batch::RecordBatch,
     i: usize,
-) -> Result<datafusion::arrow::array::StringArray, DataError> {
+) -> Result<datafusion::arrow::array::StringArray, PipelineError> {
     let cast = datafusion::arrow::compute::cast(
         b.column(i),
         &datafusion::arrow::datatypes::DataType::Utf8,
     )
-    .map_err(|e| DataError::Internal(e.to_string()))?;
+    .map_err(|e| PipelineError::Internal(e.to_string()))?;
     Ok(cast.as_string::<i32>().clone())
 }
 
@@ -108,9 +110,9 @@ fn strings(
 fn numbers<T: datafusion::arrow::datatypes::ArrowPrimitiveType>(
     b: &datafusion::arrow::record_batch::RecordBatch,
     i: usize,
-) -> Result<datafusion::arrow::array::PrimitiveArray<T>, DataError> {
+) -> Result<datafusion::arrow::array::PrimitiveArray<T>, PipelineError> {
     let cast = datafusion::arrow::compute::cast(b.column(i), &T::DATA_TYPE)
-        .map_err(|e| DataError::Internal(e.to_string()))?;
+        .map_err(|e| PipelineError::Internal(e.to_string()))?;
     Ok(cast.as_primitive::<T>().clone())
 }
 
@@ -123,7 +125,8 @@ struct Key {
     /// Geography codes by level (degree of urbanisation as `AT-DEG1`).
     geo: [Option<String>; 6],
     groups: Vec<Option<String>>,
-    sex: String,
+    /// Male or female (the harmonised codes `M`, `F`).
+    sex: Sex,
 }
 
 /// One group of the first query: a (year, PSU, domain columns) cell.
@@ -139,13 +142,13 @@ async fn query(
     ctx: &SessionContext,
     input: &SourceInput,
     sql: &str,
-) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, DataError> {
+) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, PipelineError> {
     ctx.sql(sql)
         .await
         .map_err(|e| engine_error(&input.source, e))?
         .collect()
         .await
-        .map_err(|e| engine_error(&input.source, e))
+        .map_err(|e| engine_error(&input.source, e).into())
 }
 
 /// The keys (columns of [`key_sql`]) of every row of a batch (`None` where year or sex is
@@ -153,7 +156,7 @@ async fn query(
 fn read_keys(
     b: &datafusion::arrow::record_batch::RecordBatch,
     groupings: usize,
-) -> Result<(Vec<Option<Key>>, usize), DataError> {
+) -> Result<(Vec<Option<Key>>, usize), PipelineError> {
     let year = numbers::<Int32Type>(b, 0)?;
     let (stratum, psu) = (strings(b, 1)?, strings(b, 2)?);
     let geo: Vec<_> = (0..GEO_COLUMNS.len())
@@ -166,14 +169,23 @@ fn read_keys(
     let keys = (0..b.num_rows())
         .map(|r| {
             if year.is_null(r) || sex.is_null(r) {
-                return None;
+                return Ok(None);
             }
+            let sex = match sex.value(r) {
+                "M" => Sex::Male,
+                "F" => Sex::Female,
+                other => {
+                    return Err(PipelineError::Internal(format!(
+                        "the input store holds sex `{other}`; the harmonised codes are M and F"
+                    )))
+                }
+            };
             let opt = |a: &datafusion::arrow::array::StringArray| {
                 (!a.is_null(r)).then(|| a.value(r).to_string())
             };
             let country = opt(&geo[0]);
             let degurba = degurba_geo(country.as_deref(), opt(&geo[4]).as_deref());
-            Some(Key {
+            Ok(Some(Key {
                 year: year.value(r),
                 stratum: stratum.value(r).to_string(),
                 psu: psu.value(r).to_string(),
@@ -186,10 +198,10 @@ fn read_keys(
                     opt(&geo[5]),
                 ],
                 groups: grp.iter().map(opt).collect(),
-                sex: sex.value(r).to_string(),
-            })
+                sex,
+            }))
         })
-        .collect();
+        .collect::<Result<_, PipelineError>>()?;
     Ok((keys, 4 + GEO_COLUMNS.len() + groupings))
 }
 
@@ -218,7 +230,7 @@ pub async fn compute_source(
     rules: &RuleSet,
     pool_years: u32,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<SourceFigures, DataError> {
+) -> Result<SourceFigures, PipelineError> {
     let rules = CountryRules::new(rules);
     let indicators: Vec<&Indicator> = catalogue
         .indicators
@@ -289,7 +301,7 @@ pub struct DirectInput {
     pub geo: String,
     pub grouping: String,
     pub group: String,
-    pub sex: String,
+    pub sex: Sex,
     pub estimate: f64,
     /// Design-based variance (NaN when not estimable).
     pub variance: f64,
@@ -392,7 +404,7 @@ fn period_stratum(year: i32, country: &str, stratum: &str) -> String {
 fn design_of<'a>(
     items: impl Iterator<Item = (i32, &'a str, &'a str, &'a str)>,
     lonely_psu: LonelyPsuRule,
-) -> Result<(SampleDesign, Vec<PsuRef>), DataError> {
+) -> Result<(SampleDesign, Vec<PsuRef>), PipelineError> {
     let mut builder = DesignBuilder::default();
     let refs: Vec<PsuRef> = items
         .map(|(y, c, s, p)| builder.psu(&period_stratum(y, c, s), p, None))
@@ -410,19 +422,12 @@ fn design_of<'a>(
 }
 
 /// Domain keys: (geo, group, sex).
-type DomainKey = (String, String, String);
+type DomainKey = (String, String, Sex);
 
+/// Each domain's gap partner: the domain of the reference group with the same geography and
+/// sex ([`incity_estimation::gap_pairs`], shared with `incity estimate --gap`).
 fn gap_pairs(keys: &[DomainKey], reference: &str) -> Vec<(usize, usize)> {
-    let index: BTreeMap<&DomainKey, usize> = keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
-    keys.iter()
-        .enumerate()
-        .filter(|(_, k)| k.1 != reference)
-        .filter_map(|(i, k)| {
-            index
-                .get(&(k.0.clone(), reference.to_string(), k.2.clone()))
-                .map(|r| (i, *r))
-        })
-        .collect()
+    incity_estimation::gap_pairs(keys, reference, |k| k.1.as_str(), |k| (&k.0, &k.2))
 }
 
 /// The publication rules of each country, looked up once (shared by the estimation threads).
@@ -441,47 +446,18 @@ impl<'a> CountryRules<'a> {
 
     /// The rules for a figure of geography `geo` (country, NUTS, `AT-DEG1` or city code: all
     /// begin with the country code).
-    fn of(&self, geo: &str) -> Result<PublicationRules, DataError> {
+    fn of(&self, geo: &str) -> Result<PublicationRules, PipelineError> {
         let country = geo.get(..2).unwrap_or(geo);
         let mut by_country = self
             .by_country
             .lock()
-            .map_err(|_| DataError::Internal("publication rules: a thread panicked".into()))?;
+            .map_err(|_| PipelineError::Internal("publication rules: a thread panicked".into()))?;
         if let Some(r) = by_country.get(country) {
             return Ok(*r);
         }
-        let r = self
-            .set
-            .rules_for(country)
-            .map_err(|message| DataError::Mapping {
-                file: PathBuf::from(format!("publication rules `{}`", self.set.name)),
-                message,
-            })?;
+        let r = self.set.rules_for(country)?;
         by_country.insert(country.to_string(), r);
         Ok(r)
-    }
-}
-
-/// What one domain's or gap's figure needs for the publication rules.
-/// `share`: the figure is a proportion of persons (its numerator counts persons).
-fn level_basis(pv: &PointAndVariance, share: bool) -> RuleBasis {
-    RuleBasis {
-        n: pv.n,
-        use_cv: true,
-        population: pv.population,
-        numerator: share.then_some(pv.estimate * pv.population),
-        share,
-    }
-}
-
-/// A gap's basis: the smaller of the two groups' respondents and weighted counts.
-fn gap_basis(a: &RuleBasis, b: &RuleBasis) -> RuleBasis {
-    RuleBasis {
-        n: a.n.min(b.n),
-        use_cv: false,
-        population: a.population.min(b.population),
-        numerator: a.numerator.zip(b.numerator).map(|(x, y)| x.min(y)),
-        share: false,
     }
 }
 
@@ -507,7 +483,7 @@ impl TaskFigures<'_> {
                 geo: key.0.clone(),
                 grouping: self.grouping.clone(),
                 group: key.1.clone(),
-                sex: key.2.clone(),
+                sex: key.2,
                 estimate: pv.estimate,
                 variance: pv.variance,
                 n: pv.n,
@@ -515,7 +491,30 @@ impl TaskFigures<'_> {
             })
     }
 
-    fn figure(&self, key: DomainKey, measure: Measure, estimate: Estimate) -> Figure {
+    /// A domain's level.
+    fn level(&self, key: DomainKey, estimate: Estimate) -> Figure {
+        self.figure(key, Measure::Level, None, estimate)
+    }
+
+    /// The gap (difference or ratio) of domain `key` to the domain of the reference group
+    /// with the same geography and sex.
+    fn gap(
+        &self,
+        key: DomainKey,
+        measure: Measure,
+        reference: &DomainKey,
+        estimate: Estimate,
+    ) -> Figure {
+        self.figure(key, measure, Some(reference.1.clone()), estimate)
+    }
+
+    fn figure(
+        &self,
+        key: DomainKey,
+        measure: Measure,
+        reference_group: Option<String>,
+        estimate: Estimate,
+    ) -> Figure {
         Figure {
             indicator: self.indicator.to_string(),
             source: self.source.to_string(),
@@ -525,19 +524,13 @@ impl TaskFigures<'_> {
             geo: key.0,
             grouping: self.grouping.clone(),
             group: key.1,
+            reference_group,
             sex: key.2,
             measure,
             estimate,
             method: FigureMethod::Direct,
         }
     }
-}
-
-fn gap_group(measure: Measure, group: &str, reference: &str) -> String {
-    format!(
-        "{group} {} {reference}",
-        measure.gap_word().unwrap_or("minus")
-    )
 }
 
 #[cfg(test)]
@@ -558,7 +551,7 @@ mod tests {
                 city.map(String::from),
             ],
             groups: Vec::new(),
-            sex: "M".into(),
+            sex: Sex::Male,
         }
     }
 

@@ -5,8 +5,8 @@
 
 mod support;
 
-use incity_data::synthetic::SyntheticConfig;
 use incity_indicators::GeoLevel;
+use incity_synthetic::SyntheticConfig;
 use support::small_area_simulation::{simulate, summarise, Settings};
 
 #[test]

@@ -13,110 +13,28 @@ use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use incity_data::published::{Observation, PublishedTable};
-use incity_data::DataError;
 
-use crate::{geo_name, Figure, FigureMethod};
+use crate::PipelineError;
+use incity_indicators::figure_table::{self, direct_se, model_rmse, COLUMNS};
+use incity_indicators::{geo_name, Figure};
 
-/// Column names of CSV and Parquet exports.
-pub const COLUMNS: [&str; 27] = [
-    "release",
-    "synthetic",
-    "indicator",
-    "source",
-    "first_year",
-    "year",
-    "geo_level",
-    "geo",
-    "geo_name",
-    "grouping",
-    "group",
-    "sex",
-    "measure",
-    "flag",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "cv",
-    "n",
-    "population",
-    "deff",
-    "df",
-    "flag_reason",
-    "method",
-    "rmse",
-    "model",
-];
-
-/// The standard error of a direct figure (none for a model-based one).
-fn direct_se(f: &Figure) -> Option<f64> {
-    match f.method {
-        FigureMethod::Direct => f.estimate.figures.and_then(|x| x.standard_error()),
-        FigureMethod::ModelBased { .. } => None,
+fn io(path: &Path, e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Export {
+        file: path.to_path_buf(),
+        reason: e.to_string(),
     }
 }
 
-/// The root mean squared error of a model-based figure (none for a direct one).
-fn model_rmse(f: &Figure) -> Option<f64> {
-    match f.method {
-        FigureMethod::Direct => None,
-        FigureMethod::ModelBased { .. } => f.estimate.figures.and_then(|x| x.standard_error()),
-    }
-}
-
-fn io(path: &Path, e: impl std::fmt::Display) -> DataError {
-    DataError::io(path, std::io::Error::other(e.to_string()))
-}
-
-/// Writes figures as CSV.
+/// Writes figures as CSV (the columns of [`figure_table::COLUMNS`]).
 pub fn write_csv(
     path: &Path,
     release: i64,
     synthetic: bool,
     figures: &[Figure],
-) -> Result<(), DataError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
-    w.write_record(COLUMNS).map_err(|e| io(path, e))?;
-    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for f in figures {
-        let x = f.estimate.figures;
-        w.write_record([
-            release.to_string(),
-            synthetic.to_string(),
-            f.indicator.clone(),
-            f.source.clone(),
-            f.first_year.to_string(),
-            f.year.to_string(),
-            f.geo_level.code().to_string(),
-            f.geo.clone(),
-            geo_name(&f.geo).unwrap_or_default(),
-            f.grouping.clone(),
-            f.group.clone(),
-            f.sex.clone(),
-            f.measure.code().to_string(),
-            f.estimate.flag.code().to_string(),
-            num(x.map(|x| x.estimate)),
-            num(direct_se(f)),
-            num(x.map(|x| x.ci_low)),
-            num(x.map(|x| x.ci_high)),
-            num(x.and_then(|x| x.cv)),
-            x.map(|x| x.n.to_string()).unwrap_or_default(),
-            num(x.map(|x| x.population)),
-            num(x.and_then(|x| x.deff)),
-            x.and_then(|x| x.degrees_of_freedom())
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            f.estimate
-                .reason
-                .map(|r| r.code().to_string())
-                .unwrap_or_default(),
-            f.method_label().to_string(),
-            num(model_rmse(f)),
-            f.method.model().unwrap_or_default().to_string(),
-        ])
-        .map_err(|e| io(path, e))?;
-    }
-    w.flush().map_err(|e| io(path, e))
+) -> Result<(), PipelineError> {
+    let file = std::fs::File::create(path).map_err(|e| io(path, e))?;
+    figure_table::write_csv(std::io::BufWriter::new(file), release, synthetic, figures)
+        .map_err(|e| io(path, e))
 }
 
 /// Writes figures as Parquet (numbers are nulls for suppressed figures).
@@ -125,7 +43,7 @@ pub fn write_parquet(
     release: i64,
     synthetic: bool,
     figures: &[Figure],
-) -> Result<(), DataError> {
+) -> Result<(), PipelineError> {
     let text = |f: &dyn Fn(&Figure) -> String| -> ArrayRef {
         Arc::new(StringArray::from(figures.iter().map(f).collect::<Vec<_>>()))
     };
@@ -151,7 +69,8 @@ pub fn write_parquet(
         text(&|f| geo_name(&f.geo).unwrap_or_default()),
         text(&|f| f.grouping.clone()),
         text(&|f| f.group.clone()),
-        text(&|f| f.sex.clone()),
+        text(&|f| f.reference_group.clone().unwrap_or_default()),
+        text(&|f| f.sex.code().to_string()),
         text(&|f| f.measure.code().to_string()),
         text(&|f| f.estimate.flag.code().to_string()),
         num(&|f| fig(f).map(|x| x.estimate)),
@@ -194,7 +113,7 @@ pub fn write_parquet(
         .collect();
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| io(path, e))?;
-    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+    let file = std::fs::File::create(path).map_err(|e| io(path, e))?;
     let mut w = ArrowWriter::try_new(file, schema, None).map_err(|e| io(path, e))?;
     w.write(&batch).map_err(|e| io(path, e))?;
     w.close().map_err(|e| io(path, e))?;
@@ -210,15 +129,17 @@ pub const SDMX_ATTRIBUTES: [&str; 6] = [
     "OBS_N",
     "OBS_DEFF",
 ];
-/// Dimensions of SDMX-CSV exports (gaps are groups named `A minus B`, `A over B`; `method` is
-/// `direct` or `model`, and for a model-based figure `OBS_SE` holds its RMSE).
-pub const SDMX_DIMENSIONS: [&str; 9] = [
+/// Dimensions of SDMX-CSV exports (a gap's `reference_group` is the group it is measured
+/// against, empty for a level; `method` is `direct` or `model`, and for a model-based figure
+/// `OBS_SE` holds its RMSE).
+pub const SDMX_DIMENSIONS: [&str; 10] = [
     "indicator",
     "source",
     "geo_level",
     "geo",
     "grouping",
     "group",
+    "reference_group",
     "sex",
     "measure",
     "method",
@@ -251,7 +172,8 @@ pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
                     f.geo.clone(),
                     f.grouping.clone(),
                     f.group.clone(),
-                    f.sex.clone(),
+                    f.reference_group.clone().unwrap_or_default(),
+                    f.sex.code().to_string(),
                     f.measure.code().to_string(),
                     f.method.code().to_string(),
                 ],

@@ -14,7 +14,7 @@
 #[path = "../tests/support/small_area_simulation.rs"]
 mod small_area_simulation;
 
-use incity_data::synthetic::SyntheticConfig;
+use incity_synthetic::SyntheticConfig;
 use small_area_simulation::{by_level_and_size, simulate, summarise, Settings};
 
 fn main() {

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 use super::people::{Cluster, OriginGroup, Person};
 use super::{Population, Stratum, HOUSEHOLDS_PER_CLUSTER, PERSONS_PER_HOUSEHOLD};
-use crate::DataError;
+use crate::SyntheticError;
 
 /// Households sampled per sampled cluster in EU-SILC.
 pub const SILC_HOUSEHOLDS_PER_CLUSTER: usize = 4;
@@ -426,8 +426,8 @@ pub struct GeneratedFiles {
     pub records: Vec<u64>,
 }
 
-fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, DataError> {
-    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, SyntheticError> {
+    let file = std::fs::File::create(path).map_err(|e| SyntheticError::io(path, e))?;
     Ok(std::io::BufWriter::with_capacity(1 << 22, file))
 }
 
@@ -455,10 +455,10 @@ struct LfsDraw {
     factors: Vec<[[f64; 6]; 2]>,
 }
 
-fn lfs_draw(pop: &Population, sample_seed: u64) -> Result<LfsDraw, DataError> {
+fn lfs_draw(pop: &Population, sample_seed: u64) -> Result<LfsDraw, SyntheticError> {
     let plan = select(pop, Survey::Lfs, sample_seed);
     let Calibration::Lfs(factors) = calibrate(pop, Survey::Lfs, sample_seed, &plan) else {
-        return Err(DataError::Internal("LFS calibration".into()));
+        return Err(SyntheticError::Calibration("EU-LFS"));
     };
     Ok(LfsDraw { plan, factors })
 }
@@ -493,7 +493,10 @@ fn lfs_stratum<'a>(
 }
 
 /// Draws an EU-LFS sample in memory (what [`write_lfs`] writes, as records).
-pub fn lfs_sample(pop: &Population, sample_seed: u64) -> Result<Vec<LfsRespondent<'_>>, DataError> {
+pub fn lfs_sample(
+    pop: &Population,
+    sample_seed: u64,
+) -> Result<Vec<LfsRespondent<'_>>, SyntheticError> {
     let draw = lfs_draw(pop, sample_seed)?;
     let per_stratum: Vec<Vec<LfsRespondent>> = (0..pop.strata.len())
         .into_par_iter()
@@ -509,10 +512,10 @@ pub fn write_lfs(
     sample_seed: u64,
     path: &Path,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<GeneratedFiles, DataError> {
+) -> Result<GeneratedFiles, SyntheticError> {
     let draw = lfs_draw(pop, sample_seed)?;
     let mut out = create(path)?;
-    let io = |e| DataError::io(path, e);
+    let io = |e| SyntheticError::io(path, e);
     writeln!(out, "{LFS_HEADER}").map_err(io)?;
     let year = pop.config.year;
     let mut written = 0u64;
@@ -578,10 +581,10 @@ pub fn write_silc(
     sample_seed: u64,
     dir: &Path,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<GeneratedFiles, DataError> {
+) -> Result<GeneratedFiles, SyntheticError> {
     let plan = select(pop, Survey::Silc, sample_seed);
     let Calibration::Silc(lambdas) = calibrate(pop, Survey::Silc, sample_seed, &plan) else {
-        return Err(DataError::Internal("SILC calibration".into()));
+        return Err(SyntheticError::Calibration("EU-SILC"));
     };
     let names = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"];
     let headers = [SILC_D_HEADER, SILC_R_HEADER, SILC_H_HEADER, SILC_P_HEADER];
@@ -589,7 +592,7 @@ pub fn write_silc(
     let mut outs = Vec::new();
     for (p, h) in paths.iter().zip(headers) {
         let mut o = create(p)?;
-        writeln!(o, "{h}").map_err(|e| DataError::io(p, e))?;
+        writeln!(o, "{h}").map_err(|e| SyntheticError::io(p, e))?;
         outs.push(o);
     }
     let year = pop.config.year;
@@ -644,7 +647,7 @@ pub fn write_silc(
                                 let code = |c: &str| {
                                     if c == country {
                                         "LOC"
-                                    } else if crate::geography::is_eu27(c) {
+                                    } else if incity_reference::geography::is_eu27(c) {
                                         "EU"
                                     } else {
                                         "OTH"
@@ -671,14 +674,14 @@ pub fn write_silc(
             for k in 0..4 {
                 outs[k]
                     .write_all(&bufs[k])
-                    .map_err(|e| DataError::io(&paths[k], e))?;
+                    .map_err(|e| SyntheticError::io(&paths[k], e))?;
                 counts[k] += n[k];
             }
         }
         progress(counts[1]);
     }
     for (o, p) in outs.iter_mut().zip(&paths) {
-        o.flush().map_err(|e| DataError::io(p, e))?;
+        o.flush().map_err(|e| SyntheticError::io(p, e))?;
     }
     Ok(GeneratedFiles {
         files: paths,

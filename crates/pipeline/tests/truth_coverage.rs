@@ -9,15 +9,13 @@ use std::path::{Path, PathBuf};
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
 use incity_data::mapping::Mapping;
-use incity_data::synthetic::{
-    register_table, write_lfs, write_silc, Population, SyntheticConfig, REGISTER_DATASET,
-};
 use incity_estimation::Flag;
 use incity_indicators::rules::RuleSet;
-use incity_indicators::small_area::{reliability_by_level, AreaCovariates};
-use incity_indicators::{
-    compute_release, Catalogue, ComputeSettings, Figure, FigureMethod, GeoLevel, Measure, Release,
-    SourceInput,
+use incity_indicators::{Catalogue, Figure, FigureMethod, GeoLevel, Measure, Release, Sex};
+use incity_pipeline::small_area::{reliability_by_level, AreaCovariates};
+use incity_pipeline::{compute_release, ComputeSettings, SourceInput};
+use incity_synthetic::{
+    register_table, write_lfs, write_silc, Population, SyntheticConfig, REGISTER_DATASET,
 };
 
 type TruthKey = (String, String, String, String, String);
@@ -45,20 +43,15 @@ fn true_value(truth: &HashMap<TruthKey, f64>, f: &Figure) -> Option<f64> {
             f.geo_level.code().to_string(),
             f.geo.clone(),
             group.to_string(),
-            f.sex.clone(),
+            f.sex.code().to_string(),
         )
     };
-    match f.measure.gap_word() {
-        None => truth.get(&key(&f.group)).copied(),
-        Some(word) => {
-            let (a, b) = f.group.split_once(&format!(" {word} "))?;
-            let (a, b) = (truth.get(&key(a))?, truth.get(&key(b))?);
-            Some(if f.measure == Measure::Ratio {
-                a / b
-            } else {
-                a - b
-            })
-        }
+    let value = truth.get(&key(&f.group)).copied();
+    match (f.measure, f.reference_group.as_deref()) {
+        (Measure::Level, None) => value,
+        (Measure::Difference, Some(r)) => Some(value? - truth.get(&key(r))?),
+        (Measure::Ratio, Some(r)) => Some(value? / truth.get(&key(r))?),
+        _ => panic!("a level with a reference group or a gap without one: {f:?}"),
     }
 }
 
@@ -112,6 +105,7 @@ async fn compute(
     compute_release(&settings, Catalogue::embedded(), &|_| {})
         .await
         .unwrap()
+        .release
 }
 
 fn silc_files(dir: &Path) -> Vec<PathBuf> {
@@ -213,7 +207,7 @@ fn check_model_based_figures(
     release: &Release,
     truth: &HashMap<TruthKey, f64>,
 ) {
-    let direct: HashMap<(&str, GeoLevel, &str, &str, &str, i32), &Figure> = release
+    let direct: HashMap<(&str, GeoLevel, &str, &str, Sex, i32), &Figure> = release
         .figures
         .iter()
         .filter(|f| f.method == FigureMethod::Direct && f.measure == Measure::Level)
@@ -224,7 +218,7 @@ fn check_model_based_figures(
                     f.geo_level,
                     f.geo.as_str(),
                     f.group.as_str(),
-                    f.sex.as_str(),
+                    f.sex,
                     f.year,
                 ),
                 f,
@@ -244,7 +238,7 @@ fn check_model_based_figures(
             f.geo_level,
             f.geo.as_str(),
             f.group.as_str(),
-            f.sex.as_str(),
+            f.sex,
             f.year,
         )];
         assert_ne!(
@@ -329,7 +323,8 @@ async fn pooled_years_cover_the_truth_with_smaller_standard_errors() {
             f.geo_level,
             f.geo.clone(),
             f.group.clone(),
-            f.sex.clone(),
+            f.sex,
+            f.measure,
         )
     };
     let single: HashMap<_, &Figure> = release

@@ -37,10 +37,12 @@ use incity_small_area::{
     MseMethod, SmallAreaModel, Transform, VarianceMethod,
 };
 
-use crate::catalogue::{Catalogue, SmallAreaSettings, StatisticKind, NATIONAL_ESTIMATE};
 use crate::engine::{DirectInput, Period};
-use crate::rules::RuleSet;
-use crate::{CellKey, Figure, FigureMethod, GeoLevel, Measure};
+use incity_indicators::catalogue::{
+    Catalogue, SmallAreaSettings, StatisticKind, NATIONAL_ESTIMATE,
+};
+use incity_indicators::rules::RuleSet;
+use incity_indicators::{CellKey, Figure, FigureMethod, GeoLevel, Measure, Sex};
 
 /// Area covariates: (measure, target group, area) → values by year.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,7 +98,7 @@ pub struct ModelRun {
     pub level: GeoLevel,
     pub grouping: String,
     pub group: String,
-    pub sex: String,
+    pub sex: Sex,
     /// Areas with a sample and covariates.
     pub areas: usize,
     /// Model-based figures added.
@@ -107,7 +109,7 @@ pub struct ModelRun {
 }
 
 /// The model of one (indicator, period, level, grouping, group, sex).
-type ModelKey = (String, Period, GeoLevel, String, String, String);
+type ModelKey = (String, Period, GeoLevel, String, String, Sex);
 
 fn arcsine(share: f64) -> f64 {
     share.clamp(0.0, 1.0).sqrt().asin()
@@ -124,7 +126,7 @@ fn model_seed(key: &ModelKey) -> u64 {
         key.2.code(),
         key.3,
         key.4,
-        key.5
+        key.5.code()
     );
     text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
@@ -205,7 +207,7 @@ pub fn fit_area_models(
         .filter_map(|l| GeoLevel::from_code(l))
         .collect();
     // The countries' direct estimates (a covariate).
-    let national: HashMap<(&str, Period, &str, &str, &str, &str), f64> = inputs
+    let national: NationalEstimates<'_> = inputs
         .iter()
         .filter(|i| i.level == GeoLevel::Country)
         .map(|i| {
@@ -215,7 +217,7 @@ pub fn fit_area_models(
                     i.period,
                     i.grouping.as_str(),
                     i.group.as_str(),
-                    i.sex.as_str(),
+                    i.sex,
                     i.geo.as_str(),
                 ),
                 i.estimate,
@@ -237,7 +239,7 @@ pub fn fit_area_models(
                 i.level,
                 i.grouping.clone(),
                 i.group.clone(),
-                i.sex.clone(),
+                i.sex,
             ))
             .or_default()
             .push(i);
@@ -252,7 +254,7 @@ pub fn fit_area_models(
                 level: key.2,
                 grouping: key.3.clone(),
                 group: key.4.clone(),
-                sex: key.5.clone(),
+                sex: key.5,
                 areas: 0,
                 figures: 0,
                 skipped: None,
@@ -276,7 +278,7 @@ pub fn fit_area_models(
         .collect()
 }
 
-type NationalEstimates<'a> = HashMap<(&'a str, Period, &'a str, &'a str, &'a str, &'a str), f64>;
+type NationalEstimates<'a> = HashMap<(&'a str, Period, &'a str, &'a str, Sex, &'a str), f64>;
 
 /// Fits the model of one key: the fit, the areas it used and the area variance, or the areas
 /// with a sample and covariates and why no model was fitted.
@@ -327,7 +329,7 @@ fn fit_one(
                         a.period,
                         a.grouping.as_str(),
                         a.group.as_str(),
-                        a.sex.as_str(),
+                        a.sex,
                         country,
                     ))
                     .copied()
@@ -482,7 +484,8 @@ pub fn model_based_figures(
                 a.geo.as_str(),
                 run.grouping.as_str(),
                 run.group.as_str(),
-                run.sex.as_str(),
+                run.sex,
+                Measure::Level,
             );
             let Some(&(flag, source)) = direct_flags.get(&flag_key) else {
                 continue;
@@ -512,7 +515,8 @@ pub fn model_based_figures(
                 geo: a.geo.clone(),
                 grouping: run.grouping.clone(),
                 group: run.group.clone(),
-                sex: run.sex.clone(),
+                reference_group: None,
+                sex: run.sex,
                 measure: Measure::Level,
                 estimate,
                 method: FigureMethod::ModelBased {
@@ -554,7 +558,7 @@ pub fn reliability_by_level(
         .collect();
     let migrant = |f: &Figure| {
         f.measure == Measure::Level
-            && f.sex == "T"
+            && f.sex == Sex::Total
             && f.grouping != "total"
             && !references.contains(&f.group.as_str())
     };

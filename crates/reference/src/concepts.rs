@@ -282,6 +282,14 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("education", "low (ISCED 0-2), medium (3-4), high (5-8)"),
 ];
 
+/// The columns of the harmonised input store, in order: the concepts, then the derived columns.
+pub fn harmonised_columns() -> impl Iterator<Item = &'static str> {
+    CONCEPTS
+        .iter()
+        .map(|c| c.id)
+        .chain(DERIVED.iter().map(|(id, _)| *id))
+}
+
 pub fn concept(id: &str) -> Option<&'static Concept> {
     CONCEPTS.iter().find(|c| c.id == id)
 }

@@ -13,8 +13,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::ingest::shared::{for_each_record, open_raw, Checks, Harmoniser, Origin};
-use crate::ingest::{LoadReport, ReadOptions, Rejection, RowSink};
+use super::checks::Checks;
+use super::harmonise::{Harmoniser, Origin, RowSink};
+use super::raw::{for_each_record, open_raw};
+use super::report::{LoadReport, ReadOptions, Rejection};
 use crate::mapping::Mapping;
 use crate::DataError;
 

@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use super::people::OriginGroup;
 use super::{Population, ILO_EMPLOYED, ILO_UNEMPLOYED};
-use crate::DataError;
+use crate::SyntheticError;
 
 /// The dataset identifier of the register table (its SDMX `DATAFLOW`).
 pub const REGISTER_DATAFLOW: &str = "INCITY:INCITY_REGISTER(1.0)";
@@ -126,7 +126,8 @@ pub fn register_table(pop: &Population) -> Vec<(String, &'static str, &'static s
                             ^ ((h.number as u64) << 8)
                             ^ p.member as u64;
                         let national = p.citizenship == home;
-                        let eu_citizen = !national && crate::geography::is_eu27(p.citizenship);
+                        let eu_citizen =
+                            !national && incity_reference::geography::is_eu27(p.citizenship);
                         let foreign_born = p.birth != OriginGroup::Native;
                         // Ghost registrations of foreign citizens.
                         let count = if !national && uniform(key ^ 0x01) < 0.04 {
@@ -231,9 +232,9 @@ pub fn register_table(pop: &Population) -> Vec<(String, &'static str, &'static s
 }
 
 /// Writes the register table as SDMX-CSV (`DATAFLOW,freq,indic,group,geo,TIME_PERIOD,OBS_VALUE`).
-pub fn write_register_csv(pop: &Population, path: &Path) -> Result<usize, DataError> {
+pub fn write_register_csv(pop: &Population, path: &Path) -> Result<usize, SyntheticError> {
     let rows = register_table(pop);
-    let file = std::fs::File::create(path).map_err(|e| DataError::io(path, e))?;
+    let file = std::fs::File::create(path).map_err(|e| SyntheticError::io(path, e))?;
     let mut out = std::io::BufWriter::new(file);
     let year = pop.config.year;
     let mut write = || -> std::io::Result<()> {
@@ -246,6 +247,6 @@ pub fn write_register_csv(pop: &Population, path: &Path) -> Result<usize, DataEr
         }
         out.flush()
     };
-    write().map_err(|e| DataError::io(path, e))?;
+    write().map_err(|e| SyntheticError::io(path, e))?;
     Ok(rows.len())
 }

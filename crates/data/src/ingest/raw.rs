@@ -1,0 +1,191 @@
+//! Source files (CSV or Parquet) read record by record as text fields, with line numbers.
+
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::DataType;
+
+use crate::DataError;
+
+/// A source file read row by row.
+pub(crate) struct RawFile {
+    pub(crate) path: PathBuf,
+    pub(crate) header: Vec<String>,
+    pub(crate) parquet: bool,
+}
+
+/// A consumer of records: `(line, fields)`; an empty field list means a record whose number
+/// of fields differs from the header's.
+pub(crate) type RecordFn<'a> = dyn FnMut(u64, &[Option<&str>]) -> Result<(), DataError> + 'a;
+
+/// Calls `f(line, fields)` for every record; missing Parquet values are `None`.
+pub(crate) fn for_each_record(
+    file: &RawFile,
+    progress: &mut dyn FnMut(u64),
+    f: &mut RecordFn<'_>,
+) -> Result<(), DataError> {
+    if file.parquet {
+        use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let handle = std::fs::File::open(&file.path).map_err(|e| DataError::io(&file.path, e))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
+            .and_then(|b| b.with_batch_size(8192).build())
+            .map_err(|e| DataError::Unreadable {
+                file: file.path.clone(),
+                reason: e.to_string(),
+            })?;
+        let mut row = 0u64;
+        for batch in reader {
+            let batch = batch.map_err(|e| DataError::Unreadable {
+                file: file.path.clone(),
+                reason: e.to_string(),
+            })?;
+            let columns: Vec<ArrayRef> = batch
+                .columns()
+                .iter()
+                .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
+                .collect::<Result<_, _>>()
+                .map_err(|e| DataError::Unreadable {
+                    file: file.path.clone(),
+                    reason: e.to_string(),
+                })?;
+            let strings: Vec<_> = columns.iter().map(|c| c.as_string::<i32>()).collect();
+            let mut fields: Vec<Option<&str>> = vec![None; strings.len()];
+            for i in 0..batch.num_rows() {
+                row += 1;
+                for (k, s) in strings.iter().enumerate() {
+                    fields[k] = (!s.is_null(i)).then(|| s.value(i));
+                }
+                f(row, &fields)?;
+            }
+            progress(row);
+        }
+        Ok(())
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_path(&file.path)
+            .map_err(|e| DataError::Unreadable {
+                file: file.path.clone(),
+                reason: e.to_string(),
+            })?;
+        let mut record = csv::StringRecord::new();
+        let mut n = 0u64;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    return Err(DataError::Unreadable {
+                        file: file.path.clone(),
+                        reason: match e.kind() {
+                            csv::ErrorKind::Utf8 { .. } => {
+                                format!("line {line}: the file is not UTF-8 text")
+                            }
+                            _ => format!("line {line}: {e}"),
+                        },
+                    });
+                }
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if record.len() != file.header.len() {
+                // An empty field list: the caller rejects the whole record.
+                f(line, &[])?;
+            } else {
+                let fields: Vec<Option<&str>> = record.iter().map(Some).collect();
+                f(line, &fields)?;
+            }
+            n += 1;
+            if n.is_multiple_of(65_536) {
+                progress(record.position().map(|p| p.byte()).unwrap_or(0));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
+    if !path.exists() {
+        return Err(DataError::FileNotFound {
+            file: path.to_path_buf(),
+        });
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("parquet") => {
+            use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+            let handle = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| {
+                DataError::Unreadable {
+                    file: path.to_path_buf(),
+                    reason: e.to_string(),
+                }
+            })?;
+            let header = builder
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            Ok(RawFile {
+                path: path.to_path_buf(),
+                header,
+                parquet: true,
+            })
+        }
+        Some("csv") => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_path(path)
+                .map_err(|e| DataError::Unreadable {
+                    file: path.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+            let header: Vec<String> = reader
+                .headers()
+                .map_err(|e| DataError::Unreadable {
+                    file: path.to_path_buf(),
+                    reason: match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => {
+                            "line 1: the header is not UTF-8 text".to_string()
+                        }
+                        _ => e.to_string(),
+                    },
+                })?
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                .collect();
+            if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+                return Err(DataError::Unreadable {
+                    file: path.to_path_buf(),
+                    reason: "line 1: expected a header naming the columns; the file is empty"
+                        .into(),
+                });
+            }
+            let mut seen = std::collections::HashSet::new();
+            for h in &header {
+                if !seen.insert(h) {
+                    return Err(DataError::BadValue {
+                        file: path.to_path_buf(),
+                        line: 1,
+                        column: h.clone(),
+                        value: h.clone(),
+                        expected: "each column named once in the header".into(),
+                    });
+                }
+            }
+            Ok(RawFile {
+                path: path.to_path_buf(),
+                header,
+                parquet: false,
+            })
+        }
+        _ => Err(DataError::UnsupportedFormat {
+            file: path.to_path_buf(),
+        }),
+    }
+}
