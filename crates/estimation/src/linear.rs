@@ -276,6 +276,9 @@ pub fn estimate_linear_batch(
     stats: &[LinearStatistic<'_>],
     method: &LinearVariance<'_>,
 ) -> Result<Vec<Result<PointAndVariance, EstimationError>>, EstimationError> {
+    if let LinearVariance::Replicates(rep) = method {
+        rep.check_design(design)?;
+    }
     let points: Vec<Result<f64, EstimationError>> = stats.iter().map(|s| s.point()).collect();
     let variances: Vec<Result<f64, EstimationError>> = match method {
         LinearVariance::Linearization => stats

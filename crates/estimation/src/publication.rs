@@ -39,6 +39,10 @@
 //! respondent answered alike): its standard error and CV are not given (NaN / `None`), its
 //! interval is Korn-Graubard on the respondents, and rules without proportion criteria flag it as
 //! of low reliability ([`FlagReason::BoundaryShare`]).
+//!
+//! (About 750 lines of code and 200 of tests: intervals, the rules and their facts, and the
+//! flags are one decision — whether and how a figure is published — and are kept together so
+//! that its order of checks reads in one place.)
 
 use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
 

@@ -159,6 +159,8 @@ pub struct ReplicateDesign {
     fractions: Vec<f64>,
     lonely_psu: LonelyPsuRule,
     psu_count: usize,
+    /// PSUs of every declared stratum of the design the replicates were made for.
+    stratum_sizes: Vec<usize>,
     /// Centre on the full-sample estimate instead of the replicate mean.
     pub mse: bool,
 }
@@ -254,8 +256,35 @@ impl ReplicateDesign {
             fractions,
             lonely_psu: design.lonely_psu(),
             psu_count: n_psu,
+            stratum_sizes: declared.iter().map(|s| s.psu_count).collect(),
             mse,
         })
+    }
+
+    /// Whether these replicates were made for `design`: the same strata with the same PSUs
+    /// and the same lonely-PSU rule. Multipliers applied to another design's PSUs would give a
+    /// variance without meaning, so the estimators refuse such a pair.
+    pub fn is_for(&self, design: &SampleDesign) -> bool {
+        self.lonely_psu == design.lonely_psu()
+            && self.stratum_sizes.len() == design.strata().len()
+            && self
+                .stratum_sizes
+                .iter()
+                .zip(design.strata())
+                .all(|(&n, s)| n == s.psu_count)
+    }
+
+    /// [`is_for`](Self::is_for) as the error the estimators return.
+    pub fn check_design(&self, design: &SampleDesign) -> Result<(), EstimationError> {
+        if self.is_for(design) {
+            Ok(())
+        } else {
+            Err(EstimationError::InvalidArgument(
+                "the replicate design was made for another sample design (strata, PSUs or \
+                 lonely-PSU rule differ)"
+                    .into(),
+            ))
+        }
     }
 
     pub fn method(&self) -> ReplicateMethod {

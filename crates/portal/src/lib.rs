@@ -6,6 +6,9 @@
 //!
 //! It must not know microdata or the query engine (it builds without `incity-data`). Entry
 //! point: [`router`] over an [`AppState`].
+//!
+//! (About 800 lines in one file: the portal is to become a folder of routes, one module per
+//! page family and one for the API, with the portal issue; `plan.rs` already is one.)
 
 use std::net::SocketAddr;
 
