@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::checks::Checks;
 use super::harmonise::{Harmoniser, Origin, RowSink};
-use super::raw::{for_each_record, open_raw};
+use super::raw::{for_each_record, open_raw, RawFile};
 use super::report::{LoadReport, ReadOptions, Rejection};
 use crate::mapping::Mapping;
 use crate::DataError;
@@ -103,6 +103,12 @@ fn column(header: &[String], name: &str, path: &Path) -> Result<usize, DataError
         })
 }
 
+/// Reads the EU-SILC user database: the files identified by their id columns, D, H and P held
+/// in memory, R streamed and joined record by record, then the records no join used.
+///
+/// The R stream (about 150 lines) stays in one closure: each R record borrows its fields and
+/// the D, H and P arenas' fields into one joined record, and the rejections, the household
+/// counts and the P records used are filled as it goes.
 pub(crate) fn read_udb(
     mapping: &Mapping,
     files: &[PathBuf],
@@ -111,48 +117,7 @@ pub(crate) fn read_udb(
     progress: &mut dyn FnMut(&Path, u64),
     report: &mut LoadReport,
 ) -> Result<(), DataError> {
-    let mut kinds: Vec<(Kind, usize)> = Vec::new();
-    let mut raws = Vec::new();
-    for (fi, path) in files.iter().enumerate() {
-        let raw = open_raw(path)?;
-        let kind = [Kind::D, Kind::R, Kind::H, Kind::P]
-            .into_iter()
-            .find(|k| raw.header.iter().any(|h| h == k.id_column()))
-            .ok_or_else(|| DataError::BadValue {
-                file: path.clone(),
-                line: 1,
-                column: "header".into(),
-                value: raw
-                    .header
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(","),
-                expected:
-                    "an EU-SILC D, R, H or P file (a header with DB030, RB030, HB030 or PB030)"
-                        .into(),
-            })?;
-        if let Some((_, other)) = kinds.iter().find(|(k, _)| *k == kind) {
-            return Err(DataError::Design(format!(
-                "two EU-SILC {} files given: {} and {}",
-                kind.letter(),
-                files[*other].display(),
-                path.display()
-            )));
-        }
-        kinds.push((kind, fi));
-        raws.push(raw);
-    }
-    for required in [Kind::D, Kind::R] {
-        if !kinds.iter().any(|(k, _)| *k == required) {
-            return Err(DataError::Design(format!(
-                "the EU-SILC {} file is required (a header with {})",
-                required.letter(),
-                required.id_column()
-            )));
-        }
-    }
+    let (kinds, raws) = identify_files(files)?;
     let index_of = |kind: Kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, i)| *i);
     let limit = options.report_limit;
 
@@ -160,129 +125,25 @@ pub(crate) fn read_udb(
     let mut keyed: HashMap<char, Keyed> = HashMap::new();
     for kind in [Kind::D, Kind::H, Kind::P] {
         let Some(fi) = index_of(kind) else { continue };
-        let raw = &raws[fi];
-        let path = &files[fi];
-        let l = kind.letter();
-        let (ci, yi, ii) = (
-            column(&raw.header, &format!("{l}B020"), path)?,
-            column(&raw.header, &format!("{l}B010"), path)?,
-            column(&raw.header, kind.id_column(), path)?,
-        );
-        let mut table = Keyed {
-            file: fi,
-            header: raw.header.clone(),
-            records: HashMap::new(),
-            arena: Arena {
-                columns: raw.header.len(),
-                ..Arena::default()
-            },
-        };
-        let mut rejections = Vec::new();
-        let fr = &mut report.files[fi];
-        for_each_record(
-            raw,
-            &mut |done| progress(path, done),
-            &mut |line, fields| {
-                fr.rows_read += 1;
-                if fields.is_empty() {
-                    rejections.push(Rejection {
-                        file: path.clone(),
-                        line,
-                        parquet: raw.parquet,
-                        column: "record".into(),
-                        value: String::new(),
-                        expected: format!("{} fields as in the header", raw.header.len()),
-                    });
-                    return Ok(());
-                }
-                let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
-                let key = (
-                    get(ci).to_string(),
-                    get(yi).to_string(),
-                    get(ii).to_string(),
-                );
-                if key.2.is_empty() {
-                    rejections.push(Rejection {
-                        file: path.clone(),
-                        line,
-                        parquet: raw.parquet,
-                        column: kind.id_column().into(),
-                        value: String::new(),
-                        expected: "an identifier; the field is missing".into(),
-                    });
-                    return Ok(());
-                }
-                if let Some((first, _)) = table.records.get(&key) {
-                    rejections.push(Rejection {
-                        file: path.clone(),
-                        line,
-                        parquet: raw.parquet,
-                        column: kind.id_column().into(),
-                        value: key.2.clone(),
-                        expected: format!(
-                            "an id not already used in {} {} (first on line {first})",
-                            key.0, key.1
-                        ),
-                    });
-                    return Ok(());
-                }
-                let index = table.arena.push(fields);
-                table.records.insert(key, (line, index));
-                Ok(())
-            },
+        let table = load_keyed(
+            kind, fi, &raws[fi], &files[fi], mapping, progress, report, limit,
         )?;
-        report.files[fi].rows_rejected += rejections.len() as u64;
-        for r in rejections {
-            report.reject(limit, r);
-        }
-        keyed.insert(l, table);
+        keyed.insert(kind.letter(), table);
     }
-    // H households must be in D.
-    if let Some(h) = keyed.get(&'H') {
-        let d = &keyed[&'D'];
-        let mut bad = Vec::new();
-        for (key, (line, _)) in &h.records {
-            if !d.records.contains_key(key) {
-                bad.push(Rejection {
-                    file: files[h.file].clone(),
-                    line: *line,
-                    parquet: false,
-                    column: "HB030".into(),
-                    value: key.2.clone(),
-                    expected: format!("a household of the D file ({} {})", key.0, key.1),
-                });
-            }
-        }
-        bad.sort_by_key(|r| r.line);
-        report.files[h.file].rows_rejected += bad.len() as u64;
-        for r in bad {
-            report.reject(limit, r);
-        }
-    }
+    reject_households_not_in_d(&keyed, files, report, limit);
 
-    // The unified header: D, R, H, P columns, each owned by its file.
+    // The joined record's columns: D, R, H, P, each owned by its file.
     let r_index = index_of(Kind::R).unwrap_or(0);
     let order: Vec<(char, usize)> = [Kind::D, Kind::R, Kind::H, Kind::P]
         .into_iter()
         .filter_map(|k| index_of(k).map(|i| (k.letter(), i)))
         .collect();
-    let mut header = Vec::new();
-    let mut owners = Vec::new();
-    let mut owner_file = Vec::new();
-    let mut offsets: HashMap<char, usize> = HashMap::new();
-    for (letter, fi) in &order {
-        offsets.insert(*letter, header.len());
-        let cols = if *letter == 'R' {
-            raws[*fi].header.clone()
-        } else {
-            keyed[letter].header.clone()
-        };
-        for c in cols {
-            header.push(c);
-            owners.push(files[*fi].display().to_string());
-            owner_file.push((*letter, *fi));
-        }
-    }
+    let JoinedHeader {
+        header,
+        owners,
+        owner_file,
+        offsets,
+    } = joined_header(&order, &raws, &keyed, files);
     let given: String = order.iter().map(|(l, _)| *l).collect();
     let harmoniser = Harmoniser::new(
         mapping,
@@ -439,7 +300,235 @@ pub(crate) fn read_udb(
             Ok(())
         },
     )?;
-    // P persons not in R; D households without persons.
+    reject_unjoined(&keyed, &used_p, &household_members, files, report, limit);
+    for (kind, fi) in &kinds {
+        if *kind != Kind::R {
+            let f = &mut report.files[*fi];
+            f.rows_accepted = f.rows_read.saturating_sub(f.rows_rejected);
+        }
+    }
+    Ok(())
+}
+
+/// Each file's kind with its index in the load, and the opened files in load order.
+type GivenFiles = (Vec<(Kind, usize)>, Vec<RawFile>);
+
+/// The files of a load by kind (from the id column their header has): at most one of each,
+/// D and R required.
+fn identify_files(files: &[PathBuf]) -> Result<GivenFiles, DataError> {
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    let mut raws = Vec::new();
+    for (fi, path) in files.iter().enumerate() {
+        let raw = open_raw(path)?;
+        let kind = [Kind::D, Kind::R, Kind::H, Kind::P]
+            .into_iter()
+            .find(|k| raw.header.iter().any(|h| h == k.id_column()))
+            .ok_or_else(|| DataError::BadValue {
+                file: path.clone(),
+                line: 1,
+                column: "header".into(),
+                value: raw
+                    .header
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+                expected:
+                    "an EU-SILC D, R, H or P file (a header with DB030, RB030, HB030 or PB030)"
+                        .into(),
+            })?;
+        if let Some((_, other)) = kinds.iter().find(|(k, _)| *k == kind) {
+            return Err(DataError::Design(format!(
+                "two EU-SILC {} files given: {} and {}",
+                kind.letter(),
+                files[*other].display(),
+                path.display()
+            )));
+        }
+        kinds.push((kind, fi));
+        raws.push(raw);
+    }
+    for required in [Kind::D, Kind::R] {
+        if !kinds.iter().any(|(k, _)| *k == required) {
+            return Err(DataError::Design(format!(
+                "the EU-SILC {} file is required (a header with {})",
+                required.letter(),
+                required.id_column()
+            )));
+        }
+    }
+    Ok((kinds, raws))
+}
+
+/// Reads a D, H or P file into memory, keyed by (country, year, id); empty records, records
+/// without an id and duplicated ids are rejected.
+#[allow(clippy::too_many_arguments)]
+fn load_keyed(
+    kind: Kind,
+    fi: usize,
+    raw: &RawFile,
+    path: &Path,
+    mapping: &Mapping,
+    progress: &mut dyn FnMut(&Path, u64),
+    report: &mut LoadReport,
+    limit: usize,
+) -> Result<Keyed, DataError> {
+    let l = kind.letter();
+    let (ci, yi, ii) = (
+        column(&raw.header, &format!("{l}B020"), path)?,
+        column(&raw.header, &format!("{l}B010"), path)?,
+        column(&raw.header, kind.id_column(), path)?,
+    );
+    let mut table = Keyed {
+        file: fi,
+        header: raw.header.clone(),
+        records: HashMap::new(),
+        arena: Arena {
+            columns: raw.header.len(),
+            ..Arena::default()
+        },
+    };
+    let mut rejections = Vec::new();
+    let fr = &mut report.files[fi];
+    for_each_record(
+        raw,
+        &mut |done| progress(path, done),
+        &mut |line, fields| {
+            fr.rows_read += 1;
+            if fields.is_empty() {
+                rejections.push(Rejection {
+                    file: path.to_path_buf(),
+                    line,
+                    parquet: raw.parquet,
+                    column: "record".into(),
+                    value: String::new(),
+                    expected: format!("{} fields as in the header", raw.header.len()),
+                });
+                return Ok(());
+            }
+            let get = |i: usize| fields[i].filter(|v| !mapping.is_missing(v)).unwrap_or("");
+            let key = (
+                get(ci).to_string(),
+                get(yi).to_string(),
+                get(ii).to_string(),
+            );
+            if key.2.is_empty() {
+                rejections.push(Rejection {
+                    file: path.to_path_buf(),
+                    line,
+                    parquet: raw.parquet,
+                    column: kind.id_column().into(),
+                    value: String::new(),
+                    expected: "an identifier; the field is missing".into(),
+                });
+                return Ok(());
+            }
+            if let Some((first, _)) = table.records.get(&key) {
+                rejections.push(Rejection {
+                    file: path.to_path_buf(),
+                    line,
+                    parquet: raw.parquet,
+                    column: kind.id_column().into(),
+                    value: key.2.clone(),
+                    expected: format!(
+                        "an id not already used in {} {} (first on line {first})",
+                        key.0, key.1
+                    ),
+                });
+                return Ok(());
+            }
+            let index = table.arena.push(fields);
+            table.records.insert(key, (line, index));
+            Ok(())
+        },
+    )?;
+    report.files[fi].rows_rejected += rejections.len() as u64;
+    for r in rejections {
+        report.reject(limit, r);
+    }
+    Ok(table)
+}
+
+/// Rejects the households of the H file that are not in the D file.
+fn reject_households_not_in_d(
+    keyed: &HashMap<char, Keyed>,
+    files: &[PathBuf],
+    report: &mut LoadReport,
+    limit: usize,
+) {
+    if let Some(h) = keyed.get(&'H') {
+        let d = &keyed[&'D'];
+        let mut bad = Vec::new();
+        for (key, (line, _)) in &h.records {
+            if !d.records.contains_key(key) {
+                bad.push(Rejection {
+                    file: files[h.file].clone(),
+                    line: *line,
+                    parquet: false,
+                    column: "HB030".into(),
+                    value: key.2.clone(),
+                    expected: format!("a household of the D file ({} {})", key.0, key.1),
+                });
+            }
+        }
+        bad.sort_by_key(|r| r.line);
+        report.files[h.file].rows_rejected += bad.len() as u64;
+        for r in bad {
+            report.reject(limit, r);
+        }
+    }
+}
+
+/// The joined record's columns, who owns each (for messages) and where each file's start.
+struct JoinedHeader {
+    header: Vec<String>,
+    owners: Vec<String>,
+    owner_file: Vec<(char, usize)>,
+    offsets: HashMap<char, usize>,
+}
+
+fn joined_header(
+    order: &[(char, usize)],
+    raws: &[RawFile],
+    keyed: &HashMap<char, Keyed>,
+    files: &[PathBuf],
+) -> JoinedHeader {
+    let mut header = Vec::new();
+    let mut owners = Vec::new();
+    let mut owner_file = Vec::new();
+    let mut offsets: HashMap<char, usize> = HashMap::new();
+    for (letter, fi) in order {
+        offsets.insert(*letter, header.len());
+        let cols = if *letter == 'R' {
+            raws[*fi].header.clone()
+        } else {
+            keyed[letter].header.clone()
+        };
+        for c in cols {
+            header.push(c);
+            owners.push(files[*fi].display().to_string());
+            owner_file.push((*letter, *fi));
+        }
+    }
+    JoinedHeader {
+        header,
+        owners,
+        owner_file,
+        offsets,
+    }
+}
+
+/// After the R stream: the persons of the P file no R record used, and the households of the
+/// D file without a person in R.
+fn reject_unjoined(
+    keyed: &HashMap<char, Keyed>,
+    used_p: &[bool],
+    household_members: &HashMap<Key, u64>,
+    files: &[PathBuf],
+    report: &mut LoadReport,
+    limit: usize,
+) {
     let mut late = Vec::new();
     if let Some(p) = keyed.get(&'P') {
         for (key, (line, index)) in &p.records {
@@ -479,11 +568,4 @@ pub(crate) fn read_udb(
         report.files[fi].rows_rejected += 1;
         report.reject(limit, r);
     }
-    for (kind, fi) in &kinds {
-        if *kind != Kind::R {
-            let f = &mut report.files[*fi];
-            f.rows_accepted = f.rows_read.saturating_sub(f.rows_rejected);
-        }
-    }
-    Ok(())
 }

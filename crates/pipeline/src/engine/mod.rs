@@ -398,16 +398,22 @@ fn period_stratum(year: i32, country: &str, stratum: &str) -> String {
     format!("{year}/{country}/{stratum}")
 }
 
-/// The design of one period: every stratum and PSU of the given (year, country, stratum, PSU)
-/// items, with the lonely-PSU rule of the source. Collapsing merges strata only within a
-/// country's sample of one year.
-fn design_of<'a>(
-    items: impl Iterator<Item = (i32, &'a str, &'a str, &'a str)>,
+/// The sample of one period, from the keys of its records (share cells or units): the design
+/// (every stratum and PSU, with the source's lonely-PSU rule; collapsing merges strata only
+/// within a country's sample of one year), each record's PSU, and the levels each record's
+/// country codes in every year of the period ([`coded_levels`]).
+fn period_sample(
+    period: Period,
+    keys: &[&Key],
     lonely_psu: LonelyPsuRule,
-) -> Result<(SampleDesign, Vec<PsuRef>), PipelineError> {
+) -> Result<(SampleDesign, Vec<PsuRef>, Vec<u8>), PipelineError> {
     let mut builder = DesignBuilder::default();
-    let refs: Vec<PsuRef> = items
-        .map(|(y, c, s, p)| builder.psu(&period_stratum(y, c, s), p, None))
+    let refs: Vec<PsuRef> = keys
+        .iter()
+        .map(|k| {
+            let country = k.geo[0].as_deref().unwrap_or("");
+            builder.psu(&period_stratum(k.year, country, &k.stratum), &k.psu, None)
+        })
         .collect();
     let design = builder.build_grouped(lonely_psu, None, |label| {
         // "year/country/stratum": the group is "year/country".
@@ -418,7 +424,7 @@ fn design_of<'a>(
             parts.next().unwrap_or("")
         )
     })?;
-    Ok((design, refs))
+    Ok((design, refs, coded_levels(period, keys)))
 }
 
 /// Domain keys: (geo, group, sex).

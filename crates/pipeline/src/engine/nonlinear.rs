@@ -102,18 +102,9 @@ pub(super) async fn estimate_nonlinear_indicators(
             .filter(|u| period.contains(u.key.year))
             .collect();
         let scale = 1.0 / period.years();
-        let (design, psus) = design_of(
-            mine.iter().map(|u| {
-                (
-                    u.key.year,
-                    u.key.geo[0].as_deref().unwrap_or(""),
-                    u.key.stratum.as_str(),
-                    u.key.psu.as_str(),
-                )
-            }),
-            rules.set.lonely_psu_for(&input.source),
-        )?;
-        let coded = coded_levels(period, &mine.iter().map(|u| &u.key).collect::<Vec<_>>());
+        let keys: Vec<&Key> = mine.iter().map(|u| &u.key).collect();
+        let (design, psus, coded) =
+            period_sample(period, &keys, rules.set.lonely_psu_for(&input.source))?;
         // Poverty-threshold groups: a country in a year (a pooled rate compares each person
         // with the national threshold of their own year).
         let mut thresholds: BTreeMap<(&str, i32), u32> = BTreeMap::new();

@@ -95,18 +95,9 @@ pub(super) fn estimate_shares(
             .collect();
         // Pooled years: the average annual population (weights divided by the years).
         let scale = 1.0 / period.years();
-        let (design, psus) = design_of(
-            mine.iter().map(|c| {
-                (
-                    c.key.year,
-                    c.key.geo[0].as_deref().unwrap_or(""),
-                    c.key.stratum.as_str(),
-                    c.key.psu.as_str(),
-                )
-            }),
-            rules.set.lonely_psu_for(&input.source),
-        )?;
-        let coded = coded_levels(period, &mine.iter().map(|c| &c.key).collect::<Vec<_>>());
+        let keys: Vec<&Key> = mine.iter().map(|c| &c.key).collect();
+        let (design, psus, coded) =
+            period_sample(period, &keys, rules.set.lonely_psu_for(&input.source))?;
         // One task per (indicator, level, grouping), estimated in parallel.
         let tasks: Vec<(usize, usize, Option<usize>)> = (0..shares.len())
             .flat_map(|k| {
