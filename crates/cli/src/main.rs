@@ -3,7 +3,7 @@
 //! `main.rs` only wires the commands: each command's arguments and work live in its own
 //! module (`serve`, `generate`, `compute`, `estimate`, `scan`, `import`, `export`, `sae`,
 //! `plan`); `tables` and `small_areas` are shared by the commands that load tables and fit
-//! models.
+//! models. It holds no statistics and no SQL of its own: it calls the crates that do.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -10,6 +10,10 @@
 //! with-replacement (ultimate cluster) linearisation, jackknife scales, centring of replicates on
 //! their mean, `svyquantile` rules and Woodruff intervals. Formulas and sources are stated in
 //! each module.
+//!
+//! Entry points: [`estimate_linear_batch`] (domain sums), [`estimate_nonlinear`] (unit data),
+//! [`gap_pairs`] and [`figure_interval`] (what both of incity's estimation paths share), and
+//! [`Estimate::publish_with`] (the publication rules).
 
 pub mod design;
 pub mod domains;

@@ -74,6 +74,16 @@ fn sex_code(value: &str) -> Option<&'static str> {
     }
 }
 
+/// A `[[published]]` definition names a dimension its table does not have.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("table {dataset} has no dimension `{dimension}` (it has {})", available.join(", "))]
+pub struct MissingDimension {
+    pub dataset: String,
+    pub dimension: String,
+    /// The table's dimensions.
+    pub available: Vec<String>,
+}
+
 impl PublishedDefinition {
     /// The observations of this definition in a table with `dimensions`. Observations of
     /// other slices, of geographies that are not countries incity knows, or of non-annual
@@ -83,25 +93,23 @@ impl PublishedDefinition {
         &self,
         dimensions: &[String],
         observations: impl IntoIterator<Item = TableObservation<'a>>,
-    ) -> Result<Vec<OfficialFigure>, String> {
+    ) -> Result<Vec<OfficialFigure>, MissingDimension> {
         let position = |name: &str| {
-            dimensions.iter().position(|d| d == name).ok_or_else(|| {
-                format!(
-                    "table {} has no dimension `{name}` (it has {})",
-                    self.dataset,
-                    dimensions.join(", ")
-                )
-            })
+            dimensions
+                .iter()
+                .position(|d| d == name)
+                .ok_or_else(|| MissingDimension {
+                    dataset: self.dataset.clone(),
+                    dimension: name.to_string(),
+                    available: dimensions.to_vec(),
+                })
         };
         let filter: Vec<(usize, &str)> = self
             .filter
             .iter()
             .map(|(d, v)| Ok((position(d)?, v.as_str())))
-            .collect::<Result<_, String>>()?;
-        let geo = dimensions
-            .iter()
-            .position(|d| d == "geo")
-            .ok_or_else(|| format!("table {} has no dimension `geo`", self.dataset))?;
+            .collect::<Result<_, MissingDimension>>()?;
+        let geo = position("geo")?;
         let sex = self.sex_dimension.as_deref().map(position).transpose()?;
         let group = position(&self.group_dimension)?;
         let groups: BTreeMap<&str, &str> = self
@@ -225,7 +233,8 @@ mod tests {
         assert_eq!((got[1].value, got[1].flags.as_str()), (Some(20000.0), "u"));
         // A table without a dimension the definition needs is an error naming it.
         let e = def.select(&dims[..6], []).unwrap_err();
-        assert!(e.contains("no dimension `geo`"), "{e}");
+        assert_eq!(e.dimension, "geo");
+        assert!(e.to_string().contains("no dimension `geo`"), "{e}");
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! ```toml
 //! lonely_psu = "adjust"        # fail | certainty | adjust | average | collapse
 //! flag_below_df = 8            # flag figures with fewer design degrees of freedom
-//! [lonely_psu_by_source]       # per-source override
-//! eu-lfs = "collapse"
+//! [lonely_psu_by_source]       # per-source override: lfs or silc (the input store's sources)
+//! lfs = "collapse"
 //! [proportions]                # NCHS criteria for shares (replace the CV bands for shares)
 //! min_effective_n = 30
 //! max_width = 0.30
@@ -28,7 +28,7 @@ use incity_estimation::{
 };
 use serde::Deserialize;
 
-use crate::catalogue::CatalogueError;
+use crate::catalogue::{CatalogueError, SOURCES};
 
 /// A named rule set.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +41,7 @@ pub struct RuleSet {
     pub country_thresholds: Option<CountryThresholds>,
     /// How strata with a single PSU enter variances, unless a source overrides it.
     pub lonely_psu: LonelyPsuRule,
-    /// Source (`eu-lfs`, `eu-silc`) → its lonely-PSU rule.
+    /// Source of the input store (`lfs`, `silc`) → its lonely-PSU rule.
     pub lonely_psu_by_source: BTreeMap<String, LonelyPsuRule>,
     /// The rules for model-based (small-area) figures: the same rules with the RMSE in place
     /// of the standard error, and their own respondent limits (`[model_based]`).
@@ -218,6 +218,16 @@ impl RuleSet {
         };
         let mut lonely_psu_by_source = BTreeMap::new();
         for (source, code) in f.lonely_psu_by_source.unwrap_or_default() {
+            // A key that is no source would silently never apply.
+            if !SOURCES.contains(&source.as_str()) {
+                return Err(err(
+                    origin,
+                    format!(
+                        "lonely_psu_by_source.{source}: no such source; expected one of {}",
+                        SOURCES.join(", ")
+                    ),
+                ));
+            }
             let rule = lonely(&format!("lonely_psu_by_source.{source}"), &code)?;
             lonely_psu_by_source.insert(source, rule);
         }
@@ -508,23 +518,29 @@ mod tests {
             .contains("no population thresholds for country BE (limits are given for AT)"));
         assert!(r.describe().contains("AT 3000/6000"));
         assert_eq!(d.rules_for("BE").unwrap(), PublicationRules::DEFAULT);
-        assert_eq!(d.lonely_psu_for("eu-lfs"), LonelyPsuRule::Adjust);
+        assert_eq!(d.lonely_psu_for("lfs"), LonelyPsuRule::Adjust);
         assert!(d.describe().contains("NCHS") && d.describe().contains("lonely PSUs"));
         let lonely = RuleSet::parse(
-            &format!("{base}suppress_below_n = 1\nflag_below_n = 1\nlonely_psu = \"certainty\"\n[lonely_psu_by_source]\neu-lfs = \"collapse\"\n"),
+            &format!("{base}suppress_below_n = 1\nflag_below_n = 1\nlonely_psu = \"certainty\"\n[lonely_psu_by_source]\nlfs = \"collapse\"\n"),
             "r.toml",
         )
         .unwrap();
-        assert_eq!(lonely.lonely_psu_for("eu-lfs"), LonelyPsuRule::Collapse);
-        assert_eq!(lonely.lonely_psu_for("eu-silc"), LonelyPsuRule::Certainty);
+        assert_eq!(lonely.lonely_psu_for("lfs"), LonelyPsuRule::Collapse);
+        assert_eq!(lonely.lonely_psu_for("silc"), LonelyPsuRule::Certainty);
         assert!(bad(&format!(
             "{base}suppress_below_n = 1\nflag_below_n = 1\nlonely_psu = \"drop\"\n"
         ))
         .contains(
             "lonely_psu = \"drop\": expected one of fail, certainty, adjust, average, collapse"
         ));
-        assert!(bad(&format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[lonely_psu_by_source]\neu-lfs = \"x\"\n"))
-            .contains("lonely_psu_by_source.eu-lfs"));
+        assert!(bad(&format!(
+            "{base}suppress_below_n = 1\nflag_below_n = 1\n[lonely_psu_by_source]\nlfs = \"x\"\n"
+        ))
+        .contains("lonely_psu_by_source.lfs = \"x\""));
+        // A source the input store does not have (the mapping's `source`, not the survey's
+        // name) would never apply: refused.
+        assert!(bad(&format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[lonely_psu_by_source]\neu-lfs = \"collapse\"\n"))
+            .contains("lonely_psu_by_source.eu-lfs: no such source; expected one of lfs, silc"));
         assert!(bad(&format!("{base}suppress_below_n = 1\nflag_below_n = 1\n[proportions]\nmin_effective_n = 30\nmax_width = 0.03\nrelative_width_from = 0.05\nmax_relative_width = 1.3\n"))
             .contains("NCHS uses 30, 0.05, 0.30, 1.30"));
         assert!(RuleSet::load("nope")

@@ -299,8 +299,31 @@ pub fn concept_index(id: &str) -> Option<usize> {
     CONCEPTS.iter().position(|c| c.id == id)
 }
 
-/// Checks one (non-missing) harmonised value; returns what was expected on failure.
+/// What a harmonised value should have been, when it is not a value of its concept
+/// (`a whole number from 0 to 120`): the "expected" of a rejection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected(pub String);
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Expected {}
+
+/// Checks one (non-missing) harmonised value against its concept (codes, NUTS version and
+/// country, city codes, number ranges, weights).
 pub fn check_value(
+    concept: &Concept,
+    value: &str,
+    country: Option<&str>,
+    nuts_version: NutsVersion,
+) -> Result<(), Expected> {
+    expectation(concept, value, country, nuts_version).map_err(Expected)
+}
+
+fn expectation(
     concept: &Concept,
     value: &str,
     country: Option<&str>,
@@ -506,13 +529,16 @@ mod tests {
         assert!(check_value(c("region"), "AT13", Some("AT"), v).is_ok());
         assert!(check_value(c("region"), "AT13", Some("BE"), v)
             .unwrap_err()
+            .0
             .contains("BE"));
         assert!(check_value(c("region"), "HR04", Some("HR"), v)
             .unwrap_err()
+            .0
             .contains("NUTS 2016"));
         assert!(check_value(c("age"), "121", None, v).is_err());
         assert!(check_value(c("weight"), "0", None, v)
             .unwrap_err()
+            .0
             .contains("greater than 0"));
         assert!(check_value(c("weight"), "-3", None, v).is_err());
         assert!(check_value(c("city"), "AT001C", Some("AT"), v).is_ok());
@@ -520,6 +546,7 @@ mod tests {
         assert!(check_value(c("country"), "XX", None, v).is_err());
         assert!(check_value(c("sex"), "X", None, v)
             .unwrap_err()
+            .0
             .contains("M, F"));
     }
 }

@@ -38,7 +38,9 @@
 //!   direct vs model CV.
 //!
 //! This crate is pure statistics: no files, SQL, HTTP or JSON. Callers hand it numbers and
-//! names; errors name the area or covariate at fault.
+//! names; errors name the area or covariate at fault. Entry points: [`estimate_small_areas`]
+//! (a whole table of areas, with scale and MSE method) and [`fit`] / [`predict`] (the model
+//! alone).
 
 pub mod benchmarking;
 pub mod bootstrap;
