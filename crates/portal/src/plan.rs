@@ -86,7 +86,7 @@ async fn plan_of(
     state: &AppState,
     checked: &Checked,
 ) -> Result<(StoredRelease, Vec<PlanRow>), PortalError> {
-    let release = crate::current(state).await?;
+    let release = crate::query::current(state).await?;
     let rules = RuleSet::of_release(&release.provenance.rules).ok_or_else(|| {
         PortalError::Unavailable(
             "The served release was published with a rule file that is not shipped with \

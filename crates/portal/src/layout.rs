@@ -1,0 +1,61 @@
+//! The page frame every HTML page shares: style, header, navigation, release line, footer.
+
+use incity_store::StoredRelease;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+pub(crate) const STYLE: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#fff;line-height:1.45}
+header{background:#0b3d5c;color:#fff;padding:.6rem 1.2rem;display:flex;gap:1.5rem;align-items:baseline;flex-wrap:wrap}
+header a{color:#fff;text-decoration:none}header .brand{font-weight:700;font-size:1.3rem}
+main{max-width:72rem;margin:0 auto;padding:1rem 1.2rem}
+.synthetic{background:#fff4d6;border:1px solid #e0b84c;padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{padding:.3rem .5rem;border-bottom:1px solid #dde3e8;text-align:left;vertical-align:middle}
+th{background:#f2f5f7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.gap td{color:#4a5560;font-style:italic}td.official{color:#0b3d5c;background:#f4f8fb}.official-flag{color:#8a5a00}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}tr.model td{background:#f6f2fb}.model-based{display:inline-block;padding:0 .35em;border:1px solid #5b3a8c;border-radius:3px;color:#5b3a8c;font-size:.85em;font-weight:600}
+footer{border-top:1px solid #dde3e8;margin-top:2rem;padding:1rem 1.2rem;font-size:.85rem;color:#4a5560}
+nav.levels a{margin-right:1rem}code{background:#f2f5f7;padding:0 .2rem}
+@media print{header nav,nav.levels,.download{display:none}}
+"#;
+
+pub(crate) fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · incity" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    a.brand href="/" { "incity" }
+                    nav { a href="/indicators" { "Indicators" } " " a href="/plan" { "Precision planner" } " " a href="/api/v1/release" { "API" } }
+                }
+                main {
+                    @if let Some(r) = release {
+                        @if r.provenance.synthetic {
+                            p.synthetic role="note" {
+                                strong { "Synthetic demonstration data." }
+                                " Every figure on this site is computed from simulated survey microdata, not from real respondents."
+                            }
+                        }
+                    }
+                    (body)
+                }
+                footer {
+                    @if let Some(r) = release {
+                        p {
+                            "Release " (r.id) " · input " code { (r.provenance.input_file) }
+                            " (SHA-256 " code { (&r.provenance.input_sha256[..12.min(r.provenance.input_sha256.len())]) } "…)"
+                            " · catalogue " (r.provenance.catalogue_version)
+                            " · incity " (r.provenance.software_version)
+                        }
+                        p { "Method: " (r.provenance.method) }
+                    }
+                    p { "Region names and codes: NUTS 2021, Source: Eurostat. Synthetic data with parameters from Eurostat tables (LFSA_ERGAN, LFSA_URGAN, ILC_DI15, HLTH_SILC_24, EDAT_LFS_9911, URB_CPOP1, URB_CPOPCB)." }
+                }
+            }
+        }
+    }
+}
