@@ -21,6 +21,9 @@ struct StratumBuild {
     /// PSUs that are single records (designs without a PSU column), numbered after the named.
     unit_psus: u32,
     fpc: Option<(f64, f64)>,
+    /// Strata are collapsed (lonely-PSU rule `collapse`) only within one group; "" unless
+    /// given with [`DesignBuilder::psu_in_group`].
+    collapse_group: String,
 }
 
 impl DesignBuilder {
@@ -59,6 +62,17 @@ impl DesignBuilder {
         }
     }
 
+    /// As [`psu`](Self::psu), for a stratum that may be collapsed only with strata of the same
+    /// `collapse_group` (e.g. one country's sample of one year).
+    pub fn psu_in_group(&mut self, stratum: &str, collapse_group: &str, psu: &str) -> PsuRef {
+        let r = self.psu(stratum, psu, None);
+        let s = self.stratum(stratum, None);
+        if s.collapse_group != collapse_group {
+            s.collapse_group = collapse_group.to_string();
+        }
+        r
+    }
+
     /// A new PSU made of one record.
     pub(super) fn unit_psu(&mut self, stratum: &str, fpc: Option<(f64, f64)>) -> PsuRef {
         let s = self.stratum(stratum, fpc);
@@ -70,23 +84,12 @@ impl DesignBuilder {
         }
     }
 
-    /// The design of every stratum and PSU seen.
+    /// The design of every stratum and PSU seen (for [`LonelyPsuRule::Collapse`], strata are
+    /// merged only within their collapse group).
     pub fn build(
         self,
         rule: LonelyPsuRule,
         fpc_column: Option<&str>,
-    ) -> Result<SampleDesign, DataError> {
-        self.build_grouped(rule, fpc_column, |_| String::new())
-    }
-
-    /// As [`build`](Self::build), with the collapse group of each stratum label (for
-    /// [`LonelyPsuRule::Collapse`] only strata of the same group are merged, e.g. the same
-    /// country and year).
-    pub fn build_grouped(
-        self,
-        rule: LonelyPsuRule,
-        fpc_column: Option<&str>,
-        group_of: impl Fn(&str) -> String,
     ) -> Result<SampleDesign, DataError> {
         let mut group_ids: BTreeMap<String, u32> = BTreeMap::new();
         let mut strata: Vec<(u32, Stratum, u32)> = Vec::with_capacity(self.strata.len());
@@ -112,7 +115,7 @@ impl DesignBuilder {
                 _ => 0.0,
             };
             let next = group_ids.len() as u32;
-            let group = *group_ids.entry(group_of(&label)).or_insert(next);
+            let group = *group_ids.entry(s.collapse_group).or_insert(next);
             strata.push((
                 id,
                 Stratum {
@@ -127,5 +130,43 @@ impl DesignBuilder {
         let groups: Vec<u32> = strata.iter().map(|s| s.2).collect();
         SampleDesign::with_collapse_groups(strata.into_iter().map(|s| s.1).collect(), rule, &groups)
             .map_err(DataError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collapsing merges a single-PSU stratum only with strata of its own group (one
+    /// country's sample of one year in a release), and refuses one alone in its group.
+    #[test]
+    fn collapse_stays_within_the_group() {
+        let mut b = DesignBuilder::default();
+        let at_a = b.psu_in_group("2024/AT/a", "2024/AT", "1");
+        for p in ["1", "2"] {
+            b.psu_in_group("2024/AT/b", "2024/AT", p);
+        }
+        for p in ["1", "2"] {
+            b.psu_in_group("2024/BE/a", "2024/BE", p);
+        }
+        let be_b = b.psu_in_group("2024/BE/b", "2024/BE", "1");
+        let design = b.build(LonelyPsuRule::Collapse, None).unwrap();
+        let (at, be) = (
+            design.variance_stratum_of(at_a.stratum),
+            design.variance_stratum_of(be_b.stratum),
+        );
+        assert_ne!(at, be, "strata of two groups are never merged");
+        assert_eq!(design.variance_strata().len(), 2);
+        // Austria's single-PSU stratum alone in its group: Belgium's strata do not rescue it.
+        let mut alone = DesignBuilder::default();
+        alone.psu_in_group("2024/AT/a", "2024/AT", "1");
+        alone.psu_in_group("2024/BE/a", "2024/BE", "1");
+        alone.psu_in_group("2024/BE/a", "2024/BE", "2");
+        let err = alone.build(LonelyPsuRule::Collapse, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no other stratum of its collapse group"),
+            "{err}"
+        );
     }
 }

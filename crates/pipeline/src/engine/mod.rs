@@ -412,18 +412,14 @@ fn period_sample(
         .iter()
         .map(|k| {
             let country = k.geo[0].as_deref().unwrap_or("");
-            builder.psu(&period_stratum(k.year, country, &k.stratum), &k.psu, None)
+            builder.psu_in_group(
+                &period_stratum(k.year, country, &k.stratum),
+                &format!("{}/{country}", k.year),
+                &k.psu,
+            )
         })
         .collect();
-    let design = builder.build_grouped(lonely_psu, None, |label| {
-        // "year/country/stratum": the group is "year/country".
-        let mut parts = label.splitn(3, '/');
-        format!(
-            "{}/{}",
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or("")
-        )
-    })?;
+    let design = builder.build(lonely_psu, None)?;
     Ok((design, refs, coded_levels(period, keys)))
 }
 
