@@ -82,7 +82,7 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|f| {
                     let mut o = serde_json::json!({
-                        "indicator": f.indicator, "source": f.source,
+                        "indicator": f.indicator, "source": f.source.code(),
                         "first_year": f.first_year, "year": f.year,
                         "geo_level": f.geo_level.code(), "geo": f.geo,
                         "geo_name": incity_indicators::geo_name(&f.geo),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::Measure;
+use crate::{Measure, Source};
 
 include!(concat!(env!("OUT_DIR"), "/catalogue_files.rs"));
 
@@ -76,8 +76,8 @@ pub struct Indicator {
     pub id: String,
     pub name: String,
     pub area: String,
-    /// The input-store source it is computed from (`lfs`, `silc`).
-    pub source: String,
+    /// The input-store source it is computed from (`lfs`, `silc`; checked when read).
+    pub source: Source,
     pub statistic: StatisticKind,
     /// Who is counted (SQL over harmonised columns).
     pub population: String,
@@ -204,8 +204,6 @@ pub struct Catalogue {
     pub small_area: Option<SmallAreaSettings>,
 }
 
-/// Sources the pipeline can compute from.
-pub const SOURCES: [&str; 2] = ["lfs", "silc"];
 const UNITS: [&str; 2] = ["percent", "euro"];
 const WEIGHTS: [&str; 2] = ["weight", "personal_weight"];
 
@@ -329,16 +327,6 @@ impl Catalogue {
             if indicators.iter().any(|i| i.id == ind.id) {
                 return Err(err(name, format!("id \"{}\" is used twice", ind.id)));
             }
-            if !SOURCES.contains(&ind.source.as_str()) {
-                return Err(err(
-                    name,
-                    format!(
-                        "source = \"{}\": expected one of {}",
-                        ind.source,
-                        SOURCES.join(", ")
-                    ),
-                ));
-            }
             if !UNITS.contains(&ind.unit.as_str()) {
                 return Err(err(
                     name,
@@ -435,12 +423,12 @@ impl Catalogue {
                 }
             }
             for source in ind.variables.keys() {
-                if !SOURCES.contains(&source.as_str()) {
+                if Source::from_code(source).is_none() {
                     return Err(err(
                         name,
                         format!(
                             "variables: `{source}` is not a source ({})",
-                            SOURCES.join(", ")
+                            Source::codes()
                         ),
                     ));
                 }

@@ -66,7 +66,7 @@ pub fn row(release: i64, synthetic: bool, f: &Figure) -> [String; 28] {
         release.to_string(),
         synthetic.to_string(),
         f.indicator.clone(),
-        f.source.clone(),
+        f.source.code().to_string(),
         f.first_year.to_string(),
         f.year.to_string(),
         f.geo_level.code().to_string(),

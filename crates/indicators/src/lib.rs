@@ -110,6 +110,50 @@ impl Measure {
     }
 }
 
+/// The survey a figure is computed from: the input-store sources the catalogue computes
+/// indicators from (`lfs`, `silc`). The input store may hold other sources (a register
+/// extract); no indicator is computed from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// EU-LFS.
+    Lfs,
+    /// EU-SILC.
+    Silc,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Source::Lfs, Source::Silc];
+
+    /// `lfs` or `silc`, as mapping files, the input store and the catalogue write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Lfs => "lfs",
+            Source::Silc => "silc",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// `lfs, silc` (for messages).
+    pub fn codes() -> String {
+        Source::ALL.map(Source::code).join(", ")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Source, D::Error> {
+        let code = String::deserialize(d)?;
+        Source::from_code(&code).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "source = \"{code}\": expected one of {}",
+                Source::codes()
+            ))
+        })
+    }
+}
+
 /// Whom a figure counts by sex: both sexes, men or women (Eurostat's codes `T`, `M`, `F`).
 /// Ordered as their codes (`F` < `M` < `T`), the order of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,8 +188,7 @@ impl Sex {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
     pub indicator: String,
-    /// Input-store source (`lfs`, `silc`).
-    pub source: String,
+    pub source: Source,
     /// First year of the reference period: `year` itself, or the first of the years pooled.
     pub first_year: i32,
     /// (Last) year of the reference period.

@@ -28,7 +28,8 @@ use incity_estimation::{
 };
 use serde::Deserialize;
 
-use crate::catalogue::{CatalogueError, SOURCES};
+use crate::catalogue::CatalogueError;
+use crate::Source;
 
 /// A named rule set.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,12 +220,12 @@ impl RuleSet {
         let mut lonely_psu_by_source = BTreeMap::new();
         for (source, code) in f.lonely_psu_by_source.unwrap_or_default() {
             // A key that is no source would silently never apply.
-            if !SOURCES.contains(&source.as_str()) {
+            if Source::from_code(&source).is_none() {
                 return Err(err(
                     origin,
                     format!(
                         "lonely_psu_by_source.{source}: no such source; expected one of {}",
-                        SOURCES.join(", ")
+                        Source::codes()
                     ),
                 ));
             }

@@ -5,14 +5,14 @@
 use incity_estimation::{Estimate, Figures, Flag, FlagReason, PlanningBasis};
 use incity_indicators::planner::{plan, PlanRequest, PlanningSource, Respondents};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{Catalogue, Figure, FigureMethod, GeoLevel, Measure, Sex};
+use incity_indicators::{Catalogue, Figure, FigureMethod, GeoLevel, Measure, Sex, Source};
 
 const INDICATOR: &str = "employment_rate_20_64";
 
 fn figure(geo_level: GeoLevel, geo: &str, group: &str, estimate: Estimate) -> Figure {
     Figure {
         indicator: INDICATOR.into(),
-        source: "lfs".into(),
+        source: Source::Lfs,
         first_year: 2024,
         year: 2024,
         geo_level,

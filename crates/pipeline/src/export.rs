@@ -57,7 +57,7 @@ pub fn write_parquet(
         Arc::new(Int64Array::from(vec![release; figures.len()])),
         Arc::new(BooleanArray::from(vec![synthetic; figures.len()])),
         text(&|f| f.indicator.clone()),
-        text(&|f| f.source.clone()),
+        text(&|f| f.source.code().to_string()),
         Arc::new(Int32Array::from(
             figures.iter().map(|f| f.first_year).collect::<Vec<_>>(),
         )),
@@ -167,7 +167,7 @@ pub fn sdmx_table(release: i64, figures: &[Figure]) -> PublishedTable {
             Observation {
                 key: vec![
                     f.indicator.clone(),
-                    f.source.clone(),
+                    f.source.code().to_string(),
                     f.geo_level.code().to_string(),
                     f.geo.clone(),
                     f.grouping.clone(),

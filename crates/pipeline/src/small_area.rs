@@ -42,7 +42,7 @@ use incity_indicators::catalogue::{
     Catalogue, SmallAreaSettings, StatisticKind, NATIONAL_ESTIMATE,
 };
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{CellKey, Figure, FigureMethod, GeoLevel, Measure, Sex};
+use incity_indicators::{CellKey, Figure, FigureMethod, GeoLevel, Measure, Sex, Source};
 
 /// Area covariates: (measure, target group, area) → values by year.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -463,10 +463,10 @@ pub fn model_based_figures(
     rules: &RuleSet,
 ) -> (Vec<Figure>, Vec<ModelRun>) {
     // The direct figures' flags, to know which cells need a model-based figure.
-    let direct_flags: HashMap<CellKey<'_>, (Flag, &str)> = direct
+    let direct_flags: HashMap<CellKey<'_>, (Flag, Source)> = direct
         .iter()
         .filter(|f| f.measure == Measure::Level)
-        .map(|f| (f.cell(), (f.estimate.flag, f.source.as_str())))
+        .map(|f| (f.cell(), (f.estimate.flag, f.source)))
         .collect();
     let mut figures = Vec::new();
     let mut runs = Vec::new();
@@ -508,7 +508,7 @@ pub fn model_based_figures(
             );
             figures.push(Figure {
                 indicator: run.indicator.clone(),
-                source: source.to_string(),
+                source,
                 first_year: run.period.first,
                 year: run.period.last,
                 geo_level: run.level,

@@ -20,7 +20,7 @@ use crate::AppState;
 #[derive(Debug, Serialize)]
 pub(crate) struct FigureOut {
     indicator: String,
-    source: String,
+    source: &'static str,
     first_year: i32,
     year: i32,
     geo_level: &'static str,
@@ -72,7 +72,7 @@ impl From<&Figure> for FigureOut {
         let x = f.estimate.figures;
         FigureOut {
             indicator: f.indicator.clone(),
-            source: f.source.clone(),
+            source: f.source.code(),
             first_year: f.first_year,
             year: f.year,
             geo_level: f.geo_level.code(),
@@ -164,7 +164,7 @@ pub(crate) async fn api_indicators() -> Json<Vec<IndicatorOut>> {
                 id: &i.id,
                 name: &i.name,
                 area: &i.area,
-                source: &i.source,
+                source: i.source.code(),
                 unit: &i.unit,
                 population: &i.population_label,
                 definition: &i.definition,

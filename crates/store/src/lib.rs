@@ -12,7 +12,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use incity_estimation::{Estimate, Figures, Flag};
-use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex};
+use incity_indicators::{
+    Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex, Source,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
@@ -128,7 +130,7 @@ impl Store {
                 let fig = f.estimate.figures;
                 b.push_bind(id)
                     .push_bind(&f.indicator)
-                    .push_bind(&f.source)
+                    .push_bind(f.source.code())
                     .push_bind(f.first_year)
                     .push_bind(f.year)
                     .push_bind(f.geo_level.code())
@@ -242,6 +244,9 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     let measure_code: String = r.get(4);
     let measure = Measure::from_code(&measure_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown measure `{measure_code}`")))?;
+    let source_code: String = r.get(14);
+    let source = Source::from_code(&source_code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown source `{source_code}`")))?;
     let sex_code: String = r.get(17);
     let sex = Sex::from_code(&sex_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sex `{sex_code}`")))?;
@@ -281,7 +286,7 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
     Ok(Figure {
         method,
         indicator: r.get(0),
-        source: r.get(14),
+        source,
         first_year: r.get(18),
         year: r.get(15),
         geo_level,

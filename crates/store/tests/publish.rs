@@ -1,7 +1,9 @@
 //! Publishing is atomic and suppressed figures are stored without numbers.
 
 use incity_estimation::{Estimate, Figures, Flag, FlagReason};
-use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex};
+use incity_indicators::{
+    Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex, Source,
+};
 use incity_store::{FigureFilter, Store};
 
 fn provenance(file: &str) -> Provenance {
@@ -24,7 +26,7 @@ fn provenance(file: &str) -> Provenance {
 fn figure(geo: &str, estimate: Estimate) -> Figure {
     Figure {
         indicator: "employment_rate_20_64".into(),
-        source: "lfs".into(),
+        source: Source::Lfs,
         first_year: 2024,
         year: 2024,
         geo_level: GeoLevel::Nuts2,

@@ -40,7 +40,7 @@ use incity_estimation::{
 
 use incity_indicators::catalogue::{Catalogue, Indicator, StatisticKind};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Sex};
+use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Sex, Source};
 
 mod nonlinear;
 mod shares;
@@ -235,7 +235,7 @@ pub async fn compute_source(
     let indicators: Vec<&Indicator> = catalogue
         .indicators
         .iter()
-        .filter(|i| i.source == input.source)
+        .filter(|i| i.source.code() == input.source)
         .collect();
     if indicators.is_empty() || input.files.is_empty() {
         return Ok(SourceFigures::default());
@@ -466,7 +466,7 @@ impl<'a> CountryRules<'a> {
 /// What the figures of one estimation task share.
 struct TaskFigures<'a> {
     indicator: &'a str,
-    source: &'a str,
+    source: Source,
     period: Period,
     level: GeoLevel,
     grouping: String,
@@ -519,7 +519,7 @@ impl TaskFigures<'_> {
     ) -> Figure {
         Figure {
             indicator: self.indicator.to_string(),
-            source: self.source.to_string(),
+            source: self.source,
             first_year: self.period.first,
             year: self.period.last,
             geo_level: self.level,

@@ -229,7 +229,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                     )?;
                     let task = TaskFigures {
                         indicator: &ind.id,
-                        source: &input.source,
+                        source: ind.source,
                         period,
                         level: *level,
                         grouping: gi

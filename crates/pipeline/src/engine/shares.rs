@@ -176,7 +176,7 @@ pub(super) fn estimate_shares(
                         .collect();
                     let task = TaskFigures {
                         indicator: &ind.id,
-                        source: &input.source,
+                        source: ind.source,
                         period,
                         level: *level,
                         grouping: g
