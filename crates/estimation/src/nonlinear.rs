@@ -785,7 +785,14 @@ pub fn estimate_nonlinear(
                     n: counts[a].0 + counts[b].0,
                     population: counts[a].1 + counts[b].1,
                     srs_variance: None,
-                    degrees_of_freedom: counts[a].2.max(counts[b].2),
+                    // PSUs minus strata where either group has respondents, as for the
+                    // gaps of linear statistics (`LinearStatistic::counts`).
+                    degrees_of_freedom: design.domain_degrees_of_freedom(
+                        sorted.domains[a]
+                            .iter()
+                            .chain(&sorted.domains[b])
+                            .map(|&i| units.psu[i]),
+                    ),
                 },
                 interval: None,
             })
@@ -947,5 +954,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A gap's degrees of freedom are the PSUs minus the strata where either group has
+    /// respondents, as for linear gaps: here each group lies in one stratum (1 each), the
+    /// pair in both (4 PSUs − 2 strata = 2).
+    #[test]
+    fn a_gap_has_the_degrees_of_freedom_of_both_groups_together() {
+        let design = two_strata(2);
+        let median = NonlinearKind::Quantile {
+            p: 0.5,
+            rule: QuantileRule::EuSilc,
+        };
+        let (domains, gaps) = estimate_nonlinear(
+            &design,
+            &units(8),
+            2,
+            median,
+            NonlinearVariance::Linearization,
+            &[Gap::difference(1, 0)],
+            0.95,
+        )
+        .unwrap();
+        let df = |r: &Result<NonlinearEstimate, EstimationError>| {
+            r.as_ref().unwrap().point.degrees_of_freedom
+        };
+        assert_eq!((df(&domains[0]), df(&domains[1])), (1, 1));
+        assert_eq!(df(&gaps[0]), 2);
     }
 }
