@@ -598,6 +598,10 @@ pub type NonlinearResults = (
 
 /// Estimates `kind` in each of `n_domains` domains, and the `gaps` between pairs of them
 /// (differences or ratios). `confidence` sets the Woodruff interval's level.
+///
+/// Long (about 180 lines) because points, Woodruff intervals, linearised or replicate
+/// variances and gap scores are computed over one sorted index of the units and share it;
+/// each step is commented where it starts.
 pub fn estimate_nonlinear(
     design: &SampleDesign,
     units: &UnitData,

@@ -267,6 +267,11 @@ impl Catalogue {
     }
 
     /// Parses and validates a catalogue from texts: (file name, text).
+    ///
+    /// Long (about 250 lines) because it is the catalogue's list of rules, each a few lines
+    /// with its own message naming the file and field: groupings, indicator ids, sources,
+    /// units, SQL columns, published tables, small-area settings. Read top to bottom, it is
+    /// the specification of a valid catalogue file.
     pub fn parse(
         main: (&str, &str),
         indicator_files: Vec<(String, String)>,

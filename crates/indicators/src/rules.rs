@@ -168,6 +168,13 @@ impl RuleSet {
         })
     }
 
+    /// Parses and validates a rule file; `origin` names it in messages.
+    ///
+    /// Long (about 175 lines) because it is the list of rules a rule file must satisfy
+    /// (ordered respondent and CV thresholds, lonely-PSU codes and sources, the proportion
+    /// criteria, the population thresholds' basis, countries and ordered limits, the
+    /// model-based rules), each with its own message; read top to bottom it specifies the
+    /// format.
     pub fn parse(text: &str, origin: &str) -> Result<RuleSet, CatalogueError> {
         let f: RuleFile =
             toml::from_str(text).map_err(|e| err(origin, e.to_string().trim().to_string()))?;

@@ -282,6 +282,12 @@ type NationalEstimates<'a> = HashMap<(&'a str, Period, &'a str, &'a str, Sex, &'
 
 /// Fits the model of one key: the fit, the areas it used and the area variance, or the areas
 /// with a sample and covariates and why no model was fitted.
+///
+/// Long (about 170 lines) because it builds the model's area table in one pass (scale, areas
+/// kept only with a sample, a value in the scale's range and every covariate, smoothed
+/// sampling variances) and each refusal on the way (no catalogue model, too few areas, a
+/// variance function or design effect that cannot be estimated, a failed fit) becomes the
+/// reason the release reports.
 fn fit_one(
     catalogue: &Catalogue,
     settings: &SmallAreaSettings,

@@ -12,6 +12,9 @@ impl PublishedTable {
     /// the mapping's further dimensions then `geo`; geo codes must be NUTS (any version) or
     /// city codes; values non-negative numbers or missing; every problem is an error naming
     /// the line, the column, the value and what was expected.
+    ///
+    /// Long (about 180 lines) because each of those checks is its own short rejection with its
+    /// own message, made in the one pass that reads the file.
     pub fn read_admin_csv(
         path: &Path,
         mapping: &crate::mapping::AdminTableMapping,
