@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that two builds of incity publish the same release from the same inputs, to the bit:
+# Checks that two builds of incity publish the same release from the same inputs, to the bit
+# (and, when they do not, says which figures and columns differ):
 # the default synthetic data are generated and imported once (with the first binary), each
 # binary computes a release in its own copy of the data directory, and the CSV exports are
 # compared byte for byte.
@@ -48,6 +49,20 @@ PY
 if cmp -s "$work/base.csv" "$work/new.csv"; then
   echo "identical: $(($(wc -l <"$work/new.csv") - 1)) figures, sha256 $(sha256sum "$work/new.csv" | cut -d' ' -f1)"
 else
-  echo "DIFFERENT: compare $work/base.csv and $work/new.csv" >&2
+  echo "DIFFERENT: $work/base.csv and $work/new.csv" >&2
+  python3 - "$work/base.csv" "$work/new.csv" >&2 <<'PY'
+import csv, sys
+from collections import Counter
+a = list(csv.DictReader(open(sys.argv[1], newline="")))
+b = list(csv.DictReader(open(sys.argv[2], newline="")))
+if len(a) != len(b):
+    print(f"{len(a)} figures before, {len(b)} after")
+    sys.exit()
+pairs = [(x, y) for x, y in zip(a, b) if x != y]
+print(f"{len(pairs)} of {len(a)} figures differ")
+print("by indicator and measure:", Counter((x["indicator"], x["measure"]) for x, _ in pairs).most_common())
+print("columns that change:", Counter(k for x, y in pairs for k in x if x[k] != y[k]).most_common())
+print("flags that change:", Counter((x["flag"], y["flag"]) for x, y in pairs if x["flag"] != y["flag"]).most_common())
+PY
   exit 1
 fi

@@ -1,7 +1,9 @@
 -- A gap is stored as its parts: `grp` is always one target group, `reference_group` the group
 -- it is compared with (NULL for a level). Releases written before this migration encoded a gap
 -- in `grp` as 'eu_born minus native' (difference) or 'eu_born over native' (ratio); they are
--- split here, once, so that nothing reading the store parses a group name again. The key gains
+-- split here, once, so that nothing reading the store parses a group name again (a gap row
+-- without its word cannot be split into two non-empty codes, and the CHECKs then stop the
+-- migration, which leaves the store as it was). The key gains
 -- the measure, so a level and the gaps of the same group are distinct rows (a group has one
 -- reference group, that of its grouping, so the reference needs no place in the key).
 CREATE TABLE figures_v7 (
@@ -14,8 +16,8 @@ CREATE TABLE figures_v7 (
         CHECK (geo_level IN ('country', 'nuts1', 'nuts2', 'nuts3', 'degurba', 'city')),
     geo             TEXT    NOT NULL,
     grouping        TEXT    NOT NULL,
-    grp             TEXT    NOT NULL CHECK (instr(grp, ' ') = 0),
-    reference_group TEXT             CHECK (instr(reference_group, ' ') = 0),
+    grp             TEXT    NOT NULL CHECK (grp <> '' AND instr(grp, ' ') = 0),
+    reference_group TEXT             CHECK (reference_group <> '' AND instr(reference_group, ' ') = 0),
     sex             TEXT    NOT NULL CHECK (sex IN ('T', 'M', 'F')),
     measure         TEXT    NOT NULL CHECK (measure IN ('level', 'difference', 'ratio')),
     method          TEXT    NOT NULL DEFAULT 'direct' CHECK (method IN ('direct', 'model')),

@@ -141,22 +141,42 @@ mod tests {
     /// country's sample of one year in a release), and refuses one alone in its group.
     #[test]
     fn collapse_stays_within_the_group() {
+        // In label order AT/z (one PSU) is followed by BE/a (one PSU): without groups the two
+        // would be merged across the countries.
         let mut b = DesignBuilder::default();
         let at_a = b.psu_in_group("2024/AT/a", "2024/AT", "1");
-        for p in ["1", "2"] {
-            b.psu_in_group("2024/AT/b", "2024/AT", p);
-        }
-        for p in ["1", "2"] {
-            b.psu_in_group("2024/BE/a", "2024/BE", p);
-        }
+        b.psu_in_group("2024/AT/a", "2024/AT", "2");
+        let at_z = b.psu_in_group("2024/AT/z", "2024/AT", "1");
+        let be_a = b.psu_in_group("2024/BE/a", "2024/BE", "1");
         let be_b = b.psu_in_group("2024/BE/b", "2024/BE", "1");
+        b.psu_in_group("2024/BE/b", "2024/BE", "2");
         let design = b.build(LonelyPsuRule::Collapse, None).unwrap();
-        let (at, be) = (
-            design.variance_stratum_of(at_a.stratum),
-            design.variance_stratum_of(be_b.stratum),
+        let of = |p: PsuRef| design.variance_stratum_of(p.stratum);
+        assert_eq!(
+            of(at_z),
+            of(at_a),
+            "AT's single-PSU stratum joins AT's other one"
         );
-        assert_ne!(at, be, "strata of two groups are never merged");
-        assert_eq!(design.variance_strata().len(), 2);
+        assert_eq!(
+            of(be_a),
+            of(be_b),
+            "BE's single-PSU stratum joins BE's other one"
+        );
+        assert_ne!(of(at_z), of(be_a), "strata of two groups are never merged");
+        // Without groups the same strata merge AT/z with BE/a.
+        let mut ungrouped = DesignBuilder::default();
+        for (s, p) in [("2024/AT/a", "1"), ("2024/AT/a", "2"), ("2024/AT/z", "1")] {
+            ungrouped.psu(s, p, None);
+        }
+        let z = ungrouped.psu("2024/BE/a", "1", None);
+        let at_z2 = PsuRef { stratum: 1, psu: 0 };
+        ungrouped.psu("2024/BE/b", "1", None);
+        ungrouped.psu("2024/BE/b", "2", None);
+        let d = ungrouped.build(LonelyPsuRule::Collapse, None).unwrap();
+        assert_eq!(
+            d.variance_stratum_of(at_z2.stratum),
+            d.variance_stratum_of(z.stratum)
+        );
         // Austria's single-PSU stratum alone in its group: Belgium's strata do not rescue it.
         let mut alone = DesignBuilder::default();
         alone.psu_in_group("2024/AT/a", "2024/AT", "1");

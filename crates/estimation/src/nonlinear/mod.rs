@@ -57,11 +57,17 @@
 //!   weights `w_i · m_r(psu_i)` (thresholds included); one replicate's weights live in memory
 //!   at a time per thread.
 //!
-//! (About 720 lines: the four statistics share the unit data, the replicate loop and the gap
-//! machinery; each statistic's value, linearised variable and interval sit side by side so
-//! that they can be checked against each other and against the sources cited.)
+//! `quantile` holds the quantile rules and Woodruff intervals, `scores` each statistic's value
+//! and linearised variable; this module the unit data, gaps and the estimation itself.
 
 use rayon::prelude::*;
+
+mod quantile;
+mod scores;
+
+pub use quantile::weighted_quantile;
+use quantile::{kernel_density, quantile_of, woodruff_variances};
+use scores::{evaluate, weighted_scores};
 
 use crate::design::{PsuRef, SampleDesign};
 use crate::linear::{
@@ -231,93 +237,6 @@ pub struct NonlinearEstimate {
     pub interval: Option<(f64, f64)>,
 }
 
-/// Weighted quantile. The values need not be sorted: callers that keep them sorted pay one
-/// pass to confirm it; otherwise the (value, weight) pairs are sorted first (ties keep their
-/// order).
-pub fn weighted_quantile(values: &[f64], weights: &[f64], p: f64, rule: QuantileRule) -> f64 {
-    let mut pairs: Vec<(f64, f64)> = values
-        .iter()
-        .zip(weights)
-        .filter(|(_, w)| **w != 0.0)
-        .map(|(x, w)| (*x, *w))
-        .collect();
-    if !pairs.is_sorted_by(|a, b| a.0 <= b.0) {
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    let (x, w): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
-    if x.is_empty() {
-        return f64::NAN;
-    }
-    let total: f64 = w.iter().sum();
-    let mut cum = Vec::with_capacity(w.len());
-    let mut acc = 0.0;
-    for wi in &w {
-        acc += wi;
-        cum.push(acc);
-    }
-    let n = x.len();
-    // R's `qs()`: last position with cumw <= p * W (None when the first already exceeds it).
-    let qs = |p: f64| -> (usize, usize, f64, f64) {
-        let target = p * total;
-        let pos = cum.partition_point(|c| *c <= target);
-        let pos = pos.saturating_sub(1);
-        let next = if pos + 1 >= n { pos } else { pos + 1 };
-        let wlow = p - cum[pos] / total;
-        let wup = cum[next] / total - p;
-        (pos, next, wlow, wup)
-    };
-    match rule {
-        QuantileRule::InverseCdf => {
-            if p * total < cum[0] {
-                return x[0];
-            }
-            let (pos, next, wlow, _) = qs(p);
-            if wlow == 0.0 {
-                x[pos]
-            } else {
-                x[next]
-            }
-        }
-        QuantileRule::Interpolated => {
-            if n == 1 {
-                return x[0];
-            }
-            // Abscissae p_k = C_{k-1} / C_{n-1} (C_0 = 0), linear in between, constant outside.
-            let denom = cum[n - 2];
-            let pk = |k: usize| if k == 0 { 0.0 } else { cum[k - 1] / denom };
-            if p <= 0.0 {
-                return x[0];
-            }
-            let k = (1..n).find(|&k| pk(k) >= p);
-            match k {
-                None => x[n - 1],
-                Some(k) => {
-                    let (p0, p1) = (pk(k - 1), pk(k));
-                    if p1 == p0 {
-                        x[k]
-                    } else {
-                        x[k - 1] + (x[k] - x[k - 1]) * (p - p0) / (p1 - p0)
-                    }
-                }
-            }
-        }
-        QuantileRule::EuSilc => {
-            if p <= 0.0 {
-                return x[0];
-            }
-            if p >= 1.0 {
-                return x[n - 1];
-            }
-            let k = cum.partition_point(|c| c / total < p).min(n - 1);
-            if cum[k] / total == p && k + 1 < n {
-                (x[k] + x[k + 1]) / 2.0
-            } else {
-                x[k]
-            }
-        }
-    }
-}
-
 /// Sorted views of the units, computed once and shared by point estimates and replicates.
 struct Sorted {
     /// Per domain: unit indices in ascending value order.
@@ -348,239 +267,10 @@ impl Sorted {
     }
 }
 
-fn quantile_of(units: &UnitData, idx: &[usize], w: &[f64], p: f64, rule: QuantileRule) -> f64 {
-    let x: Vec<f64> = idx.iter().map(|&i| units.value[i]).collect();
-    let ww: Vec<f64> = idx.iter().map(|&i| w[i]).collect();
-    weighted_quantile(&x, &ww, p, rule)
-}
-
-/// Point values of `kind` for every domain with weights `w` (full-sample or replicate).
-fn evaluate(kind: NonlinearKind, units: &UnitData, sorted: &Sorted, w: &[f64]) -> Vec<f64> {
-    match kind {
-        NonlinearKind::Quantile { p, rule } => sorted
-            .domains
-            .iter()
-            .map(|idx| quantile_of(units, idx, w, p, rule))
-            .collect(),
-        NonlinearKind::PovertyRate { fraction } => {
-            let thresholds: Vec<f64> = sorted
-                .groups
-                .iter()
-                .map(|idx| fraction * quantile_of(units, idx, w, 0.5, QuantileRule::EuSilc))
-                .collect();
-            sorted
-                .domains
-                .iter()
-                .map(|idx| {
-                    let (mut poor, mut all) = (0.0, 0.0);
-                    for &i in idx {
-                        all += w[i];
-                        if units.value[i] < thresholds[units.group[i] as usize] {
-                            poor += w[i];
-                        }
-                    }
-                    poor / all
-                })
-                .collect()
-        }
-        NonlinearKind::Gini => sorted
-            .domains
-            .iter()
-            .map(|idx| gini_of(units, idx, w))
-            .collect(),
-    }
-}
-
-fn gini_of(units: &UnitData, idx: &[usize], w: &[f64]) -> f64 {
-    let (mut cw, mut num, mut sq, mut total_w, mut total_wy) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for &i in idx {
-        let (wi, yi) = (w[i], units.value[i]);
-        cw += wi;
-        num += wi * yi * cw;
-        sq += wi * wi * yi;
-        total_w += wi;
-        total_wy += wi * yi;
-    }
-    (2.0 * num - sq) / (total_w * total_wy) - 1.0
-}
-
-/// Gaussian kernel density of the weighted values at `at`, bandwidth `h`.
-fn kernel_density(units: &UnitData, idx: &[usize], at: f64, h: f64, norm: f64) -> f64 {
-    let c = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
-    idx.iter()
-        .map(|&i| {
-            let u = (at - units.value[i]) / h;
-            units.weight[i] * c * (-0.5 * u * u).exp()
-        })
-        .sum::<f64>()
-        / (norm * h)
-}
-
 fn domain_counts(design: &SampleDesign, units: &UnitData, idx: &[usize]) -> (u64, f64, usize) {
     let w: f64 = idx.iter().map(|&i| units.weight[i]).sum();
     let df = design.domain_degrees_of_freedom(idx.iter().map(|&i| units.psu[i]));
     (idx.len() as u64, w, df)
-}
-
-/// Linearised variables (per unit, multiplied by the weight) of each domain's statistic.
-fn weighted_scores(
-    kind: NonlinearKind,
-    units: &UnitData,
-    sorted: &Sorted,
-    points: &[f64],
-    quantile_slopes: &[f64],
-) -> Vec<Vec<(PsuRef, f64)>> {
-    let w = &units.weight;
-    match kind {
-        NonlinearKind::Quantile { .. } => sorted
-            .domains
-            .iter()
-            .zip(points)
-            .zip(quantile_slopes)
-            .map(|((idx, q), slope)| {
-                let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
-                let below: f64 = idx
-                    .iter()
-                    .filter(|&&i| units.value[i] <= *q)
-                    .map(|&i| w[i])
-                    .sum();
-                let share = below / n_d;
-                idx.iter()
-                    .map(|&i| {
-                        let ind = if units.value[i] <= *q { 1.0 } else { 0.0 };
-                        (units.psu[i], -slope * w[i] * (ind - share) / n_d)
-                    })
-                    .collect()
-            })
-            .collect(),
-        NonlinearKind::PovertyRate { fraction } => {
-            // Per threshold group: median, threshold, size, bandwidth, density at the median.
-            struct G {
-                median: f64,
-                threshold: f64,
-                h: f64,
-                size: f64,
-                f_median: f64,
-            }
-            let groups: Vec<G> = sorted
-                .groups
-                .iter()
-                .map(|idx| {
-                    let median = quantile_of(units, idx, w, 0.5, QuantileRule::EuSilc);
-                    let size: f64 = idx.iter().map(|&i| w[i]).sum();
-                    let mean = idx.iter().map(|&i| w[i] * units.value[i]).sum::<f64>() / size;
-                    let var = idx
-                        .iter()
-                        .map(|&i| w[i] * (units.value[i] - mean).powi(2))
-                        .sum::<f64>()
-                        / size;
-                    // The bandwidth uses the number of units, not the sum of weights, so that
-                    // it does not change with the scale of the weights (pooled years divide
-                    // them by the number of years).
-                    let units_in_group = idx.iter().filter(|&&i| w[i] != 0.0).count() as f64;
-                    let h = var.sqrt() * units_in_group.powf(-0.2);
-                    let f_median = kernel_density(units, idx, median, h, size);
-                    G {
-                        median,
-                        threshold: fraction * median,
-                        h,
-                        size,
-                        f_median,
-                    }
-                })
-                .collect();
-            sorted
-                .domains
-                .iter()
-                .zip(points)
-                .enumerate()
-                .map(|(d, (idx, rate))| {
-                    let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
-                    // D_dg for each group.
-                    let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-                    for &i in idx {
-                        by_group[units.group[i] as usize].push(i);
-                    }
-                    let d_dg: Vec<f64> = groups
-                        .iter()
-                        .zip(&by_group)
-                        .map(|(g, members)| {
-                            if members.is_empty() {
-                                0.0
-                            } else {
-                                kernel_density(units, members, g.threshold, g.h, 1.0) / n_d
-                            }
-                        })
-                        .collect();
-                    let mut scores: Vec<(PsuRef, f64)> = Vec::new();
-                    for (i, &di) in units.domain.iter().enumerate() {
-                        let g = units.group[i] as usize;
-                        let gr = &groups[g];
-                        let mut z = 0.0;
-                        if di == Some(d as u32) {
-                            let poor = if units.value[i] < gr.threshold {
-                                1.0
-                            } else {
-                                0.0
-                            };
-                            z += (poor - rate) / n_d;
-                        }
-                        if d_dg[g] != 0.0 {
-                            let below_median = if units.value[i] <= gr.median {
-                                1.0
-                            } else {
-                                0.0
-                            };
-                            z -=
-                                d_dg[g] * fraction * (below_median - 0.5) / (gr.size * gr.f_median);
-                        }
-                        if z != 0.0 {
-                            scores.push((units.psu[i], w[i] * z));
-                        }
-                    }
-                    scores
-                })
-                .collect()
-        }
-        NonlinearKind::Gini => sorted
-            .domains
-            .iter()
-            .zip(points)
-            .map(|(idx, g)| {
-                let n: f64 = idx.iter().map(|&i| w[i]).sum();
-                let y: f64 = idx.iter().map(|&i| w[i] * units.value[i]).sum();
-                let (mut c, mut y_le) = (0.0, 0.0);
-                idx.iter()
-                    .map(|&i| {
-                        let yi = units.value[i];
-                        c += w[i];
-                        y_le += w[i] * yi;
-                        let z =
-                            2.0 * (yi * c + y - y_le) / (n * y) - (g + 1.0) * (1.0 / n + yi / y);
-                        (units.psu[i], w[i] * z)
-                    })
-                    .collect()
-            })
-            .collect(),
-    }
-}
-
-/// Variances implied by Woodruff intervals: `((upper - lower) / (2t))²`.
-fn woodruff_variances(
-    woodruff: &[Option<(f64, f64, f64)>],
-    counts: &[(u64, f64, usize)],
-    confidence: f64,
-) -> Vec<f64> {
-    woodruff
-        .iter()
-        .zip(counts)
-        .map(|(w, c)| {
-            w.map_or(f64::NAN, |(lo, hi, _)| {
-                let t = t_quantile(0.5 + confidence / 2.0, c.2);
-                ((hi - lo) / (2.0 * t)).powi(2)
-            })
-        })
-        .collect()
 }
 
 /// Variance method for nonlinear statistics.
