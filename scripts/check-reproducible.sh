@@ -63,6 +63,19 @@ print(f"{len(pairs)} of {len(a)} figures differ")
 print("by indicator and measure:", Counter((x["indicator"], x["measure"]) for x, _ in pairs).most_common())
 print("columns that change:", Counter(k for x, y in pairs for k in x if x[k] != y[k]).most_common())
 print("flags that change:", Counter((x["flag"], y["flag"]) for x, y in pairs if x["flag"] != y["flag"]).most_common())
+def ratios(f):
+    r = []
+    for x, y in pairs:
+        try:
+            old, new = f(x), f(y)
+        except ValueError:
+            continue
+        if old != 0:
+            r.append(new / old)
+    r.sort()
+    return f"min {r[0]:.4f}, median {r[len(r) // 2]:.4f}, max {r[-1]:.4f} ({len(r)} figures)" if r else "none"
+print("df after / before:", ratios(lambda f: float(f["df"])))
+print("interval width after / before:", ratios(lambda f: float(f["ci_high"]) - float(f["ci_low"])))
 PY
   exit 1
 fi
