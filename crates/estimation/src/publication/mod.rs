@@ -118,10 +118,13 @@ pub enum FlagReason {
     BoundaryShare,
     /// A model-based figure (small area estimation) judged by its RMSE.
     ModelBased,
+    /// Secondary suppression: a gap one of whose two groups is not published (the group's
+    /// figure would follow from the gap and the other group's).
+    PartNotPublished,
 }
 
 impl FlagReason {
-    pub const ALL: [FlagReason; 11] = [
+    pub const ALL: [FlagReason; 12] = [
         FlagReason::Respondents,
         FlagReason::CoefficientOfVariation,
         FlagReason::PopulationThreshold,
@@ -133,6 +136,7 @@ impl FlagReason {
         FlagReason::RelativeIntervalWidth,
         FlagReason::BoundaryShare,
         FlagReason::ModelBased,
+        FlagReason::PartNotPublished,
     ];
 
     /// The code stored and exported (`respondents`, `cv`, ...).
@@ -149,6 +153,7 @@ impl FlagReason {
             FlagReason::RelativeIntervalWidth => "relative-interval-width",
             FlagReason::BoundaryShare => "boundary-share",
             FlagReason::ModelBased => "model-based",
+            FlagReason::PartNotPublished => "part-not-published",
         }
     }
 
@@ -169,6 +174,9 @@ impl FlagReason {
             FlagReason::RelativeIntervalWidth => "confidence interval too wide for the share",
             FlagReason::BoundaryShare => "share of 0 % or 100 %: no design-based variance",
             FlagReason::ModelBased => "model-based figure",
+            FlagReason::PartNotPublished => {
+                "a group it compares is not published (its figure would follow from the gap)"
+            }
         }
     }
 }
@@ -212,6 +220,23 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// Secondary suppression of a gap: not published when either of the two figures it is the
+    /// difference or ratio of is not published, since that figure would follow from the gap
+    /// and the other (Hundepool et al. 2012, *Statistical Disclosure Control*, §5.2, applied
+    /// here to figures withheld for their precision as well as for their size).
+    pub fn with_parts(self, group: Flag, reference: Flag) -> Estimate {
+        if self.flag != Flag::Suppressed
+            && (group == Flag::Suppressed || reference == Flag::Suppressed)
+        {
+            return Estimate {
+                flag: Flag::Suppressed,
+                reason: Some(FlagReason::PartNotPublished),
+                figures: None,
+            };
+        }
+        self
+    }
+
     /// Applies `rules` to a point estimate and variance. `confidence` is the interval's level
     /// (e.g. 0.95); `n_for_rules` is the count the rules look at (for a gap, the smaller of the
     /// two groups); `use_cv` says whether CV bands apply (not for differences). Shares are
@@ -388,6 +413,44 @@ impl Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gap_is_withheld_with_either_of_its_groups() {
+        let published = Estimate {
+            flag: Flag::LowReliability,
+            reason: Some(FlagReason::CoefficientOfVariation),
+            figures: Some(Figures {
+                estimate: 0.1,
+                se: 0.02,
+                ci_low: 0.06,
+                ci_high: 0.14,
+                cv: None,
+                n: 80,
+                population: 5000.0,
+                deff: None,
+                df: 40,
+            }),
+        };
+        for (group, reference, withheld) in [
+            (Flag::Reliable, Flag::Reliable, false),
+            (Flag::LowReliability, Flag::Reliable, false),
+            (Flag::Suppressed, Flag::Reliable, true),
+            (Flag::Reliable, Flag::Suppressed, true),
+        ] {
+            let e = published.with_parts(group, reference);
+            assert_eq!(
+                e.flag == Flag::Suppressed,
+                withheld,
+                "{group:?} {reference:?}"
+            );
+            if withheld {
+                assert!(e.figures.is_none());
+                assert_eq!(e.reason, Some(FlagReason::PartNotPublished));
+            } else {
+                assert_eq!(e, published);
+            }
+        }
+    }
 
     fn pv(estimate: f64, variance: f64, n: u64) -> PointAndVariance {
         PointAndVariance {

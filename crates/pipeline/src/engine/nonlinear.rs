@@ -237,6 +237,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                             .unwrap_or_else(|| "total".into()),
                     };
                     let mut bases = Vec::with_capacity(ordered.len());
+                    let mut level_flags = Vec::with_capacity(ordered.len());
                     for (i, res) in domain_results.into_iter().enumerate() {
                         let r = res?;
                         let interval = figure_interval(false, poverty, r.interval);
@@ -247,6 +248,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                         inputs.extend(task.model_input(key, &r.point));
                         let estimate =
                             Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
+                        level_flags.push(estimate.flag);
                         figures.push(task.level(key.clone(), estimate));
                     }
                     for ((measure, gap), res) in gaps.iter().zip(gap_results) {
@@ -263,7 +265,8 @@ pub(super) async fn estimate_nonlinear_indicators(
                             0.95,
                             &rules,
                             &basis,
-                        );
+                        )
+                        .with_parts(level_flags[a], level_flags[b]);
                         figures.push(task.gap(ordered[a].clone(), *measure, &ordered[b], estimate));
                     }
                     Ok((figures, inputs))

@@ -183,6 +183,8 @@ pub(super) fn estimate_shares(
                             .map(|g| catalogue.groupings[g].id.clone())
                             .unwrap_or_else(|| "total".into()),
                     };
+                    // The levels come first (`results` lists the domains, then the gaps).
+                    let mut level_flags = Vec::with_capacity(keys.len());
                     for (i, pv) in results.iter().enumerate() {
                         if i < keys.len() {
                             let key = &keys[i];
@@ -195,6 +197,7 @@ pub(super) fn estimate_shares(
                                 &rules,
                                 &bases[i],
                             );
+                            level_flags.push(estimate.flag);
                             figures.push(task.level(key.clone(), estimate));
                         } else {
                             let (a, r) = gaps[i - keys.len()];
@@ -202,7 +205,8 @@ pub(super) fn estimate_shares(
                             let rules = rules.of(&keys[a].0)?;
                             let interval = figure_interval(true, true, None);
                             let estimate =
-                                Estimate::publish_with(pv, interval, 0.95, &rules, &basis);
+                                Estimate::publish_with(pv, interval, 0.95, &rules, &basis)
+                                    .with_parts(level_flags[a], level_flags[r]);
                             figures.push(task.gap(
                                 keys[a].clone(),
                                 Measure::Difference,
