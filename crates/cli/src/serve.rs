@@ -87,7 +87,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
     load_shipped_tables(&store).await?;
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
-    incity_portal::serve(AppState { store }, addr)
+    incity_portal::serve(AppState::load(store).await?, addr)
         .await
         .with_context(|| format!("serving on {addr}"))
 }

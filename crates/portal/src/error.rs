@@ -1,13 +1,20 @@
-//! What a request can fail with, as an HTTP status and a message (HTML for pages, JSON for
-//! the API is the caller's choice).
+//! What a request can fail with, as an HTTP status and a message: an HTML page for the pages
+//! ([`PortalError`]), `{"error": ...}` for every path under `/api/` ([`ApiError`]).
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use maud::html;
 
 use crate::layout::page;
 
+#[derive(Debug)]
 pub(crate) enum PortalError {
     NotFound(String),
     BadRequest(String),
@@ -43,5 +50,60 @@ impl IntoResponse for PortalError {
             html! { h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p { (message) } },
         );
         (status, body).into_response()
+    }
+}
+
+/// An API failure: the status and `{"error": message}`.
+#[derive(Debug)]
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
+
+/// The body of every API error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorOut {
+    /// What went wrong and, for a bad parameter, what was expected.
+    error: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(ErrorOut { error: self.1 })).into_response()
+    }
+}
+
+impl From<PortalError> for ApiError {
+    fn from(e: PortalError) -> Self {
+        let (status, message) = e.parts();
+        ApiError(status, message)
+    }
+}
+
+/// Query parameters whose rejection is answered in the caller's dialect: [`ApiQuery`] as JSON,
+/// [`PageQuery`] as an HTML page.
+pub(crate) struct ApiQuery<T>(pub(crate) T);
+pub(crate) struct PageQuery<T>(pub(crate) T);
+
+fn rejection_message(r: QueryRejection) -> String {
+    format!("bad query parameters: {}", r.body_text())
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|r| ApiError(StatusCode::BAD_REQUEST, rejection_message(r)))
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| PageQuery(q))
+            .map_err(|r| PortalError::BadRequest(rejection_message(r)))
     }
 }

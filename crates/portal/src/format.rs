@@ -69,3 +69,99 @@ pub(crate) fn flag_title(e: &Estimate) -> String {
         None => e.flag.describe().to_string(),
     }
 }
+
+/// The unit a figure's values are shown in, in words (for axes and text equivalents).
+pub(crate) fn unit_words(euro: bool, measure: Measure) -> &'static str {
+    match (measure, euro) {
+        (Measure::Ratio, _) => "ratio to the reference group",
+        (Measure::Difference, true) => "euro (difference to the reference group)",
+        (Measure::Difference, false) => "percentage points (difference to the reference group)",
+        (Measure::Level, true) => "euro",
+        (Measure::Level, false) => "%",
+    }
+}
+
+/// A figure in words: value, interval, flag and method ("not published" for a suppressed one).
+pub(crate) fn figure_words(f: &Figure, euro: bool) -> String {
+    match f.estimate.figures {
+        None => format!("not published ({})", flag_title(&f.estimate)),
+        Some(x) => format!(
+            "{} {}, 95 % interval {} to {}{}, {}",
+            shown(x.estimate, euro, f.measure),
+            match (f.measure, euro) {
+                (Measure::Level, false) => "%",
+                (Measure::Difference, false) => "pp",
+                (Measure::Ratio, _) => "(ratio)",
+                (_, true) => "euro",
+            },
+            shown(x.ci_low, euro, f.measure),
+            shown(x.ci_high, euro, f.measure),
+            match f.estimate.flag {
+                Flag::LowReliability => ", low reliability",
+                _ => "",
+            },
+            f.method_label()
+        ),
+    }
+}
+
+/// Table cells of one figure: estimate, 95 % interval, flag, method. A suppressed figure shows
+/// "not published" and nothing else; a missing one a dash.
+pub(crate) fn figure_cells(f: Option<&Figure>, euro: bool) -> Markup {
+    match f {
+        None => html! { td.num { "–" } td {} td {} td {} },
+        Some(f) => html! {
+            @match f.estimate.figures {
+                Some(x) => {
+                    td.num { (shown(x.estimate, euro, f.measure)) }
+                    td.num { (shown(x.ci_low, euro, f.measure)) " – " (shown(x.ci_high, euro, f.measure)) }
+                }
+                None => { td.num.flag-c colspan="2" { "not published" } }
+            }
+            td class={ "flag-" (f.estimate.flag.code()) } title=(flag_title(&f.estimate)) { (f.estimate.flag.code()) }
+            td { (method_badge(f)) }
+        },
+    }
+}
+
+/// The method of a figure, with the model named on hover for a model-based one.
+pub(crate) fn method_badge(f: &Figure) -> Markup {
+    match f.method.model() {
+        Some(model) => html! { span.model-based title=(model) { "model-based" } },
+        None => html! { (f.method_label()) },
+    }
+}
+
+/// Unix seconds as an RFC 3339 UTC time.
+pub(crate) fn utc(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// Two cells of one figure for wide comparisons: the estimate over its interval, then flag
+/// and method.
+pub(crate) fn figure_cells_compact(f: Option<&Figure>, euro: bool) -> Markup {
+    match f {
+        None => html! { td.num { "–" } td {} },
+        Some(f) => html! {
+            @match f.estimate.figures {
+                Some(x) => {
+                    td.num {
+                        (shown(x.estimate, euro, f.measure)) br;
+                        small { (shown(x.ci_low, euro, f.measure)) " – " (shown(x.ci_high, euro, f.measure)) }
+                    }
+                }
+                None => { td.num.flag-c { "not published" } }
+            }
+            td {
+                span class={ "flag-" (f.estimate.flag.code()) } title=(flag_title(&f.estimate)) { (f.estimate.flag.code()) }
+                " " (method_badge(f))
+            }
+        },
+    }
+}

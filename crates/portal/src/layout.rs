@@ -12,9 +12,19 @@ main{max-width:72rem;margin:0 auto;padding:1rem 1.2rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{padding:.3rem .5rem;border-bottom:1px solid #dde3e8;text-align:left;vertical-align:middle}
 th{background:#f2f5f7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.gap td{color:#4a5560;font-style:italic}td.official{color:#0b3d5c;background:#f4f8fb}.official-flag{color:#8a5a00}.flag-c{color:#8a1c1c;font-weight:600}.flag-u{color:#8a5a00}tr.model td{background:#f6f2fb}.model-based{display:inline-block;padding:0 .35em;border:1px solid #5b3a8c;border-radius:3px;color:#5b3a8c;font-size:.85em;font-weight:600}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 footer{border-top:1px solid #dde3e8;margin-top:2rem;padding:1rem 1.2rem;font-size:.85rem;color:#4a5560}
 nav.levels a{margin-right:1rem}code{background:#f2f5f7;padding:0 .2rem}
-@media print{header nav,nav.levels,.download{display:none}}
+a{color:#0b5a8a}a:focus,button:focus,input:focus,select:focus{outline:3px solid #e07b00;outline-offset:2px}
+header form{margin-left:auto}header input{padding:.25rem .4rem}
+form.selector{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:end;background:#f2f5f7;padding:.7rem;border-radius:4px}
+form.selector label{display:flex;flex-direction:column;font-size:.85rem}
+.downloads a{margin-right:.8rem}.note{color:#4a5560;font-size:.9rem}
+figure{margin:1rem 0}figure svg{width:100%;height:auto;max-width:60rem}figure.map svg{max-width:44rem}figcaption{font-size:.85rem;color:#4a5560}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
+ul.notes li{color:#6b4500}div.scroll{overflow-x:auto}
+@media (max-width:40rem){table{font-size:.8rem}th,td{padding:.2rem}header form{margin-left:0}}
+@media print{header nav,header form,nav.levels,.download,.downloads,form.selector{display:none}th{position:static}a{color:inherit;text-decoration:none}section{break-inside:avoid}}
 "#;
 
 pub(crate) fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -> Markup {
@@ -30,7 +40,20 @@ pub(crate) fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -
             body {
                 header {
                     a.brand href="/" { "incity" }
-                    nav { a href="/indicators" { "Indicators" } " " a href="/plan" { "Precision planner" } " " a href="/api/v1/release" { "API" } }
+                    nav aria-label="Main" {
+                        a href="/explore" { "Explorer" } " "
+                        a href="/compare" { "Compare" } " "
+                        a href="/indicators" { "Indicators" } " "
+                        a href="/plan" { "Precision planner" } " "
+                        a href="/glossary" { "Glossary" } " "
+                        a href="/methods" { "Methods" } " "
+                        a href="/api/v1/openapi.json" { "API" }
+                    }
+                    form role="search" method="get" action="/search" {
+                        label for="site-search" class="visually-hidden" { "Search cities, regions, indicators and terms" }
+                        input #site-search type="search" name="q" placeholder="Search: Graz, employment…";
+                        " " button type="submit" { "Search" }
+                    }
                 }
                 main {
                     @if let Some(r) = release {

@@ -1,59 +1,137 @@
 //! The incity web portal (server-rendered HTML, readable without JavaScript) and its JSON API.
 //!
-//! This is the only crate that speaks HTTP. It reads the served release from the store and
-//! never sees microdata; a suppressed figure reaches it as a flag without a number, so no page,
-//! download or API answer can show one.
+//! This is the only crate that speaks HTTP. It serves one release, read from the store into
+//! memory ([`served`]) and swapped when the store serves another; it never sees microdata,
+//! and a suppressed figure reaches it as a flag without a number, so no page, download or API
+//! answer can show one.
 //!
 //! It must not know microdata or the query engine (it builds without `incity-data`). Entry
 //! point: [`router`] over an [`AppState`].
 //!
-//! Modules: `pages` (HTML) and `api` (JSON) are the route families, `plan` the precision
-//! planner's page and API; `query` what they share (the served release, parameters,
-//! selections), `layout` the page frame, `format` how numbers, intervals and flags are shown,
-//! `error` the failures.
+//! Modules: `pages/` (HTML, one module per page family) and `api/` (JSON, with the OpenAPI
+//! document) are the route families, `plan` the precision planner's page and API; `views`
+//! what a page, its CSV and its JSON share (the selection of figures); `charts` and `map` the
+//! SVG graphics; `layout` the page frame, `format` how numbers, intervals and flags are
+//! shown; `http` the release, entity tag and answer cache around every route; `error` the
+//! failures.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
 
-use incity_store::Store;
+use incity_store::{Store, StoreError};
 
 mod api;
+mod charts;
 mod error;
 mod format;
+mod http;
 mod layout;
+mod map;
 mod pages;
 mod plan;
-mod query;
+mod served;
+mod views;
 
-use api::{api_boundaries, api_figures, api_indicators, api_release};
 use error::PortalError;
 use layout::page;
-use pages::{home, indicator_csv, indicator_list, indicator_page};
+use served::Served;
 
+/// What every request needs: the store and the release served from memory.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    store: Store,
+    served: Arc<RwLock<Arc<Served>>>,
+}
+
+impl AppState {
+    /// Reads the store's current release into memory.
+    pub async fn load(store: Store) -> Result<AppState, StoreError> {
+        let served = Served::load(&store).await?;
+        Ok(AppState {
+            store,
+            served: Arc::new(RwLock::new(Arc::new(served))),
+        })
+    }
+
+    /// Reloads when the store serves another release than the one in memory; `true` if it
+    /// did. Requests under way finish on the release they started with.
+    pub async fn refresh(&self) -> Result<bool, StoreError> {
+        let current = self.store.current_release().await?.map(|r| r.id);
+        if current == self.served().release.as_ref().map(|r| r.id) {
+            return Ok(false);
+        }
+        let served = Served::load(&self.store).await?;
+        tracing::info!(
+            release = served.release.as_ref().map(|r| r.id),
+            figures = served.figures.len(),
+            "serving a new release"
+        );
+        *self.served.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(served);
+        Ok(true)
+    }
+
+    pub(crate) fn served(&self) -> Arc<Served> {
+        self.served
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 /// The portal's routes.
 pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi = api::openapi_json(&openapi);
     Router::new()
-        .route("/", get(home))
-        .route("/indicators", get(indicator_list))
-        .route("/indicators/{id}", get(indicator_page))
-        .route("/indicators/{id}/figures.csv", get(indicator_csv))
-        .route("/api/v1/release", get(api_release))
-        .route("/api/v1/indicators", get(api_indicators))
-        .route("/api/v1/indicators/{id}/figures", get(api_figures))
-        .route("/api/v1/geography/nuts/{level}", get(api_boundaries))
+        .route("/", get(pages::home::home))
+        .route("/search", get(pages::home::search_page))
+        .route("/explore", get(pages::explore::explore_page))
+        .route("/explore.csv", get(pages::explore::explore_csv))
+        .route("/profile/{geo}", get(pages::profile::profile_page))
+        .route(
+            "/profile/{geo}/figures.csv",
+            get(pages::profile::profile_csv),
+        )
+        .route("/compare", get(pages::compare::compare_page))
+        .route("/compare/figures.csv", get(pages::compare::compare_csv))
+        .route("/indicators", get(pages::indicators::indicator_list))
+        .route("/indicators/{id}", get(pages::indicators::indicator_page))
+        .route(
+            "/indicators/{id}/about",
+            get(pages::reference::indicator_about),
+        )
+        .route(
+            "/indicators/{id}/figures.csv",
+            get(pages::indicators::indicator_csv),
+        )
+        .route("/glossary", get(pages::reference::glossary))
+        .route("/methods", get(pages::reference::methods))
+        .route("/release", get(pages::reference::release_page))
         .route("/plan", get(plan::plan_page))
-        .route("/api/v1/plan", get(plan::api_plan))
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { openapi.clone() }),
+        )
+        .route("/api", get(api::api_not_found))
+        .route("/api/{*rest}", get(api::api_not_found))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::release_answers,
+        ))
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
+
+/// How often the portal asks the store whether another release is served.
+const RELEASE_POLL: Duration = Duration::from_secs(5);
 
 /// Serves the portal until the process is stopped.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
@@ -61,8 +139,18 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     serve_on(state, listener).await
 }
 
-/// Serves on an already bound listener (tests bind port 0).
+/// Serves on an already bound listener (tests bind port 0), picking up a newly published
+/// release within [`RELEASE_POLL`].
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let poller = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(RELEASE_POLL).await;
+            if let Err(e) = poller.refresh().await {
+                tracing::error!("looking for a new release: {e}");
+            }
+        }
+    });
     axum::serve(listener, router(state)).await
 }
 

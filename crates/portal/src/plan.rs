@@ -4,27 +4,33 @@
 //! with [`incity_indicators::planner`], which reads only published figures (see its
 //! confidentiality notes): the page and the API show nothing the release does not publish.
 
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use incity_estimation::Flag;
 use incity_indicators::planner::{
     self, cv_label, PlanRequest, PlanRow, Requirement, Respondents, DEFAULT_TARGET_CVS,
 };
-use incity_indicators::rules::RuleSet;
+use incity_indicators::Figure;
 use incity_indicators::{catalogue, geo_name, group_label, GeoLevel, Sex};
-use incity_store::{FigureFilter, StoredRelease};
+use incity_store::StoredRelease;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
-use crate::{page, AppState, PortalError};
+use crate::error::{ApiError, ApiQuery, ErrorOut, PageQuery};
+use crate::pages::ServedRelease;
+use crate::served::Served;
+use crate::{page, PortalError};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PlanQuery {
+    /// `city` (default) or another level.
     level: Option<String>,
+    /// One area's code (default: all of the level).
     geo: Option<String>,
+    /// Indicator id (default `employment_rate_20_64`).
     indicator: Option<String>,
+    /// One target group (default: all migrant groups).
     group: Option<String>,
     /// Comma-separated fractions, e.g. `0.1,0.2`.
     target_cv: Option<String>,
@@ -82,33 +88,31 @@ fn check(q: &PlanQuery) -> Result<Checked, String> {
 }
 
 /// The plan of the served release.
-async fn plan_of(
-    state: &AppState,
+fn plan_of<'a>(
+    served: &'a Served,
     checked: &Checked,
-) -> Result<(StoredRelease, Vec<PlanRow>), PortalError> {
-    let release = crate::query::current(state).await?;
-    let rules = RuleSet::of_release(&release.provenance.rules).ok_or_else(|| {
+) -> Result<(&'a StoredRelease, Vec<PlanRow>), PortalError> {
+    let release = served
+        .release
+        .as_ref()
+        .ok_or_else(crate::views::no_release)?;
+    let rules = served.rules.as_ref().ok_or_else(|| {
         PortalError::Unavailable(
             "The served release was published with a rule file that is not shipped with \
              incity: plan it with `incity plan --rules FILE`."
                 .into(),
         )
     })?;
-    let figures = state
-        .store
-        .figures(
-            release.id,
-            &FigureFilter {
-                indicator: Some(checked.indicator.clone()),
-                sex: Some(Sex::Total),
-                ..FigureFilter::default()
-            },
-        )
-        .await?;
+    let figures: Vec<Figure> = GeoLevel::ALL
+        .into_iter()
+        .flat_map(|l| served.of_indicator(&checked.indicator, l))
+        .filter(|f| f.sex == Sex::Total)
+        .cloned()
+        .collect();
     let rows = planner::plan(
         incity_indicators::Catalogue::embedded(),
         &figures,
-        &rules,
+        rules,
         &checked.request,
     );
     Ok((release, rows))
@@ -125,8 +129,8 @@ const METHOD: &str = "Respondents needed for a target CV: n = deff (1 - p) / (p 
     the harmonic combination of the direct variance and the model's synthetic error \
     recovered from its current RMSE (an approximation).";
 
-#[derive(Serialize)]
-struct RequirementOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RequirementOut {
     respondents: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     oversampling: Option<f64>,
@@ -147,15 +151,15 @@ impl From<Requirement> for RequirementOut {
     }
 }
 
-#[derive(Serialize)]
-struct TargetOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TargetOut {
     cv: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     needed: Option<RequirementOut>,
 }
 
-#[derive(Serialize)]
-struct ModelOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ModelOut {
     flag: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rmse: Option<f64>,
@@ -163,8 +167,8 @@ struct ModelOut {
     to_publish: Option<RequirementOut>,
 }
 
-#[derive(Serialize)]
-struct PlanRowOut {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PlanRowOut {
     indicator: String,
     year: i32,
     geo_level: &'static str,
@@ -238,7 +242,7 @@ impl From<&PlanRow> for PlanRowOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PlanOut {
     release: i64,
     level: &'static str,
@@ -249,34 +253,21 @@ pub(crate) struct PlanOut {
     cells: Vec<PlanRowOut>,
 }
 
-/// An API error as JSON.
-pub(crate) struct ApiError(StatusCode, String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
-    }
-}
-
-impl From<PortalError> for ApiError {
-    fn from(e: PortalError) -> Self {
-        let (status, message) = e.parts();
-        ApiError(status, message)
-    }
-}
-
+/// The precision planner: the sample that would publish an indicator's migrant-group figures.
+#[utoipa::path(get, path = "/plan", tag = "planner", params(PlanQuery),
+    responses((status = 200, body = PlanOut), (status = 400, body = ErrorOut), (status = 409, body = ErrorOut)))]
 pub(crate) async fn api_plan(
-    State(state): State<AppState>,
-    Query(q): Query<PlanQuery>,
+    served: ServedRelease,
+    ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> Result<Json<PlanOut>, ApiError> {
     let checked = check(&q).map_err(|m| ApiError(StatusCode::BAD_REQUEST, m))?;
-    let (release, rows) = plan_of(&state, &checked).await?;
+    let (release, rows) = plan_of(&served, &checked)?;
     Ok(Json(PlanOut {
         release: release.id,
         level: checked.request.level.code(),
         indicator: checked.indicator,
         target_cvs: checked.request.target_cvs,
-        rules: release.provenance.rules,
+        rules: release.provenance.rules.clone(),
         method: METHOD,
         cells: rows.iter().map(PlanRowOut::from).collect(),
     }))
@@ -305,11 +296,11 @@ fn flag_text(flag: Flag) -> &'static str {
 }
 
 pub(crate) async fn plan_page(
-    State(state): State<AppState>,
-    Query(q): Query<PlanQuery>,
+    served: ServedRelease,
+    PageQuery(q): PageQuery<PlanQuery>,
 ) -> Result<Markup, PortalError> {
     let checked = check(&q).map_err(PortalError::BadRequest)?;
-    let (release, rows) = plan_of(&state, &checked).await?;
+    let (release, rows) = plan_of(&served, &checked)?;
     let request = &checked.request;
     let ind = catalogue()
         .iter()
@@ -337,7 +328,7 @@ pub(crate) async fn plan_page(
     let title = format!("Precision planner: {}", ind.name);
     Ok(page(
         &title,
-        Some(&release),
+        Some(release),
         html! {
             h1 { "Precision planner" }
             p {

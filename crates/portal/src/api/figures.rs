@@ -1,23 +1,22 @@
-//! The JSON API (`/api/v1/...`): the release, the indicators, an indicator's figures, the
-//! NUTS boundaries.
+//! The release, the indicators, figures (filtered and paged), and the NUTS boundaries.
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
-use axum::response::Response;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use incity_indicators::{catalogue, geo_name, Figure, FigureMethod};
-use serde::Serialize;
+use incity_estimation::Flag;
+use incity_indicators::{catalogue, geo_name, Figure, FigureMethod, GeoLevel, Measure};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::PortalError;
-use crate::query::{
-    current, figures_for, find_indicator, official_figures, parse_level, sex_filter, LevelQuery,
-};
-use crate::AppState;
+use crate::error::{ApiError, ApiQuery, ErrorOut, PortalError};
+use crate::pages::indicators::{figures_at, official_at, LevelQuery};
+use crate::pages::ServedRelease;
+use crate::views::{find_indicator, no_release, parse_level, parse_sex};
 
 /// A figure in API answers and downloads: numbers only when published.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct FigureOut {
     indicator: String,
     source: &'static str,
@@ -105,7 +104,8 @@ impl From<&Figure> for FigureOut {
     }
 }
 
-#[derive(Serialize)]
+/// The served release's provenance.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ReleaseOut {
     id: i64,
     synthetic: bool,
@@ -116,17 +116,24 @@ pub(crate) struct ReleaseOut {
     catalogue_version: String,
     method: String,
     software_version: String,
+    /// Unix seconds.
     started_at: i64,
     finished_at: i64,
     inputs: Vec<String>,
+    /// The publication rules the figures were flagged with.
     rules: String,
+    /// Number of figures.
+    figures: usize,
+    /// Reference periods, newest first (`2024`, `2022-2024`).
+    periods: Vec<String>,
 }
 
-pub(crate) async fn api_release(
-    State(state): State<AppState>,
-) -> Result<Json<ReleaseOut>, PortalError> {
-    let r = current(&state).await?;
-    let p = r.provenance;
+/// The served release's provenance.
+#[utoipa::path(get, path = "/release", tag = "release",
+    responses((status = 200, body = ReleaseOut), (status = 404, description = "no release yet", body = ErrorOut)))]
+pub(crate) async fn api_release(served: ServedRelease) -> Result<Json<ReleaseOut>, ApiError> {
+    let r = served.release.as_ref().ok_or_else(no_release)?;
+    let p = r.provenance.clone();
     Ok(Json(ReleaseOut {
         id: r.id,
         synthetic: p.synthetic,
@@ -141,10 +148,17 @@ pub(crate) async fn api_release(
         finished_at: p.finished_at,
         inputs: p.inputs,
         rules: p.rules,
+        figures: served.figures.len(),
+        periods: served
+            .periods
+            .iter()
+            .map(|p| crate::views::period_code(*p))
+            .collect(),
     }))
 }
 
-#[derive(Serialize)]
+/// An indicator of the catalogue.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct IndicatorOut {
     id: &'static str,
     name: &'static str,
@@ -156,6 +170,8 @@ pub(crate) struct IndicatorOut {
     comparability: &'static str,
 }
 
+/// The indicator catalogue.
+#[utoipa::path(get, path = "/indicators", tag = "catalogue", responses((status = 200, body = Vec<IndicatorOut>)))]
 pub(crate) async fn api_indicators() -> Json<Vec<IndicatorOut>> {
     Json(
         catalogue()
@@ -174,7 +190,8 @@ pub(crate) async fn api_indicators() -> Json<Vec<IndicatorOut>> {
     )
 }
 
-#[derive(Serialize)]
+/// An indicator's figures at one level, with the officially published figures beside them.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct FiguresOut {
     release: i64,
     synthetic: bool,
@@ -185,7 +202,7 @@ pub(crate) struct FiguresOut {
 }
 
 /// A published figure in API answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct OfficialOut {
     dataset: String,
     label: String,
@@ -199,29 +216,36 @@ pub(crate) struct OfficialOut {
     flags: String,
 }
 
-pub(crate) async fn api_figures(
-    State(state): State<AppState>,
+/// One indicator's figures at one level (every target group).
+#[utoipa::path(get, path = "/indicators/{id}/figures", tag = "figures",
+    params(("id" = String, Path, description = "indicator id"), LevelQuery),
+    responses((status = 200, body = FiguresOut), (status = 400, body = ErrorOut), (status = 404, body = ErrorOut)))]
+pub(crate) async fn api_indicator_figures(
+    served: ServedRelease,
     Path(id): Path<String>,
-    Query(q): Query<LevelQuery>,
-) -> Result<Json<FiguresOut>, PortalError> {
-    let (release, figures) = figures_for(&state, &id, &q).await?;
-    let ind = find_indicator(&id)?;
-    let sex = sex_filter(&q)?;
-    let published = official_figures(&state, ind, parse_level(&q)?)
-        .await?
-        .into_iter()
+    ApiQuery(q): ApiQuery<LevelQuery>,
+) -> Result<Json<FiguresOut>, ApiError> {
+    let figures = figures_at(&served, &id, &q)?;
+    let release = served.release.as_ref().ok_or_else(no_release)?;
+    let level = parse_level(q.level.as_deref(), GeoLevel::Nuts2)?;
+    let sex = match q.sex.as_deref() {
+        Some("all") => None,
+        s => Some(parse_sex(s)?),
+    };
+    let published = official_at(&served, &id, level)
+        .iter()
         .filter(|o| q.geo.as_ref().is_none_or(|g| *g == o.geo))
         .filter(|o| sex.is_none_or(|s| s.code() == o.sex))
         .map(|o| OfficialOut {
-            dataset: o.dataset,
-            label: o.label,
-            geo: o.geo,
+            dataset: o.dataset.clone(),
+            label: o.label.clone(),
+            geo: o.geo.clone(),
             year: o.year,
-            grouping: o.grouping,
-            group: o.group,
-            sex: o.sex,
+            grouping: o.grouping.clone(),
+            group: o.group.clone(),
+            sex: o.sex.clone(),
             value: o.value,
-            flags: o.flags,
+            flags: o.flags.clone(),
         })
         .collect();
     Ok(Json(FiguresOut {
@@ -233,13 +257,162 @@ pub(crate) async fn api_figures(
     }))
 }
 
+/// Filters and paging of `/figures`; every filter is optional.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FigureQuery {
+    indicator: Option<String>,
+    /// `country`, `nuts1`, `nuts2`, `nuts3`, `degurba` or `city`.
+    level: Option<String>,
+    geo: Option<String>,
+    /// A target group code or `total`.
+    group: Option<String>,
+    /// `T`, `M` or `F`.
+    sex: Option<String>,
+    /// `2024` or `2022-2024`.
+    period: Option<String>,
+    /// `direct` or `model`.
+    method: Option<String>,
+    /// `level`, `difference` or `ratio`.
+    measure: Option<String>,
+    /// `published` (no flag), `u` (low reliability) or `c` (not published).
+    flag: Option<String>,
+    /// First figure (default 0).
+    offset: Option<usize>,
+    /// Figures per page (default 1000, at most 10000).
+    limit: Option<usize>,
+}
+
+/// A page of figures.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct FigurePage {
+    release: i64,
+    synthetic: bool,
+    /// Figures matching the filters, on all pages.
+    total: usize,
+    offset: usize,
+    limit: usize,
+    /// The query of the next page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    figures: Vec<FigureOut>,
+}
+
+const PAGE_DEFAULT: usize = 1000;
+const PAGE_MAX: usize = 10_000;
+
+fn bad(m: String) -> ApiError {
+    ApiError(axum::http::StatusCode::BAD_REQUEST, m)
+}
+
+/// Figures of the served release, filtered, in display order, a page at a time.
+#[utoipa::path(get, path = "/figures", tag = "figures", params(FigureQuery),
+    responses((status = 200, body = FigurePage), (status = 400, body = ErrorOut), (status = 404, body = ErrorOut)))]
+pub(crate) async fn api_figures(
+    served: ServedRelease,
+    ApiQuery(q): ApiQuery<FigureQuery>,
+) -> Result<Json<FigurePage>, ApiError> {
+    let release = served.release.as_ref().ok_or_else(no_release)?;
+    let nonempty = |o: &Option<String>| o.clone().filter(|s| !s.is_empty());
+    let indicator = match nonempty(&q.indicator) {
+        Some(id) => Some(
+            find_indicator(&id)
+                .map_err(|e| bad(e.parts().1))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let level = match nonempty(&q.level) {
+        Some(l) => Some(parse_level(Some(&l), GeoLevel::Nuts2)?),
+        None => None,
+    };
+    let sex = match nonempty(&q.sex) {
+        Some(s) => Some(parse_sex(Some(&s))?),
+        None => None,
+    };
+    let measure = match nonempty(&q.measure) {
+        Some(m) => Some(Measure::from_code(&m).ok_or_else(|| {
+            bad(format!(
+                "unknown measure `{m}`: expected level, difference or ratio"
+            ))
+        })?),
+        None => None,
+    };
+    let model = match nonempty(&q.method).as_deref() {
+        None => None,
+        Some("direct") => Some(false),
+        Some("model") => Some(true),
+        Some(m) => {
+            return Err(bad(format!(
+                "unknown method `{m}`: expected direct or model"
+            )))
+        }
+    };
+    let flag = match nonempty(&q.flag).as_deref() {
+        None => None,
+        Some("published") | Some("") => Some(Flag::Reliable),
+        Some("u") => Some(Flag::LowReliability),
+        Some("c") => Some(Flag::Suppressed),
+        Some(f) => {
+            return Err(bad(format!(
+                "unknown flag `{f}`: expected published, u or c"
+            )))
+        }
+    };
+    let period = nonempty(&q.period);
+    let limit = q.limit.unwrap_or(PAGE_DEFAULT);
+    if limit == 0 || limit > PAGE_MAX {
+        return Err(bad(format!("limit {limit}: expected 1 to {PAGE_MAX}")));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let candidates: Box<dyn Iterator<Item = &Figure>> = match (&indicator, level) {
+        (Some(i), Some(l)) => Box::new(served.of_indicator(i, l)),
+        _ => match nonempty(&q.geo) {
+            Some(g) => Box::new(served.of_geo(&g).collect::<Vec<_>>().into_iter()),
+            None => Box::new(served.figures.iter()),
+        },
+    };
+    let matching: Vec<&Figure> = candidates
+        .filter(|f| indicator.as_ref().is_none_or(|i| *i == f.indicator))
+        .filter(|f| level.is_none_or(|l| l == f.geo_level))
+        .filter(|f| nonempty(&q.geo).is_none_or(|g| g == f.geo))
+        .filter(|f| nonempty(&q.group).is_none_or(|g| g == f.group))
+        .filter(|f| sex.is_none_or(|s| s == f.sex))
+        .filter(|f| measure.is_none_or(|m| m == f.measure))
+        .filter(|f| model.is_none_or(|m| m == (f.method != FigureMethod::Direct)))
+        .filter(|f| flag.is_none_or(|x| x == f.estimate.flag))
+        .filter(|f| period.as_ref().is_none_or(|p| *p == f.period()))
+        .collect();
+    let total = matching.len();
+    let figures: Vec<FigureOut> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|f| FigureOut::from(*f))
+        .collect();
+    let next = (offset + limit < total).then(|| format!("offset={}&limit={limit}", offset + limit));
+    Ok(Json(FigurePage {
+        release: release.id,
+        synthetic: release.provenance.synthetic,
+        total,
+        offset,
+        limit,
+        next,
+        figures,
+    }))
+}
+
 /// NUTS 2021 boundaries of one level (0-3) as GeoJSON (GISCO, 1:60 million, WGS 84), unchanged.
 /// "© EuroGeographics for the administrative boundaries" must appear on every map drawn from
 /// them; the attribution travels in the `X-Attribution` header.
-pub(crate) async fn api_boundaries(Path(level): Path<String>) -> Response {
+#[utoipa::path(get, path = "/geography/nuts/{level}", tag = "geography",
+    params(("level" = String, Path, description = "0, 1, 2 or 3, optionally with `.geojson`")),
+    responses((status = 200, content_type = "application/geo+json", description = "a GeoJSON FeatureCollection"), (status = 404, body = ErrorOut)))]
+pub(crate) async fn api_boundaries(Path(level): Path<String>) -> Result<Response, ApiError> {
     let level = level.trim_end_matches(".geojson");
     match level.parse::<usize>().ok().and_then(|l| incity_reference::geography::BOUNDARIES_2021.get(l)) {
-        Some(geojson) => (
+        Some(geojson) => Ok((
             [
                 (header::CONTENT_TYPE, "application/geo+json"),
                 (
@@ -249,11 +422,7 @@ pub(crate) async fn api_boundaries(Path(level): Path<String>) -> Response {
             ],
             *geojson,
         )
-            .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            "no such NUTS level: expected 0, 1, 2 or 3",
-        )
-            .into_response(),
+            .into_response()),
+        None => Err(PortalError::NotFound("no such NUTS level: expected 0, 1, 2 or 3".into()).into()),
     }
 }

@@ -1,53 +1,74 @@
-//! The HTML pages: home, the indicator list, an indicator's figures, and its CSV download.
+//! The indicator list, and one indicator's figures at one level for every target group (the
+//! full table), with its CSV download.
 
-use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Path;
 use axum::response::Response;
 use std::collections::BTreeMap;
 
 use incity_indicators::official::{OfficialFigure, OfficialKey};
 use incity_indicators::{
-    catalogue, figure_table, geo_name, subject_label, Figure, FigureMethod, GeoLevel, Measure,
+    catalogue, geo_name, subject_label, Figure, FigureMethod, GeoLevel, Measure,
 };
 use maud::{html, Markup};
+use serde::Deserialize;
 
-use crate::error::PortalError;
+use crate::error::{PageQuery, PortalError};
 use crate::format::{flag_title, interval_svg, shown};
 use crate::layout::page;
-use crate::query::{figures_for, find_indicator, official_figures, parse_level, LevelQuery};
-use crate::AppState;
+use crate::pages::{csv_download, ServedRelease};
+use crate::served::Served;
+use crate::views::{find_indicator, no_release, parse_level};
 
-pub(crate) async fn home(State(state): State<AppState>) -> Result<Markup, PortalError> {
-    let release = state.store.current_release().await?;
-    Ok(page(
-        "Home",
-        release.as_ref(),
-        html! {
-            h1 { "Comparable indicators of immigrant integration for European cities and regions" }
-            p {
-                "incity computes the EU core integration indicators from survey microdata, with "
-                "their standard errors, confidence intervals and publication flags, so that a city "
-                "can see how its immigrant residents fare and how precise each figure is."
-            }
-            h2 { "Indicators" }
-            ul {
-                @for ind in catalogue() {
-                    li { a href={ "/indicators/" (ind.id) } { (ind.name) } " — " (ind.population_label) }
-                }
-            }
-            @if release.is_none() {
-                p { "No release has been published yet." }
-            }
-        },
-    ))
+/// An indicator's figures at one level: `level` (default nuts2), `geo`, `sex` (`T` default,
+/// `M`, `F` or `all`).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LevelQuery {
+    /// `country`, `nuts1`, `nuts2` (default), `nuts3`, `degurba` or `city`.
+    pub(crate) level: Option<String>,
+    /// One area's code.
+    pub(crate) geo: Option<String>,
+    /// `T` (default), `M`, `F`, or `all`.
+    pub(crate) sex: Option<String>,
 }
 
-pub(crate) async fn indicator_list(State(state): State<AppState>) -> Result<Markup, PortalError> {
-    let release = state.store.current_release().await?;
+/// The figures of an indicator at the query's level, area and sex, in display order.
+pub(crate) fn figures_at(
+    served: &Served,
+    id: &str,
+    q: &LevelQuery,
+) -> Result<Vec<Figure>, PortalError> {
+    let ind = find_indicator(id)?;
+    served.release.as_ref().ok_or_else(no_release)?;
+    let level = parse_level(q.level.as_deref(), GeoLevel::Nuts2)?;
+    let sex = match q.sex.as_deref() {
+        Some("all") => None,
+        s => Some(crate::views::parse_sex(s)?),
+    };
+    Ok(served
+        .of_indicator(&ind.id, level)
+        .filter(|f| q.geo.as_ref().is_none_or(|g| *g == f.geo))
+        .filter(|f| sex.is_none_or(|s| s == f.sex))
+        .cloned()
+        .collect())
+}
+
+/// The officially published country figures of an indicator (none at other levels).
+pub(crate) fn official_at<'a>(
+    served: &'a Served,
+    id: &str,
+    level: GeoLevel,
+) -> &'a [OfficialFigure] {
+    match (level, served.official.get(id)) {
+        (GeoLevel::Country, Some(o)) => o,
+        _ => &[],
+    }
+}
+
+pub(crate) async fn indicator_list(served: ServedRelease) -> Result<Markup, PortalError> {
     Ok(page(
         "Indicators",
-        release.as_ref(),
+        served.release.as_ref(),
         html! {
             h1 { "Indicators" }
             table {
@@ -55,7 +76,7 @@ pub(crate) async fn indicator_list(State(state): State<AppState>) -> Result<Mark
                 tbody {
                     @for ind in catalogue() {
                         tr {
-                            td { a href={ "/indicators/" (ind.id) } { (ind.name) } }
+                            td { a href={ "/indicators/" (ind.id) "/about" } { (ind.name) } " · " a href={ "/explore?indicator=" (ind.id) } { "explore" } }
                             td { (ind.area) }
                             td { (ind.population_label) }
                             td { (ind.definition) }
@@ -67,59 +88,16 @@ pub(crate) async fn indicator_list(State(state): State<AppState>) -> Result<Mark
     ))
 }
 
-/// Newest period first (a year, then the pooled period ending in it); rows of one area
-/// together: all persons, the groups, then the gaps.
-pub(crate) fn in_display_order(mut figures: Vec<Figure>) -> Vec<Figure> {
-    fn rank(f: &Figure) -> (usize, bool, usize, String, bool) {
-        let catalogue = incity_indicators::Catalogue::embedded();
-        let grouping = catalogue
-            .groupings
-            .iter()
-            .position(|g| g.id == f.grouping)
-            .map_or(0, |p| p + 1);
-        let pos = catalogue
-            .groupings
-            .iter()
-            .flat_map(|g| g.groups.iter())
-            .position(|g| g.code == f.group)
-            .unwrap_or(usize::MAX);
-        (
-            grouping,
-            f.measure.is_gap(),
-            pos,
-            f.group.clone(),
-            f.method != FigureMethod::Direct,
-        )
-    }
-    figures.sort_by(|a, b| {
-        (
-            std::cmp::Reverse(a.year),
-            std::cmp::Reverse(a.first_year),
-            a.geo.as_str(),
-            a.sex,
-            rank(a),
-        )
-            .cmp(&(
-                std::cmp::Reverse(b.year),
-                std::cmp::Reverse(b.first_year),
-                b.geo.as_str(),
-                b.sex,
-                rank(b),
-            ))
-    });
-    figures
-}
-
 pub(crate) async fn indicator_page(
-    State(state): State<AppState>,
+    served: ServedRelease,
     Path(id): Path<String>,
-    Query(q): Query<LevelQuery>,
+    PageQuery(q): PageQuery<LevelQuery>,
 ) -> Result<Markup, PortalError> {
     let ind = find_indicator(&id)?;
-    let level = parse_level(&q)?;
-    let (release, figures) = figures_for(&state, &id, &q).await?;
-    let figures = in_display_order(figures);
-    let official = official_figures(&state, ind, level).await?;
+    let level = parse_level(q.level.as_deref(), GeoLevel::Nuts2)?;
+    let figures = figures_at(&served, &id, &q)?;
+    let release = served.release.as_ref().ok_or_else(no_release)?;
+    let official = official_at(&served, &id, level);
     let official_by_key: BTreeMap<OfficialKey, &OfficialFigure> =
         official.iter().map(|o| (o.key(), o)).collect();
     let official_of = |f: &Figure| -> Option<&OfficialFigure> {
@@ -141,10 +119,10 @@ pub(crate) async fn indicator_page(
     let title = format!("{} ({})", ind.name, ind.population_label);
     Ok(page(
         &title,
-        Some(&release),
+        Some(release),
         html! {
             h1 { (title) }
-            p { (ind.definition) }
+            p { (ind.definition) " " a href={ "/explore?indicator=" (ind.id) "&level=" (level.code()) } { "Explore with a chart and a map" } }
             nav.levels aria-label="Geographic level" {
                 @for l in GeoLevel::ALL {
                     a href={ "/indicators/" (ind.id) "?level=" (l.code()) } { (l.label()) }
@@ -227,24 +205,10 @@ pub(crate) async fn indicator_page(
 }
 
 pub(crate) async fn indicator_csv(
-    State(state): State<AppState>,
+    served: ServedRelease,
     Path(id): Path<String>,
-    Query(q): Query<LevelQuery>,
+    PageQuery(q): PageQuery<LevelQuery>,
 ) -> Result<Response, PortalError> {
-    let (release, figures) = figures_for(&state, &id, &q).await?;
-    // The same columns as `incity export --format csv`; a suppressed figure has no number.
-    let mut out = Vec::new();
-    figure_table::write_csv(&mut out, release.id, release.provenance.synthetic, &figures)
-        .map_err(|e| PortalError::Internal(format!("CSV: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"figures.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    let figures = figures_at(&served, &id, &q)?;
+    csv_download(&served, &figures, "figures.csv")
 }

@@ -1,0 +1,10 @@
+//! Benchmarking areas across countries from the figures of a release.
+//!
+//! Pure statistics over [`Figure`](incity_indicators::Figure)s already published: no files,
+//! no SQL, no HTTP, and nothing a release withholds (a suppressed figure has no number, so it
+//! cannot enter a comparison). The portal, the API and the CLI show what this crate computes.
+//!
+//! - [`peers`]: the areas most similar to one area on standardised context variables, with
+//!   the variables, weights and each one's share of the distance.
+
+pub mod peers;

@@ -1,0 +1,339 @@
+//! A city's or region's profile: every indicator for every target group beside the country,
+//! the gaps to the reference group with their intervals, and the precision planner's verdict.
+
+use axum::extract::Path;
+use axum::response::Response;
+use incity_estimation::Flag;
+use incity_indicators::planner::{self, PlanRequest, DEFAULT_TARGET_CVS};
+use incity_indicators::{geo_name, subject_label, Catalogue, Figure, GeoLevel, Sex};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::error::{PageQuery, PortalError};
+use crate::format::figure_cells;
+use crate::layout::page;
+use crate::pages::{csv_download, ServedRelease};
+use crate::served::Served;
+use crate::views::{
+    cells_across, country_of, parse_sex, period_code, url_encode, CellRow, MethodChoice,
+    PeerParams, PeerSearch,
+};
+use incity_benchmark::peers::ContextVariable;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ProfileParams {
+    /// `T` (default), `M` or `F`.
+    pub(crate) sex: Option<String>,
+    /// `best` (default), `direct` or `model`.
+    pub(crate) method: Option<String>,
+    /// Peer variables and weights (see `/api/v1/peers/{geo}`).
+    pub(crate) variables: Option<String>,
+}
+
+/// A checked profile request: the area, its country and the rows.
+pub(crate) struct Profile<'a> {
+    pub(crate) geo: String,
+    pub(crate) name: String,
+    pub(crate) level: GeoLevel,
+    /// The country's code when the area is not itself a country and the release has it.
+    pub(crate) country: Option<String>,
+    pub(crate) sex: Sex,
+    pub(crate) method: MethodChoice,
+    /// Per row: the area's figure and the country's.
+    pub(crate) rows: Vec<CellRow<'a>>,
+}
+
+impl<'a> Profile<'a> {
+    pub(crate) fn of(
+        served: &'a Served,
+        geo: &str,
+        p: &ProfileParams,
+    ) -> Result<Profile<'a>, PortalError> {
+        let level = served.level_of(geo).ok_or_else(|| {
+            PortalError::NotFound(format!(
+                "The served release has no figure for `{geo}`. Search for a city or region by name at /search."
+            ))
+        })?;
+        let sex = parse_sex(p.sex.as_deref())?;
+        let method = MethodChoice::parse(p.method.as_deref())?;
+        let country = Some(country_of(geo).to_string()).filter(|c| c != geo && served.has_geo(c));
+        let geos: Vec<&str> = std::iter::once(geo).chain(country.as_deref()).collect();
+        let mut rows = cells_across(served, &[geo], &geos, sex, method, None);
+        rows.sort_by_key(|r| std::cmp::Reverse((r.period.1, r.period.0)));
+        Ok(Profile {
+            geo: geo.to_string(),
+            name: geo_name(geo).unwrap_or_else(|| geo.to_string()),
+            level,
+            country,
+            sex,
+            method,
+            rows,
+        })
+    }
+
+    /// The figures the profile shows (area then country, row by row).
+    pub(crate) fn figures(&self) -> Vec<Figure> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.figures.iter().flatten().map(|f| (*f).clone()))
+            .collect()
+    }
+}
+
+pub(crate) async fn profile_page(
+    served: ServedRelease,
+    Path(geo): Path<String>,
+    PageQuery(p): PageQuery<ProfileParams>,
+) -> Result<Markup, PortalError> {
+    let profile = Profile::of(&served, &geo, &p)?;
+    let several_periods = {
+        let mut periods: Vec<(i32, i32)> = profile.rows.iter().map(|r| r.period).collect();
+        periods.dedup();
+        periods.len() > 1
+    };
+    let country_name = profile
+        .country
+        .as_deref()
+        .map(|c| geo_name(c).unwrap_or_else(|| c.to_string()));
+    let title = format!("{} ({})", profile.name, profile.geo);
+    let query = format!(
+        "sex={}&method={}",
+        profile.sex.code(),
+        profile.method.code()
+    );
+    let catalogue = Catalogue::embedded();
+    Ok(page(
+        &title,
+        served.release.as_ref(),
+        html! {
+            h1 { (profile.name) " " small { "(" (profile.geo) ", " (level_word(profile.level)) ")" } }
+            p {
+                "Every indicator of the served release for " (profile.name) ", by target group, "
+                @if let Some(c) = &country_name { "beside " (c) " as a whole, " }
+                "with 95 % confidence intervals and the gaps to each grouping's reference group. "
+                "Figures: " (profile.method.label()) ". "
+                "A city's sample is part of its country's: the two intervals are not independent, and overlapping intervals do not by themselves mean that the figures are equal."
+            }
+            p.downloads {
+                "Download this data: "
+                a href={ "/profile/" (url_encode(&profile.geo)) "/figures.csv?" (query) } { "CSV" }
+                a href={ "/api/v1/profile/" (url_encode(&profile.geo)) "?" (query) } { "JSON" }
+                " · " a href={ "/compare?geo=" (url_encode(&profile.geo)) } { "Compare with other cities and regions" }
+                " · " a href={ "/plan?level=" (profile.level.code()) "&geo=" (url_encode(&profile.geo)) } { "Precision planner" }
+            }
+            form.selector method="get" action={ "/profile/" (url_encode(&profile.geo)) } aria-label="Profile options" {
+                label { "Sex" select name="sex" {
+                    @for (x, l) in [(Sex::Total, "both sexes"), (Sex::Male, "men"), (Sex::Female, "women")] {
+                        option value=(x.code()) selected[x == profile.sex] { (l) }
+                    }
+                } }
+                label { "Figures" select name="method" {
+                    @for m in MethodChoice::ALL { option value=(m.code()) selected[m == profile.method] { (m.label()) } }
+                } }
+                button type="submit" { "Show" }
+            }
+            (peer_section(&served, &profile, p.variables.as_deref()))
+            @if profile.rows.is_empty() { p { "No figure for this selection." } }
+            @for ind in incity_indicators::catalogue() {
+                @let rows: Vec<&CellRow> = profile.rows.iter().filter(|r| r.indicator.id == ind.id).collect();
+                @if !rows.is_empty() {
+                    @let euro = ind.unit == "euro";
+                    section aria-labelledby={ "ind-" (ind.id) } {
+                        h2 #{ "ind-" (ind.id) } { (ind.name) " " small { "(" (ind.population_label) ", " (ind.area) ")" } }
+                        table {
+                            caption { (ind.name) ": " (profile.name) @if let Some(c) = &country_name { " and " (c) } }
+                            thead {
+                                tr {
+                                    @if several_periods { th scope="col" rowspan="2" { "Period" } }
+                                    th scope="col" rowspan="2" { "Target group" }
+                                    th scope="colgroup" colspan="4" { (profile.name) }
+                                    @if let Some(c) = &country_name { th scope="colgroup" colspan="4" { (c) } }
+                                }
+                                tr {
+                                    th scope="col" { "Estimate" } th scope="col" { "95 % interval" } th scope="col" { "Flag" } th scope="col" { "Method" }
+                                    @if country_name.is_some() { th scope="col" { "Estimate" } th scope="col" { "95 % interval" } th scope="col" { "Flag" } th scope="col" { "Method" } }
+                                }
+                            }
+                            tbody {
+                                @for r in &rows {
+                                    tr class=(if r.subject.measure.is_gap() { "gap" } else { "" }) {
+                                        @if several_periods { td { (period_code(r.period)) } }
+                                        th scope="row" { (subject_label(&r.subject.group, r.subject.measure, r.subject.reference_group.as_deref())) }
+                                        (figure_cells(r.figures[0], euro))
+                                        @if country_name.is_some() { (figure_cells(r.figures.get(1).copied().flatten(), euro)) }
+                                    }
+                                }
+                            }
+                        }
+                        p.note { "Values in " (if euro { "euro" } else { "% (gaps in percentage points)" }) ". " a href={ "/explore?indicator=" (ind.id) "&level=" (profile.level.code()) } { "This indicator across all " (profile.level.label().to_lowercase()) } }
+                    }
+                }
+            }
+            (planner_verdict(&served, &profile, catalogue))
+        },
+    ))
+}
+
+/// A context variable's value as shown.
+pub(crate) fn context_value(v: ContextVariable, x: f64) -> String {
+    match v {
+        ContextVariable::Population => format!("{:.0} thousand", x / 1000.0),
+        ContextVariable::MedianIncome => format!("{x:.0} euro"),
+        _ => format!("{:.1} %", x * 100.0),
+    }
+}
+
+/// The areas most similar to this one in other countries, and a link comparing them.
+fn peer_section(served: &Served, profile: &Profile, variables: Option<&str>) -> Markup {
+    let params = PeerParams {
+        variables: variables.map(String::from),
+        k: Some(5),
+        other_countries: Some(true),
+    };
+    let search = match PeerSearch::run(served, &profile.geo, &params) {
+        Ok(s) => s,
+        Err(e) => {
+            return html! {
+                section aria-labelledby="peers" {
+                    h2 #peers { "Similar areas in other countries" }
+                    p { (e.parts().1) }
+                }
+            }
+        }
+    };
+    let chosen: Vec<String> = search
+        .variables
+        .iter()
+        .map(|(v, w)| format!("{}:{w}", v.code()))
+        .collect();
+    let compare = std::iter::once(profile.geo.as_str())
+        .chain(search.found.peers.iter().map(|p| p.geo.as_str()))
+        .collect::<Vec<_>>()
+        .join(",");
+    html! {
+        section aria-labelledby="peers" {
+            h2 #peers { "Similar " (profile.level.label().to_lowercase()) " in other countries" }
+            p {
+                "The " (search.found.peers.len()) " nearest on standardised context variables of " (search.year)
+                " (weighted Euclidean distance of z-scores; 1 = one standard deviation on every variable), from this release's published figures: "
+                (search.variables.iter().map(|(v, w)| format!("{} (weight {w})", v.label())).collect::<Vec<_>>().join(", ")) ". "
+                @if search.found.left_out > 0 { (search.found.left_out) " areas left out (same country, or a variable not published). " }
+                strong { a href={ "/compare?geo=" (url_encode(&compare)) } { "Compare " (profile.name) " with these" } }
+            }
+            table {
+                caption { "Areas most similar to " (profile.name) }
+                thead { tr {
+                    th scope="col" { "Area" } th scope="col" { "Distance" }
+                    @for (v, _) in &search.variables { th scope="col" { (v.label()) } }
+                } }
+                tbody {
+                    tr {
+                        th scope="row" { (profile.name) " (this area)" } td.num { "0" }
+                        @for (v, x) in &search.found.target { td.num { (context_value(*v, *x)) } }
+                    }
+                    @for peer in &search.found.peers {
+                        tr {
+                            th scope="row" { a href={ "/profile/" (url_encode(&peer.geo)) } { (geo_name(&peer.geo).unwrap_or_else(|| peer.geo.clone())) } }
+                            td.num { (format!("{:.2}", peer.distance)) }
+                            @for (v, x, _) in &peer.variables { td.num { (context_value(*v, *x)) } }
+                        }
+                    }
+                }
+            }
+            form.selector method="get" action={ "/profile/" (url_encode(&profile.geo)) } aria-label="Peer variables" {
+                input type="hidden" name="sex" value=(profile.sex.code());
+                input type="hidden" name="method" value=(profile.method.code());
+                label { "Variables and weights (name:weight, comma-separated; names: "
+                    (ContextVariable::ALL.map(|v| v.code()).join(", ")) ")"
+                    input type="text" name="variables" value=(chosen.join(",")) size="70";
+                }
+                button type="submit" { "Find peers" }
+            }
+        }
+    }
+}
+
+/// The precision planner's verdict for the area's migrant-group figures (both sexes): which
+/// are published without a flag and what sample would publish the others.
+fn planner_verdict(served: &Served, profile: &Profile, catalogue: &Catalogue) -> Markup {
+    let Some(rules) = &served.rules else {
+        return html! {};
+    };
+    let figures: Vec<Figure> = incity_indicators::catalogue()
+        .iter()
+        .flat_map(|i| served.of_indicator(&i.id, profile.level))
+        .filter(|f| f.sex == Sex::Total)
+        .cloned()
+        .collect();
+    let rows = planner::plan(
+        catalogue,
+        &figures,
+        rules,
+        &PlanRequest {
+            level: profile.level,
+            geo: Some(profile.geo.clone()),
+            indicator: None,
+            group: None,
+            target_cvs: DEFAULT_TARGET_CVS.to_vec(),
+        },
+    );
+    if rows.is_empty() {
+        return html! {};
+    }
+    let reliable = rows.iter().filter(|r| r.flag == Flag::Reliable).count();
+    html! {
+        section aria-labelledby="precision" {
+            h2 #precision { "Precision: what sample would publish the rest" }
+            p {
+                (reliable) " of " (rows.len()) " direct migrant-group figures of " (profile.name)
+                " (both sexes) are published without a flag. For the others, the respondents the direct figure would need to be published without a flag"
+                " under the release's rules, and the oversampling or pooled years that means ("
+                a href={ "/plan?level=" (profile.level.code()) "&geo=" (url_encode(&profile.geo)) } { "details and method" } "):"
+            }
+            table {
+                caption { "Precision planner: " (profile.name) }
+                thead { tr { th scope="col" { "Indicator" } th scope="col" { "Group" } th scope="col" { "Flag now" } th scope="col" { "Respondents needed" } th scope="col" { "Oversampling" } th scope="col" { "or pooled years" } } }
+                tbody {
+                    @for r in rows.iter().filter(|r| r.flag != Flag::Reliable) {
+                        tr {
+                            td { (incity_indicators::catalogue().iter().find(|i| i.id == r.indicator).map(|i| i.name.as_str()).unwrap_or(&r.indicator)) }
+                            td { (incity_indicators::group_label(&r.group)) }
+                            td class={ "flag-" (r.flag.code()) } { (match r.flag { Flag::Suppressed => "not published", Flag::LowReliability => "low reliability", Flag::Reliable => "" }) }
+                            @match r.to_publish {
+                                Some(q) => {
+                                    @let bound = if q.lower_bounds { "≥ " } else { "" };
+                                    td.num { (q.respondents) }
+                                    td.num { @if let Some(o) = q.oversampling { (bound) (format!("{o:.1}")) "×" } @else { "–" } }
+                                    td.num { @if let Some(y) = q.pooled_years { (bound) (y) } @else { "–" } }
+                                }
+                                None => { td colspan="3" { (r.note.clone().unwrap_or_else(|| "no basis to plan".into())) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) async fn profile_csv(
+    served: ServedRelease,
+    Path(geo): Path<String>,
+    PageQuery(p): PageQuery<ProfileParams>,
+) -> Result<Response, PortalError> {
+    let profile = Profile::of(&served, &geo, &p)?;
+    csv_download(&served, &profile.figures(), &format!("profile-{geo}.csv"))
+}
+
+/// What kind of area a level's areas are, in the singular.
+pub(crate) fn level_word(level: GeoLevel) -> &'static str {
+    match level {
+        GeoLevel::Country => "country",
+        GeoLevel::Nuts1 => "NUTS 1 region",
+        GeoLevel::Nuts2 => "NUTS 2 region",
+        GeoLevel::Nuts3 => "NUTS 3 region",
+        GeoLevel::Degurba => "degree of urbanisation",
+        GeoLevel::City => "city",
+    }
+}
