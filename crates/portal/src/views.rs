@@ -473,6 +473,13 @@ pub(crate) struct CellRow<'a> {
     pub(crate) figures: Vec<Option<&'a Figure>>,
 }
 
+/// The figures rows show, row by row (for downloads).
+pub(crate) fn figures_in(rows: &[CellRow]) -> Vec<Figure> {
+    rows.iter()
+        .flat_map(|r| r.figures.iter().flatten().map(|f| (*f).clone()))
+        .collect()
+}
+
 /// The cells the `anchors` have (sex `sex`, direct figures), each with its figure in every
 /// area of `geos` (by the method choice); by indicator in catalogue order, then in the
 /// anchors' display order.

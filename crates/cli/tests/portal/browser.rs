@@ -100,6 +100,28 @@ async fn look(client: &Client, name: &str) {
     );
 }
 
+/// Clicks the element and waits until the browser has loaded the page it leads to (a click
+/// returns before the navigation; reading the old page then fails as stale).
+async fn follow(client: &Client, locator: Locator<'_>) {
+    let before = client.current_url().await.unwrap();
+    client.find(locator).await.unwrap().click().await.unwrap();
+    let start = Instant::now();
+    while client.current_url().await.unwrap() == before {
+        assert!(start.elapsed() < Duration::from_secs(30), "no navigation");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client
+        .wait()
+        .for_element(Locator::Css("footer"))
+        .await
+        .unwrap();
+}
+
+/// The text of the first element matching.
+async fn text(client: &Client, locator: Locator<'_>) -> String {
+    client.find(locator).await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_person_compares_graz_with_cities_of_other_countries() {
     let (base, store) = portal().await;
@@ -126,25 +148,9 @@ async fn a_person_compares_graz_with_cities_of_other_countries() {
         .send_keys("Graz")
         .await
         .unwrap();
-    c.find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::LinkText("Graz (city, AT002C)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    follow(&c, Locator::Css("main form button")).await;
+    follow(&c, Locator::LinkText("Graz (city, AT002C)")).await;
+    let h1 = text(&c, Locator::Css("h1")).await;
     assert!(h1.starts_with("Graz"), "{h1}");
     look(&c, "2-profile-graz").await;
     // The employment rate of all persons, as the store has it.
@@ -235,19 +241,8 @@ async fn a_person_compares_graz_with_cities_of_other_countries() {
 
     // Graz beside similar cities of other countries: the profile's link.
     c.goto(&format!("{base}/profile/AT002C")).await.unwrap();
-    c.find(Locator::LinkText("Compare Graz with these"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    follow(&c, Locator::LinkText("Compare Graz with these")).await;
+    let h1 = text(&c, Locator::Css("h1")).await;
     assert!(h1.starts_with("Compare Graz, "), "{h1}");
     let gap_row = c
         .find(Locator::XPath(
@@ -282,19 +277,8 @@ async fn a_person_compares_graz_with_cities_of_other_countries() {
     .click()
     .await
     .unwrap();
-    c.find(Locator::Css("form.selector button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    follow(&c, Locator::Css("form.selector button")).await;
+    let h1 = text(&c, Locator::Css("h1")).await;
     assert_eq!(
         h1,
         "Compare Graz, Bruxelles/Brussel (greater city), Amsterdam (greater city)"

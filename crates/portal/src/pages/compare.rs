@@ -111,10 +111,7 @@ impl<'a> Comparison<'a> {
     }
 
     pub(crate) fn figures(&self) -> Vec<Figure> {
-        self.rows
-            .iter()
-            .flat_map(|r| r.figures.iter().flatten().map(|f| (*f).clone()))
-            .collect()
+        crate::views::figures_in(&self.rows)
     }
 
     fn query(&self) -> String {

@@ -74,10 +74,7 @@ impl<'a> Profile<'a> {
 
     /// The figures the profile shows (area then country, row by row).
     pub(crate) fn figures(&self) -> Vec<Figure> {
-        self.rows
-            .iter()
-            .flat_map(|r| r.figures.iter().flatten().map(|f| (*f).clone()))
-            .collect()
+        crate::views::figures_in(&self.rows)
     }
 }
 
