@@ -184,6 +184,33 @@ pub enum PeerError {
     },
     #[error("choose at least one variable")]
     NoVariables,
+    #[error("variables: {0}")]
+    BadVariables(String),
+}
+
+/// Reads `name:weight` pairs separated by commas (`population:2,median_income`; a missing
+/// weight is 1); empty: [`ContextVariable::DEFAULT`] with weights 1.
+pub fn parse_variables(s: &str) -> Result<Vec<(ContextVariable, f64)>, PeerError> {
+    if s.trim().is_empty() {
+        return Ok(ContextVariable::DEFAULT.iter().map(|v| (*v, 1.0)).collect());
+    }
+    let bad = |part: &str| {
+        PeerError::BadVariables(format!(
+            "`{part}` is not name or name:weight with a name among {}",
+            ContextVariable::ALL.map(|v| v.code()).join(", ")
+        ))
+    };
+    let mut out: Vec<(ContextVariable, f64)> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, weight) = part.split_once(':').unwrap_or((part, "1"));
+        let v = ContextVariable::from_code(name.trim()).ok_or_else(|| bad(part))?;
+        let w: f64 = weight.trim().parse().map_err(|_| bad(part))?;
+        if out.iter().any(|(x, _)| *x == v) {
+            return Err(PeerError::BadVariables(format!("`{name}` is named twice")));
+        }
+        out.push((v, w));
+    }
+    Ok(out)
 }
 
 /// One peer: its distance to the target and each variable's share of it.
@@ -472,6 +499,27 @@ mod tests {
         assert!(!v.contains_key(&ContextVariable::NonEuBornShare));
         assert!(!v.contains_key(&ContextVariable::MedianIncome));
         assert!(contexts(figures.iter(), GeoLevel::City, 2023)[..].is_empty());
+    }
+
+    #[test]
+    fn variables_are_read_with_their_weights() {
+        assert_eq!(
+            parse_variables("population:2, median_income").unwrap(),
+            vec![
+                (ContextVariable::Population, 2.0),
+                (ContextVariable::MedianIncome, 1.0)
+            ]
+        );
+        assert_eq!(
+            parse_variables("").unwrap().len(),
+            ContextVariable::DEFAULT.len()
+        );
+        for bad in ["shoe_size", "population:x", "population,population:2"] {
+            assert!(
+                matches!(parse_variables(bad), Err(PeerError::BadVariables(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod estimate;
 mod export;
 mod generate;
 mod import;
+mod peers;
 mod plan;
 mod sae;
 mod scan;
@@ -64,6 +65,9 @@ enum Command {
     /// Precision planner: the respondents each city's migrant-group figures need for a target
     /// CV and to be published, the oversampling and the years of pooling this implies.
     Plan(Box<plan::PlanArgs>),
+    /// Peer areas: the cities or regions most similar to one area on standardised context
+    /// variables (from the served release's published figures), with distances.
+    Peers(Box<peers::PeersArgs>),
 }
 
 #[derive(clap::Args)]
@@ -113,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::run(a).await,
         Command::Sae(a) => sae::run(*a).await,
         Command::Plan(a) => plan::run(*a).await,
+        Command::Peers(a) => peers::run(*a).await,
     }
 }
 

@@ -2,7 +2,9 @@
 //! rows. The HTML page, the CSV download and the JSON answer of a view are all rendered from
 //! the same value here, so "download this data" gives exactly what the page shows.
 
-use incity_benchmark::peers::{contexts, peers, ContextVariable, PeerError, Peers};
+use incity_benchmark::peers::{
+    contexts, parse_variables, peers, ContextVariable, PeerError, Peers,
+};
 use incity_estimation::Flag;
 use incity_indicators::{
     catalogue, geo_name, Catalogue, Figure, FigureMethod, GeoLevel, Indicator, Measure, Sex,
@@ -614,31 +616,6 @@ pub(crate) struct PeerSearch {
     pub(crate) found: Peers,
 }
 
-fn parse_variables(s: Option<&str>) -> Result<Vec<(ContextVariable, f64)>, PortalError> {
-    let Some(s) = s.filter(|s| !s.trim().is_empty()) else {
-        return Ok(ContextVariable::DEFAULT.iter().map(|v| (*v, 1.0)).collect());
-    };
-    let bad = |part: &str| {
-        PortalError::BadRequest(format!(
-            "variables: `{part}` is not name or name:weight with a name among {}",
-            ContextVariable::ALL.map(|v| v.code()).join(", ")
-        ))
-    };
-    let mut out: Vec<(ContextVariable, f64)> = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, weight) = part.split_once(':').unwrap_or((part, "1"));
-        let v = ContextVariable::from_code(name.trim()).ok_or_else(|| bad(part))?;
-        let w: f64 = weight.trim().parse().map_err(|_| bad(part))?;
-        if out.iter().any(|(x, _)| *x == v) {
-            return Err(PortalError::BadRequest(format!(
-                "variables: `{name}` is named twice"
-            )));
-        }
-        out.push((v, w));
-    }
-    Ok(out)
-}
-
 impl PeerSearch {
     pub(crate) fn run(
         served: &Served,
@@ -648,7 +625,8 @@ impl PeerSearch {
         let level = served.level_of(geo).ok_or_else(|| {
             PortalError::NotFound(format!("The served release has no figure for `{geo}`."))
         })?;
-        let variables = parse_variables(p.variables.as_deref())?;
+        let variables = parse_variables(p.variables.as_deref().unwrap_or(""))
+            .map_err(|e| PortalError::BadRequest(e.to_string()))?;
         let k = p.k.unwrap_or(5);
         if k == 0 || k > 20 {
             return Err(PortalError::BadRequest(format!("k {k}: expected 1 to 20")));

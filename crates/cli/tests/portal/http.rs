@@ -675,6 +675,40 @@ async fn peers_are_the_nearest_cities_of_other_countries_on_the_chosen_variables
         let r = get(&format!("{base}/api/v1/peers/AT002C?{query}")).await;
         assert_eq!(r.status().as_u16(), status, "{query}");
     }
+    // `incity peers` gives the same answer from the store.
+    let out = std::process::Command::new(crate::BIN)
+        .args(["peers", "--data-dir", crate::fixture().to_str().unwrap()])
+        .args(["--geo", "AT002C", "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        cli["peers"],
+        serde_json::to_value(
+            peers
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "geo": p["geo"], "geo_name": p["geo_name"], "distance": p["distance"],
+                        "values": p["values"], "contributions": p["contributions"],
+                    })
+                })
+                .collect::<Vec<_>>()
+        )
+        .unwrap()
+    );
+    let bad = std::process::Command::new(crate::BIN)
+        .args(["peers", "--data-dir", crate::fixture().to_str().unwrap()])
+        .args(["--geo", "AT002C", "--variables", "shoe_size"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`shoe_size` is not name"));
     // The profile names the peers and links the comparison with them.
     let page = html(&format!("{base}/profile/AT002C")).await;
     let first = peers[0]["geo"].as_str().unwrap();
