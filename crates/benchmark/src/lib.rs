@@ -6,5 +6,9 @@
 //!
 //! - [`peers`]: the areas most similar to one area on standardised context variables, with
 //!   the variables, weights and each one's share of the distance.
+//! - [`ranks`]: each unit's rank with a marginal or simultaneous confidence interval (Mogstad,
+//!   Romano, Shaikh & Wilhelm 2024), so that a sorted list never shows as different units
+//!   whose intervals say otherwise.
 
 pub mod peers;
+pub mod ranks;
