@@ -5,11 +5,13 @@
 use incity_benchmark::peers::{
     contexts, parse_variables, peers, ContextVariable, PeerError, Peers,
 };
+use incity_benchmark::ranks::{rank_intervals, Coverage, Direction, RankInput, RankInterval};
 use incity_estimation::Flag;
 use incity_indicators::{
     catalogue, geo_name, Catalogue, Figure, FigureMethod, GeoLevel, Indicator, Measure, Sex,
 };
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use crate::error::PortalError;
 use crate::served::{FigureKey, Served};
@@ -244,6 +246,9 @@ pub(crate) struct ExploreParams {
     pub(crate) sort: Option<String>,
     /// `asc` (default for area and code) or `desc`.
     pub(crate) order: Option<String>,
+    /// Rank intervals: `marginal` (default; each area's own) or `simultaneous` (all areas'
+    /// together).
+    pub(crate) ranks: Option<String>,
 }
 
 /// A checked explorer selection.
@@ -257,6 +262,7 @@ pub(crate) struct Selection {
     pub(crate) method: MethodChoice,
     pub(crate) sort: SortKey,
     pub(crate) descending: bool,
+    pub(crate) ranks: Coverage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,7 +319,17 @@ impl Selection {
                 )))
             }
         };
+        let ranks = match p.ranks.as_deref().filter(|s| !s.is_empty()) {
+            None | Some("marginal") => Coverage::Marginal,
+            Some("simultaneous") => Coverage::Simultaneous,
+            Some(r) => {
+                return Err(PortalError::BadRequest(format!(
+                    "unknown ranks `{r}`: expected marginal or simultaneous"
+                )))
+            }
+        };
         Ok(Selection {
+            ranks,
             indicator,
             level: parse_level(p.level.as_deref(), GeoLevel::Nuts2)?,
             subject: parse_subject(p.group.as_deref(), p.measure.as_deref())?,
@@ -339,6 +355,14 @@ impl Selection {
             (
                 "order",
                 if self.descending { "desc" } else { "asc" }.to_string(),
+            ),
+            (
+                "ranks",
+                match self.ranks {
+                    Coverage::Marginal => "marginal",
+                    Coverage::Simultaneous => "simultaneous",
+                }
+                .to_string(),
             ),
         ];
         for (k, v) in pairs.iter_mut() {
@@ -454,6 +478,45 @@ pub(crate) fn explore<'a>(served: &'a Served, s: &Selection) -> Vec<ExploreRow<'
         }
     }
     rows
+}
+
+/// Seed and draws of the rank intervals' simulated critical values (fixed: a page shows the
+/// same intervals every time).
+const RANK_SEED: u64 = 2024;
+const RANK_DRAWS: usize = 10_000;
+
+/// Each published row's rank (1 = highest value) and its 95 % rank interval, over the rows with
+/// a published figure and a standard error (or RMSE for a model-based figure).
+pub(crate) fn ranks_of<'a>(
+    rows: &[ExploreRow<'a>],
+    coverage: Coverage,
+) -> HashMap<&'a str, RankInterval> {
+    let units: Vec<RankInput> = rows
+        .iter()
+        .filter_map(|r| {
+            let x = r.shown?.estimate.figures?;
+            Some(RankInput {
+                id: r.geo.to_string(),
+                estimate: x.estimate,
+                se: x.standard_error().filter(|s| *s > 0.0)?,
+            })
+        })
+        .collect();
+    let Ok(intervals) = rank_intervals(
+        &units,
+        0.95,
+        coverage,
+        Direction::Descending,
+        RANK_DRAWS,
+        RANK_SEED,
+    ) else {
+        return HashMap::new();
+    };
+    let geos: HashMap<&str, &'a str> = rows.iter().map(|r| (r.geo, r.geo)).collect();
+    intervals
+        .into_iter()
+        .filter_map(|i| geos.get(i.id.as_str()).map(|g| (*g, i)))
+        .collect()
 }
 
 /// The figures a list of rows shows (for downloads): the shown figure of each row.

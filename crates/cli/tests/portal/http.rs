@@ -715,3 +715,57 @@ async fn peers_are_the_nearest_cities_of_other_countries_on_the_chosen_variables
     assert!(page.contains(&format!("href=\"/profile/{first}\"")));
     assert!(page.contains("/compare?geo=AT002C%2C"));
 }
+
+#[tokio::test]
+async fn explorer_ranks_carry_intervals_that_never_order_overlapping_areas() {
+    let (base, _) = portal().await;
+    let q = "indicator=employment_rate_20_64&level=nuts2&group=total&method=direct&sort=estimate&order=desc";
+    let marginal = json(&format!("{base}/api/v1/explore?{q}")).await;
+    let simultaneous = json(&format!("{base}/api/v1/explore?{q}&ranks=simultaneous")).await;
+    let rows = marginal["rows"].as_array().unwrap();
+    let ranked: Vec<&Value> = rows.iter().filter(|r| r.get("rank").is_some()).collect();
+    assert!(ranked.len() > 100, "{} ranked", ranked.len());
+    let k = ranked.len() as u64;
+    for (i, r) in ranked.iter().enumerate() {
+        assert!(
+            r["figure"]["estimate"].is_number(),
+            "only published figures are ranked"
+        );
+        let (rank, lo, hi) = (
+            r["rank"].as_u64().unwrap(),
+            r["rank_lower"].as_u64().unwrap(),
+            r["rank_upper"].as_u64().unwrap(),
+        );
+        assert!(1 <= lo && lo <= rank && rank <= hi && hi <= k, "{r}");
+        // Sorted by estimate, descending: the point rank is the position (no ties here).
+        assert_eq!(rank, i as u64 + 1);
+        let s = simultaneous["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["geo"] == r["geo"])
+            .unwrap();
+        assert!(
+            s["rank_lower"].as_u64().unwrap() <= lo && s["rank_upper"].as_u64().unwrap() >= hi,
+            "simultaneous intervals contain the marginal ones"
+        );
+    }
+    // Two areas whose 95 % intervals overlap by a wide margin are never ranked apart for sure.
+    for pair in ranked.windows(2) {
+        let (a, b) = (&pair[0]["figure"], &pair[1]["figure"]);
+        if a["ci_low"].as_f64() < b["ci_high"].as_f64() {
+            assert!(
+                pair[0]["rank_upper"].as_u64() >= pair[1]["rank"].as_u64(),
+                "{pair:?}"
+            );
+        }
+    }
+    assert!(rows
+        .iter()
+        .filter(|r| r["figure"]["flag"] == "c")
+        .all(|r| r.get("rank").is_none()));
+    let page = html(&format!("{base}/explore?{q}")).await;
+    assert!(page.contains("Rank (95 % interval)"));
+    let r = get(&format!("{base}/api/v1/explore?ranks=sometimes")).await;
+    assert_eq!(r.status(), 400);
+}

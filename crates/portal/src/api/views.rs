@@ -48,6 +48,13 @@ pub(crate) struct ExploreRowOut {
     /// For a group's level: the reference group's level in the same area.
     #[serde(skip_serializing_if = "Option::is_none")]
     reference: Option<FigureOut>,
+    /// Rank among the published figures (1 = highest) and its 95 % interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank_lower: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rank_upper: Option<usize>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -67,9 +74,14 @@ pub(crate) async fn api_explore(
 ) -> Result<Json<ExploreOut>, ApiError> {
     let release = served.release.as_ref().ok_or_else(no_release)?;
     let s = Selection::parse(&p, &served)?;
-    let rows = explore(&served, &s)
+    let rows = explore(&served, &s);
+    let ranks = crate::views::ranks_of(&rows, s.ranks);
+    let rows = rows
         .into_iter()
         .map(|r| ExploreRowOut {
+            rank: ranks.get(r.geo).map(|x| x.rank),
+            rank_lower: ranks.get(r.geo).map(|x| x.lower),
+            rank_upper: ranks.get(r.geo).map(|x| x.upper),
             geo: r.geo.to_string(),
             geo_name: r.name,
             figure: r.shown.map(FigureOut::from),

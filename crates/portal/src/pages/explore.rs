@@ -12,8 +12,8 @@ use crate::layout::page;
 use crate::map::{choropleth, MapArea};
 use crate::pages::{csv_download, ServedRelease};
 use crate::views::{
-    explore, period_code, shown_figures, url_encode, ExploreParams, MethodChoice, Selection,
-    SortKey,
+    explore, period_code, ranks_of, shown_figures, url_encode, ExploreParams, MethodChoice,
+    Selection, SortKey,
 };
 
 pub(crate) async fn explore_page(
@@ -22,6 +22,7 @@ pub(crate) async fn explore_page(
 ) -> Result<Markup, PortalError> {
     let s = Selection::parse(&p, &served)?;
     let rows = explore(&served, &s);
+    let ranks = ranks_of(&rows, s.ranks);
     let euro = s.euro();
     let measure = s.subject.measure;
     let fmt = |v: f64| shown(v, euro, measure);
@@ -94,7 +95,13 @@ pub(crate) async fn explore_page(
             p.note {
                 (rows.len()) " areas, " (published) " with a published figure. Figures shown: " (s.method.label()) "; "
                 "the method of each is in the table. Values in " (unit_words(euro, measure)) ", 95 % confidence intervals. "
-                "Flag " strong.flag-u { "u" } ": low reliability; " strong.flag-c { "not published" } ": below the publication threshold (the number is withheld)."
+                "Flag " strong.flag-u { "u" } ": low reliability; " strong.flag-c { "not published" } ": below the publication threshold (the number is withheld). "
+                "Rank 1 is the highest value; the rank's 95 % interval ("
+                (match s.ranks { incity_benchmark::ranks::Coverage::Marginal => "marginal: each area's own", incity_benchmark::ranks::Coverage::Simultaneous => "simultaneous: all areas' together" })
+                ", Mogstad, Romano, Shaikh & Wilhelm 2024) contains every rank the figures cannot rule out, assuming independent samples across areas; areas whose intervals overlap are not shown as different. "
+                a href={ "/explore?" (s.query_with("ranks", match s.ranks { incity_benchmark::ranks::Coverage::Marginal => "simultaneous", incity_benchmark::ranks::Coverage::Simultaneous => "marginal" })) } {
+                    (match s.ranks { incity_benchmark::ranks::Coverage::Marginal => "Show simultaneous rank intervals", incity_benchmark::ranks::Coverage::Simultaneous => "Show marginal rank intervals" })
+                }
             }
             p.downloads {
                 "Download this data: "
@@ -127,6 +134,7 @@ pub(crate) async fn explore_page(
                     th scope="col" { "Method" }
                     (sort_link(SortKey::Cv, "CV (%)"))
                     (sort_link(SortKey::Respondents, "Respondents"))
+                    th scope="col" { "Rank (95 % interval)" }
                     @if measure == Measure::Level && s.subject.reference_group.is_some() {
                         th scope="col" { "Reference group" }
                     }
@@ -144,6 +152,7 @@ pub(crate) async fn explore_page(
                                 }
                                 None => { td {} td {} }
                             }
+                            td.num { @if let Some(r) = ranks.get(r.geo) { (r.rank) " (" (r.lower) "–" (r.upper) ")" } }
                             @if measure == Measure::Level && s.subject.reference_group.is_some() {
                                 td.num { @if let Some(x) = r.reference.and_then(|f| f.estimate.figures) { (fmt(x.estimate)) } }
                             }
