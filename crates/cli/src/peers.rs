@@ -1,4 +1,6 @@
-//! `incity peers`: the areas most similar to one area, from the served release.
+//! `incity peers`: the areas most similar to one area, from the served release. The values are
+//! the release's direct estimates used as point values (the distance carries no sampling
+//! error); `incity export --geo CODE` gives their intervals.
 
 use anyhow::{anyhow, Context};
 use incity_benchmark::peers::{contexts, parse_variables, peers};
@@ -89,6 +91,7 @@ pub async fn run(a: PeersArgs) -> anyhow::Result<()> {
             "release": release.id,
             "geo": a.geo,
             "year": year,
+            "values_are": "direct estimates of the release, used as point values: the distance carries no sampling error",
             "variables": variables.iter().zip(&found.target).map(|((v, w), (_, x))| serde_json::json!({
                 "variable": v.code(), "weight": w, "value": x,
             })).collect::<Vec<_>>(),

@@ -43,15 +43,8 @@ struct Checked {
 }
 
 fn check(q: &PlanQuery) -> Result<Checked, String> {
-    let level = match q.level.as_deref().filter(|s| !s.is_empty()) {
-        None => GeoLevel::City,
-        Some(s) => GeoLevel::from_code(s).ok_or_else(|| {
-            format!(
-                "unknown level `{s}`: expected one of {}",
-                GeoLevel::ALL.map(|l| l.code()).join(", ")
-            )
-        })?,
-    };
+    let level =
+        crate::views::parse_level(q.level.as_deref(), GeoLevel::City).map_err(|e| e.parts().1)?;
     let indicator = q
         .indicator
         .clone()

@@ -164,6 +164,18 @@ pub(crate) fn no_release() -> PortalError {
     PortalError::NotFound("No release has been published yet; run `incity compute`.".into())
 }
 
+/// A measure parameter (`level`, `difference`, `ratio`); `None` when absent or empty.
+pub(crate) fn parse_measure(s: Option<&str>) -> Result<Option<Measure>, PortalError> {
+    match s.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(m) => Measure::from_code(m).map(Some).ok_or_else(|| {
+            PortalError::BadRequest(format!(
+                "unknown measure `{m}`: expected level, difference or ratio"
+            ))
+        }),
+    }
+}
+
 /// A target group and what is measured for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Subject {
@@ -176,14 +188,7 @@ pub(crate) struct Subject {
 fn parse_subject(group: Option<&str>, measure: Option<&str>) -> Result<Subject, PortalError> {
     let catalogue = Catalogue::embedded();
     let group = group.filter(|s| !s.is_empty()).unwrap_or("non_eu_born");
-    let measure = match measure.filter(|s| !s.is_empty()) {
-        None => Measure::Level,
-        Some(m) => Measure::from_code(m).ok_or_else(|| {
-            PortalError::BadRequest(format!(
-                "unknown measure `{m}`: expected level, difference or ratio"
-            ))
-        })?,
-    };
+    let measure = parse_measure(measure)?.unwrap_or(Measure::Level);
     if group == "total" {
         if measure != Measure::Level {
             return Err(PortalError::BadRequest(
@@ -561,17 +566,16 @@ pub(crate) fn cells_across<'a>(
         if indicator.is_some_and(|i| i != ind.id) {
             continue;
         }
-        let mut seen: Vec<FigureKey> = Vec::new();
+        let mut seen: std::collections::HashSet<FigureKey> = std::collections::HashSet::new();
         for anchor in anchors {
             let anchor_figures = served.of_geo(anchor).filter(|f| {
                 f.indicator == ind.id && f.sex == sex && f.method == FigureMethod::Direct
             });
             for f in anchor_figures {
                 let key = FigureKey::of(f).at("");
-                if seen.contains(&key) {
+                if !seen.insert(key.clone()) {
                     continue;
                 }
-                seen.push(key.clone());
                 let figures = geos
                     .iter()
                     .map(|g| {

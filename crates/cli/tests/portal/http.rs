@@ -15,30 +15,21 @@ async fn get(url: &str) -> reqwest::Response {
     reqwest::get(url).await.unwrap()
 }
 
-async fn json(url: &str) -> Value {
+/// The body of a 200 answer of the given content type.
+async fn body(url: &str, content_type: &str) -> reqwest::Response {
     let r = get(url).await;
     assert_eq!(r.status(), 200, "{url}");
-    assert!(
-        r.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json"),
-        "{url}"
-    );
-    r.json().await.unwrap()
+    let ct = r.headers()[header::CONTENT_TYPE].to_str().unwrap();
+    assert!(ct.starts_with(content_type), "{url}: {ct}");
+    r
+}
+
+async fn json(url: &str) -> Value {
+    body(url, "application/json").await.json().await.unwrap()
 }
 
 async fn html(url: &str) -> String {
-    let r = get(url).await;
-    assert_eq!(r.status(), 200, "{url}");
-    assert!(
-        r.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html"),
-        "{url}"
-    );
-    r.text().await.unwrap()
+    body(url, "text/html").await.text().await.unwrap()
 }
 
 async fn all_figures(store: &Store) -> Vec<Figure> {
@@ -627,6 +618,7 @@ async fn peers_are_the_nearest_cities_of_other_countries_on_the_chosen_variables
     let api = json(&format!("{base}/api/v1/peers/AT002C")).await;
     let peers = api["peers"].as_array().unwrap();
     assert_eq!(peers.len(), 5);
+    assert!(api["values_are"].as_str().unwrap().contains("point values"));
     assert!(peers
         .iter()
         .all(|p| !p["geo"].as_str().unwrap().starts_with("AT")));

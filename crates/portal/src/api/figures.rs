@@ -6,14 +6,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use incity_estimation::Flag;
-use incity_indicators::{catalogue, geo_name, Figure, FigureMethod, GeoLevel, Measure};
+use incity_indicators::{catalogue, geo_name, Figure, FigureMethod, GeoLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiQuery, ErrorOut, PortalError};
 use crate::pages::indicators::{figures_at, official_at, LevelQuery};
 use crate::pages::ServedRelease;
-use crate::views::{find_indicator, no_release, parse_level, parse_sex};
+use crate::views::{find_indicator, no_release, parse_level, parse_measure, parse_sex};
 
 /// A figure in API answers and downloads: numbers only when published.
 #[derive(Debug, Serialize, ToSchema)]
@@ -331,14 +331,7 @@ pub(crate) async fn api_figures(
         Some(s) => Some(parse_sex(Some(&s))?),
         None => None,
     };
-    let measure = match nonempty(&q.measure) {
-        Some(m) => Some(Measure::from_code(&m).ok_or_else(|| {
-            bad(format!(
-                "unknown measure `{m}`: expected level, difference or ratio"
-            ))
-        })?),
-        None => None,
-    };
+    let measure = parse_measure(q.measure.as_deref())?;
     let model = match nonempty(&q.method).as_deref() {
         None => None,
         Some("direct") => Some(false),

@@ -307,6 +307,9 @@ pub(crate) struct PeersOut {
     year: i32,
     other_countries: bool,
     method: &'static str,
+    /// What the values are: direct estimates of the release, used as point values (the
+    /// distance carries no sampling error).
+    values_are: &'static str,
     variables: Vec<PeerVariableOut>,
     peers: Vec<PeerOut>,
     /// Areas left out (same country, or a variable not published).
@@ -331,6 +334,8 @@ pub(crate) async fn api_peers(
         other_countries: s.other_countries,
         method: "weighted Euclidean distance of z-scores (log scale for population and income), \
             sqrt(sum_j w_j dz_j^2 / sum_j w_j), over the areas of the level with the variable published",
+        values_are: "direct estimates of this release (both sexes, the year given), used as point values: \
+            the distance carries no sampling error; their intervals are in /api/v1/profile/{geo}",
         variables: s
             .variables
             .iter()

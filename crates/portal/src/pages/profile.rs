@@ -218,8 +218,13 @@ fn peer_section(served: &Served, profile: &Profile, variables: Option<&str>) -> 
                 @if search.found.left_out > 0 { (search.found.left_out) " areas left out (same country, or a variable not published). " }
                 strong { a href={ "/compare?geo=" (url_encode(&compare)) } { "Compare " (profile.name) " with these" } }
             }
+            p.note {
+                "The values are this release's direct estimates (both sexes), used as point values for the matching: "
+                "the distance does not carry their sampling error. Their intervals are in each area's profile "
+                "(the foreign-born share is one less the native-born share of the population aged 20-64, from the employment-rate figures)."
+            }
             table {
-                caption { "Areas most similar to " (profile.name) }
+                caption { "Areas most similar to " (profile.name) " (direct estimates, " (search.year) ")" }
                 thead { tr {
                     th scope="col" { "Area" } th scope="col" { "Distance" }
                     @for (v, _) in &search.variables { th scope="col" { (v.label()) } }
