@@ -78,31 +78,7 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
         ExportFormat::Parquet => export::write_parquet(&a.out, release.id, synthetic, &figures)?,
         ExportFormat::SdmxCsv => export::sdmx_table(release.id, &figures).write(&a.out)?,
         ExportFormat::Json => {
-            let rows: Vec<serde_json::Value> = figures
-                .iter()
-                .map(|f| {
-                    let mut o = serde_json::json!({
-                        "indicator": f.indicator, "source": f.source.code(),
-                        "first_year": f.first_year, "year": f.year,
-                        "geo_level": f.geo_level.code(), "geo": f.geo,
-                        "geo_name": incity_indicators::geo_name(&f.geo),
-                        "grouping": f.grouping, "group": f.group,
-                        "reference_group": f.reference_group, "sex": f.sex.code(),
-                        "measure": f.measure.code(), "flag": f.estimate.flag.code(),
-                    });
-                    if let Some(x) = f.estimate.figures {
-                        o["estimate"] = x.estimate.into();
-                        o["se"] = x.se.into();
-                        o["ci_low"] = x.ci_low.into();
-                        o["ci_high"] = x.ci_high.into();
-                        o["cv"] = x.cv.into();
-                        o["n"] = x.n.into();
-                        o["population"] = x.population.into();
-                        o["deff"] = x.deff.into();
-                    }
-                    o
-                })
-                .collect();
+            let rows: Vec<serde_json::Value> = figures.iter().map(crate::figure_json).collect();
             let doc = serde_json::json!({
                 "release": release.id,
                 "synthetic": synthetic,

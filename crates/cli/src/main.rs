@@ -2,7 +2,7 @@
 //!
 //! `main.rs` only wires the commands: each command's arguments and work live in its own
 //! module (`serve`, `generate`, `compute`, `estimate`, `scan`, `import`, `export`, `sae`,
-//! `plan`); `tables` and `small_areas` are shared by the commands that load tables and fit
+//! `plan`, `peers`, `profile`, `rank`); `tables` and `small_areas` are shared by the commands that load tables and fit
 //! models. It holds no statistics and no SQL of its own: it calls the crates that do.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,8 @@ mod generate;
 mod import;
 mod peers;
 mod plan;
+mod profile;
+mod rank;
 mod sae;
 mod scan;
 mod serve;
@@ -68,6 +70,12 @@ enum Command {
     /// Peer areas: the cities or regions most similar to one area on standardised context
     /// variables (from the served release's published figures), with distances.
     Peers(Box<peers::PeersArgs>),
+    /// A city's or region's profile: every indicator by target group beside its country, and
+    /// whether the area differs significantly from its country (jointly estimated difference).
+    Profile(Box<profile::ProfileArgs>),
+    /// Rank the areas of a level on one indicator and group, with marginal or simultaneous
+    /// rank intervals (Mogstad, Romano, Shaikh & Wilhelm 2024).
+    Rank(Box<rank::RankArgs>),
 }
 
 #[derive(clap::Args)]
@@ -118,9 +126,69 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sae(a) => sae::run(*a).await,
         Command::Plan(a) => plan::run(*a).await,
         Command::Peers(a) => peers::run(*a).await,
+        Command::Profile(a) => profile::run(*a).await,
+        Command::Rank(a) => rank::run(*a).await,
     }
 }
 
 pub(crate) fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("incity.sqlite")
+}
+
+/// The store of a data directory and the release it serves.
+pub(crate) async fn served_release(
+    data_dir: &Path,
+) -> anyhow::Result<(incity_store::Store, incity_store::StoredRelease)> {
+    use anyhow::Context;
+    let store = incity_store::Store::open(&database_path(data_dir)).await?;
+    let release = store
+        .current_release()
+        .await?
+        .context("no release has been published yet: run `incity compute`")?;
+    Ok((store, release))
+}
+
+/// How the analysis commands (`profile`, `rank`, `peers`) write their answer on standard
+/// output.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutputFormat {
+    Csv,
+    Json,
+}
+
+/// A figure as JSON: its cell, flag and method, and its numbers only when published (the
+/// standard error of a direct figure, the RMSE of a model-based one).
+pub(crate) fn figure_json(f: &incity_indicators::Figure) -> serde_json::Value {
+    use incity_indicators::figure_table::{direct_se, model_rmse};
+    let mut o = serde_json::json!({
+        "indicator": f.indicator, "source": f.source.code(),
+        "first_year": f.first_year, "year": f.year,
+        "geo_level": f.geo_level.code(), "geo": f.geo,
+        "geo_name": incity_indicators::geo_name(&f.geo),
+        "grouping": f.grouping, "group": f.group,
+        "reference_group": f.reference_group, "sex": f.sex.code(),
+        "measure": f.measure.code(), "method": f.method_label(),
+        "flag": f.estimate.flag.code(),
+    });
+    if let Some(x) = f.estimate.figures {
+        o["estimate"] = x.estimate.into();
+        o["se"] = direct_se(f).into();
+        o["rmse"] = model_rmse(f).into();
+        o["ci_low"] = x.ci_low.into();
+        o["ci_high"] = x.ci_high.into();
+        o["cv"] = x.cv.into();
+        o["n"] = x.n.into();
+        o["population"] = x.population.into();
+        o["deff"] = x.deff.into();
+    }
+    o
+}
+
+/// Writes a JSON document, pretty, on standard output.
+pub(crate) fn print_json(doc: &serde_json::Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    writeln!(out)?;
+    Ok(())
 }

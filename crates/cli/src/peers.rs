@@ -5,9 +5,9 @@
 use anyhow::{anyhow, Context};
 use incity_benchmark::peers::{contexts, parse_variables, peers};
 use incity_indicators::geo_name;
-use incity_store::{FigureFilter, Store};
+use incity_store::FigureFilter;
 
-use crate::{database_path, DataDirArg};
+use crate::{print_json, served_release, DataDirArg, OutputFormat};
 
 #[derive(clap::Args)]
 pub struct PeersArgs {
@@ -27,27 +27,16 @@ pub struct PeersArgs {
     /// Also areas of the same country.
     #[arg(long)]
     pub same_country: bool,
-    /// `csv` or `json`, on standard output.
-    #[arg(long, default_value = "csv")]
-    pub output_format: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub output_format: OutputFormat,
 }
 
 pub async fn run(a: PeersArgs) -> anyhow::Result<()> {
-    if !["csv", "json"].contains(&a.output_format.as_str()) {
-        return Err(anyhow!(
-            "--output-format {}: expected csv or json",
-            a.output_format
-        ));
-    }
     if a.k == 0 {
         return Err(anyhow!("--k 0: expected at least 1"));
     }
     let variables = parse_variables(&a.variables)?;
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
-    let release = store
-        .current_release()
-        .await?
-        .context("no release has been published yet; run `incity compute`")?;
+    let (store, release) = served_release(&a.data.data_dir).await?;
     let of_geo = store
         .figures(
             release.id,
@@ -85,8 +74,7 @@ pub async fn run(a: PeersArgs) -> anyhow::Result<()> {
         a.k,
         !a.same_country,
     )?;
-    let mut out = std::io::stdout().lock();
-    if a.output_format == "json" {
+    if a.output_format == OutputFormat::Json {
         let json = serde_json::json!({
             "release": release.id,
             "geo": a.geo,
@@ -104,11 +92,9 @@ pub async fn run(a: PeersArgs) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
             "left_out": found.left_out,
         });
-        serde_json::to_writer_pretty(&mut out, &json)?;
-        use std::io::Write;
-        writeln!(out)?;
+        print_json(&json)?;
     } else {
-        let mut w = csv::Writer::from_writer(out);
+        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
         let mut header = vec!["geo".to_string(), "geo_name".into(), "distance".into()];
         for (v, _) in &variables {
             header.push(v.code().to_string());

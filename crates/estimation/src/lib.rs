@@ -12,9 +12,11 @@
 //! each module.
 //!
 //! Entry points: [`estimate_linear_batch`] (domain sums), [`estimate_nonlinear`] (unit data),
-//! [`gap_pairs`] and [`figure_interval`] (what both of incity's estimation paths share), and
+//! [`gap_pairs`] and [`figure_interval`] (what both of incity's estimation paths share),
+//! [`change_with_shared_psus`] (the change between two periods of a rotating sample), and
 //! [`Estimate::publish_with`] (the publication rules).
 
+pub mod change;
 pub mod design;
 pub mod domains;
 pub mod linear;
@@ -23,6 +25,7 @@ pub mod planning;
 pub mod publication;
 pub mod variance;
 
+pub use change::{change_with_shared_psus, Change, CovarianceBasis, PeriodEstimate};
 pub use design::{LonelyPsuRule, PsuRef, SampleDesign, Stratum};
 pub use domains::{figure_interval, gap_pairs, POVERTY_THRESHOLD_SHARE_OF_MEDIAN};
 pub use linear::{

@@ -174,6 +174,14 @@ impl LinearStatistic<'_> {
         Ok(value(self.kind, t.y, t.x))
     }
 
+    /// The statistic's linearised variable summed per PSU, weights included (the PSU totals
+    /// `z_hi` whose spread within strata is the variance; for a ratio `(y − R̂x) / X̂`), one
+    /// entry per domain cell (a PSU may appear twice for a difference of two domains). What a
+    /// covariance with another sample's estimate needs ([`crate::change`]).
+    pub fn linearised_scores(&self) -> Result<Vec<(PsuRef, f64)>, EstimationError> {
+        self.scores()
+    }
+
     /// PSU totals of the linearised variable.
     fn scores(&self) -> Result<Vec<(PsuRef, f64)>, EstimationError> {
         let mut scores = Vec::new();

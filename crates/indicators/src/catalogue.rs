@@ -367,10 +367,11 @@ impl Catalogue {
                 }
                 _ => {}
             }
-            if ind.gaps.contains(&Measure::Level) {
+            if ind.gaps.iter().any(|m| !m.is_gap()) {
                 return Err(err(
                     name,
-                    "gaps: `level` is not a gap; expected \"difference\" and/or \"ratio\"",
+                    "gaps: only `difference` and `ratio` are gaps to the reference group \
+                     (the difference from the country is computed for every share indicator)",
                 ));
             }
             if ind.gaps.contains(&Measure::Ratio) && ind.statistic != StatisticKind::Median {

@@ -77,8 +77,8 @@ impl GeoLevel {
     }
 }
 
-/// What a figure measures: the indicator in a group, or a gap between a group and its
-/// reference group.
+/// What a figure measures: the indicator in a group, a gap between a group and its
+/// reference group, or the difference between an area and its country.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
@@ -88,16 +88,26 @@ pub enum Measure {
     Difference,
     /// Group divided by reference group (for incomes).
     Ratio,
+    /// The area's figure minus its country's, same group and sex (percentage points for
+    /// shares). The area's sample is part of the country's, so its variance is that of the
+    /// joint linearisation, `V(a) + V(c) − 2 Cov(a, c)`, not of two independent samples.
+    CountryDifference,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 3] = [Measure::Level, Measure::Difference, Measure::Ratio];
+    pub const ALL: [Measure; 4] = [
+        Measure::Level,
+        Measure::Difference,
+        Measure::Ratio,
+        Measure::CountryDifference,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Measure::Level => "level",
             Measure::Difference => "difference",
             Measure::Ratio => "ratio",
+            Measure::CountryDifference => "country_difference",
         }
     }
 
@@ -105,8 +115,19 @@ impl Measure {
         Measure::ALL.into_iter().find(|m| m.code() == s)
     }
 
+    /// A gap between a group and its reference group (difference or ratio).
     pub fn is_gap(self) -> bool {
-        self != Measure::Level
+        matches!(self, Measure::Difference | Measure::Ratio)
+    }
+
+    /// The value of "no difference" for a comparison (a gap or the difference from the
+    /// country); `None` for a level.
+    pub fn no_difference(self) -> Option<f64> {
+        match self {
+            Measure::Level => None,
+            Measure::Difference | Measure::CountryDifference => Some(0.0),
+            Measure::Ratio => Some(1.0),
+        }
     }
 }
 

@@ -170,7 +170,10 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
             "indicators/median_income_18_plus.toml",
             "gaps = [\"difference\", \"ratio\"]",
             "gaps = [\"level\"]",
-            vec!["median_income_18_plus.toml", "`level` is not a gap"],
+            vec![
+                "median_income_18_plus.toml",
+                "only `difference` and `ratio` are gaps",
+            ],
         ),
         (
             f,

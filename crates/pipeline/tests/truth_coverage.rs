@@ -51,6 +51,17 @@ fn true_value(truth: &HashMap<TruthKey, f64>, f: &Figure) -> Option<f64> {
         (Measure::Level, None) => value,
         (Measure::Difference, Some(r)) => Some(value? - truth.get(&key(r))?),
         (Measure::Ratio, Some(r)) => Some(value? / truth.get(&key(r))?),
+        (Measure::CountryDifference, None) => {
+            let country = f.geo.get(..2)?;
+            let in_country = (
+                f.indicator.clone(),
+                "country".to_string(),
+                country.to_string(),
+                f.group.clone(),
+                f.sex.code().to_string(),
+            );
+            Some(value? - truth.get(&in_country)?)
+        }
         _ => panic!("a level with a reference group or a gap without one: {f:?}"),
     }
 }
@@ -152,7 +163,7 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
         let m = per_measure.entry(f.measure.code()).or_default();
         m.0 += hit as usize;
         m.1 += 1;
-        if f.measure.is_gap() {
+        if f.measure != Measure::Level {
             continue;
         }
         covered += hit as usize;
@@ -169,8 +180,9 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
     for (m, (c, n)) in &per_measure {
         eprintln!("  measure {m}: {n} intervals, {:.3}", *c as f64 / *n as f64);
     }
-    // Gaps of both kinds are computed and cover their truth about as well as the levels.
-    for m in ["difference", "ratio"] {
+    // Gaps of both kinds, and the differences from the country (whose variance holds the
+    // covariance of the part with the whole), cover their truth about as well as the levels.
+    for m in ["difference", "ratio", "country_difference"] {
         let (c, n) = per_measure[m];
         let r = c as f64 / n as f64;
         assert!(
@@ -340,7 +352,9 @@ async fn pooled_years_cover_the_truth_with_smaller_standard_errors() {
         // A domain of the pooled sample may have no respondent in 2024 alone.
         let one = single.get(&key(f)).and_then(|s| s.estimate.figures);
         match (f.estimate.figures, one) {
-            (Some(p), Some(s)) if !f.measure.is_gap() && s.se > 0.0 => se_ratios.push(p.se / s.se),
+            (Some(p), Some(s)) if f.measure == Measure::Level && s.se > 0.0 => {
+                se_ratios.push(p.se / s.se)
+            }
             (Some(_), None) => newly_published += 1,
             _ => {}
         }

@@ -57,8 +57,7 @@ pub(crate) fn interval_chart(
             hi = hi.max(x.estimate);
         }
     }
-    if measure.is_gap() {
-        let zero = if measure == Measure::Ratio { 1.0 } else { 0.0 };
+    if let Some(zero) = measure.no_difference() {
         lo = lo.min(zero);
         hi = hi.max(zero);
     } else {
@@ -86,8 +85,7 @@ pub(crate) fn interval_chart(
                         line x1=(fmt(x_of(*t))) y1=(top - 6.0) x2=(fmt(x_of(*t))) y2=(height - 26.0) stroke="#e3e8ec" {}
                         text x=(fmt(x_of(*t))) y=(top - 10.0) font-size="11" text-anchor="middle" fill="#4a5560" { (shown(*t)) }
                     }
-                    @if measure.is_gap() {
-                        @let zero = if measure == Measure::Ratio { 1.0 } else { 0.0 };
+                    @if let Some(zero) = measure.no_difference() {
                         line x1=(fmt(x_of(zero))) y1=(top - 6.0) x2=(fmt(x_of(zero))) y2=(height - 26.0) stroke="#5f6b75" stroke-width="1.2" {}
                     }
                     text x=(LABEL_WIDTH + plot / 2.0) y=(height - 8.0) font-size="12" text-anchor="middle" fill="#1b1f24" { (unit) }

@@ -27,9 +27,11 @@ pub(crate) fn interval_svg(f: &Figure, euro: bool) -> Markup {
     };
     let (lo, hi, reference) = match (f.measure, euro) {
         (Measure::Ratio, _) => (0.0, 2.0, Some(1.0)),
-        (Measure::Difference, false) => (-0.4, 0.4, Some(0.0)),
+        (Measure::Difference | Measure::CountryDifference, false) => (-0.4, 0.4, Some(0.0)),
         (Measure::Level, false) => (0.0, 1.0, None),
-        (Measure::Difference, true) => (-30_000.0, 30_000.0, Some(0.0)),
+        (Measure::Difference | Measure::CountryDifference, true) => {
+            (-30_000.0, 30_000.0, Some(0.0))
+        }
         (Measure::Level, true) => (0.0, 60_000.0, None),
     };
     let w = 160.0;
@@ -40,7 +42,7 @@ pub(crate) fn interval_svg(f: &Figure, euro: bool) -> Markup {
         match (f.measure, euro) {
             (Measure::Ratio, _) => "(ratio)",
             (_, true) => "euro",
-            (Measure::Difference, false) => "percentage points",
+            (Measure::Difference | Measure::CountryDifference, false) => "percentage points",
             (Measure::Level, false) => "%",
         },
         shown(x.ci_low, euro, f.measure),
@@ -76,6 +78,8 @@ pub(crate) fn unit_words(euro: bool, measure: Measure) -> &'static str {
         (Measure::Ratio, _) => "ratio to the reference group",
         (Measure::Difference, true) => "euro (difference to the reference group)",
         (Measure::Difference, false) => "percentage points (difference to the reference group)",
+        (Measure::CountryDifference, true) => "euro (difference from the country)",
+        (Measure::CountryDifference, false) => "percentage points (difference from the country)",
         (Measure::Level, true) => "euro",
         (Measure::Level, false) => "%",
     }
@@ -90,7 +94,7 @@ pub(crate) fn figure_words(f: &Figure, euro: bool) -> String {
             shown(x.estimate, euro, f.measure),
             match (f.measure, euro) {
                 (Measure::Level, false) => "%",
-                (Measure::Difference, false) => "pp",
+                (Measure::Difference | Measure::CountryDifference, false) => "pp",
                 (Measure::Ratio, _) => "(ratio)",
                 (_, true) => "euro",
             },

@@ -5,7 +5,7 @@
 use incity_benchmark::peers::{
     contexts, parse_variables, peers, ContextVariable, PeerError, Peers,
 };
-use incity_benchmark::ranks::{rank_intervals, Coverage, Direction, RankInput, RankInterval};
+use incity_benchmark::ranks::{rank_figures, Coverage, RankInterval};
 use incity_estimation::Flag;
 use incity_indicators::{
     catalogue, geo_name, Catalogue, Figure, FigureMethod, GeoLevel, Indicator, Measure, Sex,
@@ -164,13 +164,14 @@ pub(crate) fn no_release() -> PortalError {
     PortalError::NotFound("No release has been published yet; run `incity compute`.".into())
 }
 
-/// A measure parameter (`level`, `difference`, `ratio`); `None` when absent or empty.
+/// A measure parameter (`level`, `difference`, `ratio`, `country_difference`); `None` when
+/// absent or empty.
 pub(crate) fn parse_measure(s: Option<&str>) -> Result<Option<Measure>, PortalError> {
     match s.filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(m) => Measure::from_code(m).map(Some).ok_or_else(|| {
             PortalError::BadRequest(format!(
-                "unknown measure `{m}`: expected level, difference or ratio"
+                "unknown measure `{m}`: expected level, difference, ratio or country_difference"
             ))
         }),
     }
@@ -190,7 +191,7 @@ fn parse_subject(group: Option<&str>, measure: Option<&str>) -> Result<Subject, 
     let group = group.filter(|s| !s.is_empty()).unwrap_or("non_eu_born");
     let measure = parse_measure(measure)?.unwrap_or(Measure::Level);
     if group == "total" {
-        if measure != Measure::Level {
+        if measure.is_gap() {
             return Err(PortalError::BadRequest(
                 "the total population has no gap: use measure=level".into(),
             ));
@@ -221,7 +222,8 @@ fn parse_subject(group: Option<&str>, measure: Option<&str>) -> Result<Subject, 
             "`{group}` is the reference group of its grouping: it has no gap, use measure=level"
         )));
     }
-    let reference_group = (grouping.reference != group).then(|| grouping.reference.clone());
+    let reference_group = (grouping.reference != group && measure != Measure::CountryDifference)
+        .then(|| grouping.reference.clone());
     Ok(Subject {
         group: group.into(),
         measure,
@@ -485,42 +487,20 @@ pub(crate) fn explore<'a>(served: &'a Served, s: &Selection) -> Vec<ExploreRow<'
     rows
 }
 
-/// Seed and draws of the rank intervals' simulated critical values (fixed: a page shows the
-/// same intervals every time).
-const RANK_SEED: u64 = 2024;
-const RANK_DRAWS: usize = 10_000;
-
 /// Each published row's rank (1 = highest value) and its 95 % rank interval, over the rows with
 /// a published figure and a standard error (or RMSE for a model-based figure).
 pub(crate) fn ranks_of<'a>(
     rows: &[ExploreRow<'a>],
     coverage: Coverage,
 ) -> HashMap<&'a str, RankInterval> {
-    let units: Vec<RankInput> = rows
-        .iter()
-        .filter_map(|r| {
-            let x = r.shown?.estimate.figures?;
-            Some(RankInput {
-                id: r.geo.to_string(),
-                estimate: x.estimate,
-                se: x.standard_error().filter(|s| *s > 0.0)?,
-            })
-        })
-        .collect();
-    let Ok(intervals) = rank_intervals(
-        &units,
-        0.95,
-        coverage,
-        Direction::Descending,
-        RANK_DRAWS,
-        RANK_SEED,
-    ) else {
+    let shown: Vec<&'a Figure> = rows.iter().filter_map(|r| r.shown).collect();
+    let Ok(ranking) = rank_figures(&shown, 0.95, coverage) else {
         return HashMap::new();
     };
-    let geos: HashMap<&str, &'a str> = rows.iter().map(|r| (r.geo, r.geo)).collect();
-    intervals
+    ranking
+        .ranked
         .into_iter()
-        .filter_map(|i| geos.get(i.id.as_str()).map(|g| (*g, i)))
+        .map(|r| (r.figure.geo.as_str(), r.interval))
         .collect()
 }
 
@@ -568,8 +548,13 @@ pub(crate) fn cells_across<'a>(
         }
         let mut seen: std::collections::HashSet<FigureKey> = std::collections::HashSet::new();
         for anchor in anchors {
+            // The differences from the country are not cells of their own: a profile shows
+            // each beside its level ([`crate::pages::profile::Profile::versus_country`]).
             let anchor_figures = served.of_geo(anchor).filter(|f| {
-                f.indicator == ind.id && f.sex == sex && f.method == FigureMethod::Direct
+                f.indicator == ind.id
+                    && f.sex == sex
+                    && f.method == FigureMethod::Direct
+                    && f.measure != Measure::CountryDifference
             });
             for f in anchor_figures {
                 let key = FigureKey::of(f).at("");

@@ -160,6 +160,7 @@ async fn a_person_compares_graz_with_cities_of_other_countries() {
             f.indicator == "employment_rate_20_64"
                 && f.group == "total"
                 && f.method == FigureMethod::Direct
+                && f.measure == Measure::Level
         })
         .unwrap();
     let cell = c

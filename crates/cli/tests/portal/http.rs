@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::portal;
 
-async fn get(url: &str) -> reqwest::Response {
+pub(crate) async fn get(url: &str) -> reqwest::Response {
     reqwest::get(url).await.unwrap()
 }
 
@@ -24,15 +24,15 @@ async fn body(url: &str, content_type: &str) -> reqwest::Response {
     r
 }
 
-async fn json(url: &str) -> Value {
+pub(crate) async fn json(url: &str) -> Value {
     body(url, "application/json").await.json().await.unwrap()
 }
 
-async fn html(url: &str) -> String {
+pub(crate) async fn html(url: &str) -> String {
     body(url, "text/html").await.text().await.unwrap()
 }
 
-async fn all_figures(store: &Store) -> Vec<Figure> {
+pub(crate) async fn all_figures(store: &Store) -> Vec<Figure> {
     let release = store.current_release().await.unwrap().unwrap();
     store
         .figures(release.id, &FigureFilter::default())
@@ -42,7 +42,7 @@ async fn all_figures(store: &Store) -> Vec<Figure> {
 
 /// Walks a JSON answer and checks every figure object: a suppressed one (flag `c`) carries no
 /// number. Returns how many figures it saw and how many were suppressed.
-fn check_no_suppressed_number(v: &Value, seen: &mut (usize, usize)) {
+pub(crate) fn check_no_suppressed_number(v: &Value, seen: &mut (usize, usize)) {
     match v {
         Value::Object(o) => {
             if o.contains_key("flag") && o.contains_key("measure") {
@@ -135,11 +135,12 @@ async fn the_profile_shows_the_stores_figures_and_hides_suppressed_ones() {
     let mut seen = (0, 0);
     check_no_suppressed_number(&api, &mut seen);
     assert!(seen.1 > 0, "Graz has suppressed figures");
-    // Every direct figure of Graz (both sexes) is in the profile with the store's values.
+    // Every direct figure of Graz (both sexes) is in the profile with the store's values (the
+    // differences from Austria beside their levels, not as rows).
     let rows = api["rows"].as_array().unwrap();
     let direct: Vec<&&Figure> = graz
         .iter()
-        .filter(|f| f.method == FigureMethod::Direct)
+        .filter(|f| f.method == FigureMethod::Direct && f.measure != Measure::CountryDifference)
         .collect();
     assert_eq!(rows.len(), direct.len());
     for f in direct {
@@ -583,6 +584,7 @@ async fn the_openapi_document_describes_every_api_route_and_each_answers() {
         "/api/v1/profile/{geo}",
         "/api/v1/compare",
         "/api/v1/peers/{geo}",
+        "/api/v1/rank/{indicator}/{level}",
         "/api/v1/search",
         "/api/v1/glossary",
         "/api/v1/plan",
@@ -594,8 +596,13 @@ async fn the_openapi_document_describes_every_api_route_and_each_answers() {
     for path in &paths {
         let url = path
             .replace("{id}", "employment_rate_20_64")
-            .replace("{geo}", "AT002C")
-            .replace("{level}", "2");
+            .replace("{indicator}", "employment_rate_20_64")
+            .replace("{geo}", "AT002C");
+        let url = if url.starts_with("/api/v1/rank/") {
+            url.replace("{level}", "nuts2")
+        } else {
+            url.replace("{level}", "2")
+        };
         let url = if url.ends_with("/compare") {
             format!("{url}?geo=AT002C,BE001C")
         } else {
@@ -645,6 +652,7 @@ async fn peers_are_the_nearest_cities_of_other_countries_on_the_chosen_variables
                 && f.group == "total"
                 && f.sex == Sex::Total
                 && f.method == FigureMethod::Direct
+                && f.measure == Measure::Level
         })
         .unwrap();
     assert_eq!(api["variables"][0]["variable"], "population");

@@ -6,6 +6,7 @@
 //! in HTML, CSV and JSON, errors, caching headers, the OpenAPI document. `browser`: headless
 //! Chromium driven through ChromeDriver (WebDriver), with axe-core's accessibility check.
 
+mod benchmark;
 mod browser;
 mod http;
 

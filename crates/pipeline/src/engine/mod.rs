@@ -8,6 +8,12 @@
 //! as a ratio with Taylor linearisation over the source-year's design (domain estimation: PSUs
 //! outside a domain count with zero totals). Gaps are the difference between a group and the
 //! reference group of the same geography and sex, with the covariance of the two estimates.
+//! Below the country level every share domain is also compared with its country (same group
+//! and sex): the area's sample is part of the country's, so the difference is linearised
+//! jointly (the scores of both domains summed per PSU) and its variance carries the covariance
+//! of the part with the whole. Medians and poverty rates are not compared this way: their
+//! linearised scores are computed per domain, one domain per person, and a person of a city
+//! is also in the country's domain.
 //!
 //! Pooled periods (`compute --pool-years 3`) stack the samples of consecutive years: strata
 //! of different years are different strata (independent samples), weights are divided by the
@@ -508,6 +514,11 @@ impl TaskFigures<'_> {
         estimate: Estimate,
     ) -> Figure {
         self.figure(key, measure, Some(reference.1.clone()), estimate)
+    }
+
+    /// Domain `key` minus its country's domain of the same group and sex.
+    fn country_difference(&self, key: DomainKey, estimate: Estimate) -> Figure {
+        self.figure(key, Measure::CountryDifference, None, estimate)
     }
 
     fn figure(

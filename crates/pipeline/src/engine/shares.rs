@@ -77,6 +77,24 @@ pub(super) async fn scan_share_cells(
     Ok(cells)
 }
 
+/// Each domain's country domain (same group and sex): pairs of indices into `keys` and
+/// `country_keys`. Every geography code begins with its country's code (`AT130`, `AT001C`,
+/// `AT-DEG1`).
+fn versus_country_pairs(keys: &[DomainKey], country_keys: &[DomainKey]) -> Vec<(usize, usize)> {
+    let index: BTreeMap<&DomainKey, usize> = country_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+    keys.iter()
+        .enumerate()
+        .filter_map(|(i, (geo, group, sex))| {
+            let country = (geo.get(..2)?.to_string(), group.clone(), *sex);
+            index.get(&country).map(|&c| (i, c))
+        })
+        .collect()
+}
+
 pub(super) fn estimate_shares(
     input: &SourceInput,
     catalogue: &Catalogue,
@@ -116,11 +134,22 @@ pub(super) fn estimate_shares(
                     let mut figures = Vec::new();
                     let mut inputs = Vec::new();
                     let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+                    // Below the country, each domain is also compared with its country's
+                    // domain of the same group and sex, estimated jointly from the same cells.
+                    let versus_country = *level != GeoLevel::Country;
+                    let mut countries: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> =
+                        BTreeMap::new();
                     for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
-                        if c.n[k] == 0 || mask & (1 << l) == 0 {
+                        if c.n[k] == 0 {
                             continue;
                         }
-                        let Some(geo) = &c.key.geo[l] else { continue };
+                        let geo = c.key.geo[l].as_ref().filter(|_| mask & (1 << l) != 0);
+                        let country = c.key.geo[0]
+                            .as_ref()
+                            .filter(|_| versus_country && mask & 1 != 0);
+                        if geo.is_none() && country.is_none() {
+                            continue;
+                        }
                         let group = match g {
                             None => "total".to_string(),
                             Some(g) => match &c.key.groups[g] {
@@ -139,10 +168,18 @@ pub(super) fn estimate_shares(
                             xx: w,
                         };
                         for sex in [Sex::Total, c.key.sex] {
-                            domains
-                                .entry((geo.clone(), group.clone(), sex))
-                                .or_default()
-                                .push((*psu, sums));
+                            if let Some(geo) = geo {
+                                domains
+                                    .entry((geo.clone(), group.clone(), sex))
+                                    .or_default()
+                                    .push((*psu, sums));
+                            }
+                            if let Some(country) = country {
+                                countries
+                                    .entry((country.clone(), group.clone(), sex))
+                                    .or_default()
+                                    .push((*psu, sums));
+                            }
                         }
                     }
                     if domains.is_empty() {
@@ -153,6 +190,12 @@ pub(super) fn estimate_shares(
                         domains.into_values().map(DomainSums::from_cells).collect();
                     let reference = g.map(|g| catalogue.groupings[g].reference.as_str());
                     let gaps = reference.map(|r| gap_pairs(&keys, r)).unwrap_or_default();
+                    let country_keys: Vec<DomainKey> = countries.keys().cloned().collect();
+                    let country_sums: Vec<DomainSums> = countries
+                        .into_values()
+                        .map(DomainSums::from_cells)
+                        .collect();
+                    let country_pairs = versus_country_pairs(&keys, &country_keys);
                     let mut stats: Vec<LinearStatistic<'_>> = sums
                         .iter()
                         .map(|d| LinearStatistic {
@@ -165,6 +208,16 @@ pub(super) fn estimate_shares(
                         kind: LinearKind::Ratio,
                         domain: &sums[*a],
                         reference: Some(&sums[*r]),
+                    }));
+                    stats.extend(country_sums.iter().map(|d| LinearStatistic {
+                        kind: LinearKind::Ratio,
+                        domain: d,
+                        reference: None,
+                    }));
+                    stats.extend(country_pairs.iter().map(|(a, c)| LinearStatistic {
+                        kind: LinearKind::Ratio,
+                        domain: &sums[*a],
+                        reference: Some(&country_sums[*c]),
                     }));
                     let results: Vec<PointAndVariance> =
                         estimate_linear_batch(&design, &stats, &LinearVariance::Linearization)?
@@ -183,37 +236,54 @@ pub(super) fn estimate_shares(
                             .map(|g| catalogue.groupings[g].id.clone())
                             .unwrap_or_else(|| "total".into()),
                     };
-                    // The levels come first (`results` lists the domains, then the gaps).
+                    // `results` lists the domains, the gaps, the countries, then the
+                    // differences from the country.
+                    let (levels, rest) = results.split_at(keys.len());
+                    let (gap_results, rest) = rest.split_at(gaps.len());
+                    let (country_results, versus_results) = rest.split_at(country_keys.len());
+                    let share = figure_interval(false, true, None);
+                    let difference = figure_interval(true, true, None);
                     let mut level_flags = Vec::with_capacity(keys.len());
-                    for (i, pv) in results.iter().enumerate() {
-                        if i < keys.len() {
-                            let key = &keys[i];
+                    for ((key, pv), basis) in keys.iter().zip(levels).zip(&bases) {
+                        let rules = rules.of(&key.0)?;
+                        inputs.extend(task.model_input(key, pv));
+                        let estimate = Estimate::publish_with(pv, share, 0.95, &rules, basis);
+                        level_flags.push(estimate.flag);
+                        figures.push(task.level(key.clone(), estimate));
+                    }
+                    for (&(a, r), pv) in gaps.iter().zip(gap_results) {
+                        let basis = RuleBasis::gap(&bases[a], &bases[r]);
+                        let rules = rules.of(&keys[a].0)?;
+                        let estimate = Estimate::publish_with(pv, difference, 0.95, &rules, &basis)
+                            .with_parts(level_flags[a], level_flags[r]);
+                        figures.push(task.gap(
+                            keys[a].clone(),
+                            Measure::Difference,
+                            &keys[r],
+                            estimate,
+                        ));
+                    }
+                    // The country's own publication decision, as its country-level task takes
+                    // it (same cells, same rules), for the secondary suppression below.
+                    let country_bases: Vec<RuleBasis> = country_results
+                        .iter()
+                        .map(|pv| RuleBasis::level(pv, true))
+                        .collect();
+                    let country_flags = country_keys
+                        .iter()
+                        .zip(country_results)
+                        .zip(&country_bases)
+                        .map(|((key, pv), basis)| {
                             let rules = rules.of(&key.0)?;
-                            inputs.extend(task.model_input(key, pv));
-                            let estimate = Estimate::publish_with(
-                                pv,
-                                figure_interval(false, true, None),
-                                0.95,
-                                &rules,
-                                &bases[i],
-                            );
-                            level_flags.push(estimate.flag);
-                            figures.push(task.level(key.clone(), estimate));
-                        } else {
-                            let (a, r) = gaps[i - keys.len()];
-                            let basis = RuleBasis::gap(&bases[a], &bases[r]);
-                            let rules = rules.of(&keys[a].0)?;
-                            let interval = figure_interval(true, true, None);
-                            let estimate =
-                                Estimate::publish_with(pv, interval, 0.95, &rules, &basis)
-                                    .with_parts(level_flags[a], level_flags[r]);
-                            figures.push(task.gap(
-                                keys[a].clone(),
-                                Measure::Difference,
-                                &keys[r],
-                                estimate,
-                            ));
-                        }
+                            Ok(Estimate::publish_with(pv, share, 0.95, &rules, basis).flag)
+                        })
+                        .collect::<Result<Vec<_>, PipelineError>>()?;
+                    for (&(a, c), pv) in country_pairs.iter().zip(versus_results) {
+                        let basis = RuleBasis::gap(&bases[a], &country_bases[c]);
+                        let rules = rules.of(&keys[a].0)?;
+                        let estimate = Estimate::publish_with(pv, difference, 0.95, &rules, &basis)
+                            .with_parts(level_flags[a], country_flags[c]);
+                        figures.push(task.country_difference(keys[a].clone(), estimate));
                     }
                     Ok((figures, inputs))
                 },

@@ -40,7 +40,7 @@ pub const INDICATORS: [&str; 3] = [
 ];
 
 /// The migrant groups simulated, with their grouping.
-const GROUPS: [(&str, &str); 4] = [
+pub const GROUPS: [(&str, &str); 4] = [
     ("birth_group", "eu_born"),
     ("birth_group", "non_eu_born"),
     ("citizenship_group", "eu_citizens"),
@@ -173,7 +173,7 @@ pub fn simulate(settings: &Settings, progress: &dyn Fn(u64)) -> BTreeMap<CellKey
 
 /// Direct estimates of one EU-LFS sample: every simulated share × migrant group × country,
 /// NUTS 2 region and city, both sexes.
-fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> {
+pub fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> {
     let sample = lfs_sample(population, seed).expect("the synthetic sample is drawn");
     // The design as the sample shows it: strata and their sampled PSUs.
     let mut strata: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();

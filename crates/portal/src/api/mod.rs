@@ -2,6 +2,7 @@
 //! document generated from the handlers' types (`/api/v1/openapi.json`). Every error, including
 //! an unknown path or a malformed query, is `{"error": ...}` with its status.
 
+pub(crate) mod benchmark;
 pub(crate) mod figures;
 pub(crate) mod views;
 
@@ -52,6 +53,7 @@ fn version_1() -> OpenApiRouter<AppState> {
         .routes(routes!(views::api_profile))
         .routes(routes!(views::api_compare))
         .routes(routes!(views::api_peers))
+        .routes(routes!(benchmark::api_rank))
         .routes(routes!(views::api_search))
         .routes(routes!(views::api_glossary))
         .routes(routes!(crate::plan::api_plan))

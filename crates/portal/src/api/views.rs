@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, RawQuery};
 use axum::Json;
-use incity_indicators::{geo_name, Catalogue};
+use incity_indicators::{geo_name, Catalogue, Measure};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,6 +32,21 @@ pub(crate) struct SelectionOut {
     period: String,
     /// `best`, `direct` or `model`: which figure of a cell is shown.
     method: &'static str,
+}
+
+impl SelectionOut {
+    pub(crate) fn of(s: &Selection) -> SelectionOut {
+        SelectionOut {
+            indicator: s.indicator.id.clone(),
+            level: s.level.code(),
+            group: s.subject.group.clone(),
+            measure: s.subject.measure.code(),
+            reference_group: s.subject.reference_group.clone(),
+            sex: s.sex.code(),
+            period: period_code(s.period),
+            method: s.method.code(),
+        }
+    }
 }
 
 /// One area of the explorer.
@@ -95,16 +110,7 @@ pub(crate) async fn api_explore(
     Ok(Json(ExploreOut {
         release: release.id,
         synthetic: release.provenance.synthetic,
-        selection: SelectionOut {
-            indicator: s.indicator.id.clone(),
-            level: s.level.code(),
-            group: s.subject.group.clone(),
-            measure: s.subject.measure.code(),
-            reference_group: s.subject.reference_group.clone(),
-            sex: s.sex.code(),
-            period: period_code(s.period),
-            method: s.method.code(),
-        },
+        selection: SelectionOut::of(&s),
         rows,
     }))
 }
@@ -123,6 +129,22 @@ pub(crate) struct CellRowOut {
     /// Why the figures of the row may not be comparable (comparisons only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
+    /// Profiles, levels of an area below the country: whether the area differs from its
+    /// country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    versus_country: Option<VersusCountryOut>,
+}
+
+/// The area's direct level minus its country's, linearised jointly (the area's sample is
+/// part of the country's: `V(a − c) = V(a) + V(c) − 2 Cov(a, c)`), and the verdict at the
+/// 5 % level.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VersusCountryOut {
+    /// `higher`, `lower`, `not_significant`, `not_published` or `not_computed` (medians).
+    verdict: &'static str,
+    /// The difference (measure `country_difference`); numbers only when published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    difference: Option<FigureOut>,
 }
 
 fn row_out(r: &CellRow, notes: Vec<String>) -> CellRowOut {
@@ -134,6 +156,7 @@ fn row_out(r: &CellRow, notes: Vec<String>) -> CellRowOut {
         reference_group: r.subject.reference_group.clone(),
         figures: r.figures.iter().map(|f| f.map(FigureOut::from)).collect(),
         notes,
+        versus_country: None,
     }
 }
 
@@ -176,7 +199,15 @@ pub(crate) async fn api_profile(
         rows: profile
             .rows
             .iter()
-            .map(|r| row_out(r, Vec::new()))
+            .zip(&profile.versus_country)
+            .map(|(r, (difference, verdict))| CellRowOut {
+                versus_country: (r.subject.measure == Measure::Level && profile.country.is_some())
+                    .then(|| VersusCountryOut {
+                        verdict: verdict.code(),
+                        difference: difference.map(FigureOut::from),
+                    }),
+                ..row_out(r, Vec::new())
+            })
             .collect(),
         geo: profile.geo,
     }))

@@ -181,7 +181,7 @@ fn selector(s: &Selection) -> Markup {
                 }
             } }
             label { "Measure" select name="measure" {
-                @for (m, l) in [(Measure::Level, "level"), (Measure::Difference, "gap to the reference group"), (Measure::Ratio, "ratio to the reference group (medians)")] {
+                @for (m, l) in [(Measure::Level, "level"), (Measure::Difference, "gap to the reference group"), (Measure::Ratio, "ratio to the reference group (medians)"), (Measure::CountryDifference, "difference from the country (shares)")] {
                     option value=(m.code()) selected[m == s.subject.measure] { (l) }
                 }
             } }

@@ -5,7 +5,7 @@ use axum::extract::Path;
 use axum::response::Response;
 use incity_estimation::Flag;
 use incity_indicators::planner::{self, PlanRequest, DEFAULT_TARGET_CVS};
-use incity_indicators::{geo_name, subject_label, Catalogue, Figure, GeoLevel, Sex};
+use incity_indicators::{geo_name, subject_label, Catalogue, Figure, GeoLevel, Measure, Sex};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -13,12 +13,14 @@ use crate::error::{PageQuery, PortalError};
 use crate::format::figure_cells;
 use crate::layout::page;
 use crate::pages::{csv_download, ServedRelease};
+use crate::served::FigureKey;
 use crate::served::Served;
 use crate::views::{
     cells_across, country_of, parse_sex, period_code, url_encode, CellRow, MethodChoice,
     PeerParams, PeerSearch,
 };
 use incity_benchmark::peers::ContextVariable;
+use incity_benchmark::profile::VersusCountry;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,6 +44,9 @@ pub(crate) struct Profile<'a> {
     pub(crate) method: MethodChoice,
     /// Per row: the area's figure and the country's.
     pub(crate) rows: Vec<CellRow<'a>>,
+    /// Per row: the area's direct level minus its country's, estimated jointly (levels of
+    /// areas below the country only), and what it says.
+    pub(crate) versus_country: Vec<(Option<&'a Figure>, VersusCountry)>,
 }
 
 impl<'a> Profile<'a> {
@@ -61,6 +66,27 @@ impl<'a> Profile<'a> {
         let geos: Vec<&str> = std::iter::once(geo).chain(country.as_deref()).collect();
         let mut rows = cells_across(served, &[geo], &geos, sex, method, None);
         rows.sort_by_key(|r| std::cmp::Reverse((r.period.1, r.period.0)));
+        let versus_country = rows
+            .iter()
+            .map(|r| {
+                let difference = (r.subject.measure == Measure::Level && country.is_some())
+                    .then(|| {
+                        served.cell(&FigureKey {
+                            indicator: r.indicator.id.clone(),
+                            first_year: r.period.0,
+                            year: r.period.1,
+                            geo: geo.to_string(),
+                            group: r.subject.group.clone(),
+                            reference_group: None,
+                            sex,
+                            measure: Measure::CountryDifference,
+                            model_based: false,
+                        })
+                    })
+                    .flatten();
+                (difference, VersusCountry::of(difference))
+            })
+            .collect();
         Ok(Profile {
             geo: geo.to_string(),
             name: geo_name(geo).unwrap_or_else(|| geo.to_string()),
@@ -69,12 +95,16 @@ impl<'a> Profile<'a> {
             sex,
             method,
             rows,
+            versus_country,
         })
     }
 
-    /// The figures the profile shows (area then country, row by row).
+    /// The figures the profile shows (area then country, row by row), then the differences
+    /// from the country.
     pub(crate) fn figures(&self) -> Vec<Figure> {
-        crate::views::figures_in(&self.rows)
+        let mut figures = crate::views::figures_in(&self.rows);
+        figures.extend(self.versus_country.iter().filter_map(|(f, _)| f.cloned()));
+        figures
     }
 }
 
@@ -110,7 +140,8 @@ pub(crate) async fn profile_page(
                 @if let Some(c) = &country_name { "beside " (c) " as a whole, " }
                 "with 95 % confidence intervals and the gaps to each grouping's reference group. "
                 "Figures: " (profile.method.label()) ". "
-                "A city's sample is part of its country's: the two intervals are not independent, and overlapping intervals do not by themselves mean that the figures are equal."
+                "A city's sample is part of its country's: the two intervals are not independent, and overlapping intervals do not by themselves mean that the figures are equal. "
+                "The column “versus the country” answers that question: the area's direct figure minus the country's, estimated jointly from the PSUs they share, with its 95 % interval (shares; medians are not tested)."
             }
             p.downloads {
                 "Download this data: "
@@ -133,7 +164,7 @@ pub(crate) async fn profile_page(
             (peer_section(&served, &profile, p.variables.as_deref()))
             @if profile.rows.is_empty() { p { "No figure for this selection." } }
             @for ind in incity_indicators::catalogue() {
-                @let rows: Vec<&CellRow> = profile.rows.iter().filter(|r| r.indicator.id == ind.id).collect();
+                @let rows: Vec<(&CellRow, &(Option<&Figure>, VersusCountry))> = profile.rows.iter().zip(&profile.versus_country).filter(|(r, _)| r.indicator.id == ind.id).collect();
                 @if !rows.is_empty() {
                     @let euro = ind.unit == "euro";
                     section aria-labelledby={ "ind-" (ind.id) } {
@@ -145,7 +176,10 @@ pub(crate) async fn profile_page(
                                     @if several_periods { th scope="col" rowspan="2" { "Period" } }
                                     th scope="col" rowspan="2" { "Target group" }
                                     th scope="colgroup" colspan="4" { (profile.name) }
-                                    @if let Some(c) = &country_name { th scope="colgroup" colspan="4" { (c) } }
+                                    @if let Some(c) = &country_name {
+                                        th scope="colgroup" colspan="4" { (c) }
+                                        th scope="col" rowspan="2" { "Versus the country" br; small { "direct, joint variance" } }
+                                    }
                                 }
                                 tr {
                                     th scope="col" { "Estimate" } th scope="col" { "95 % interval" } th scope="col" { "Flag" } th scope="col" { "Method" }
@@ -153,12 +187,15 @@ pub(crate) async fn profile_page(
                                 }
                             }
                             tbody {
-                                @for r in &rows {
+                                @for (r, versus) in &rows {
                                     tr class=(if r.subject.measure.is_gap() { "gap" } else { "" }) {
                                         @if several_periods { td { (period_code(r.period)) } }
                                         th scope="row" { (subject_label(&r.subject.group, r.subject.measure, r.subject.reference_group.as_deref())) }
                                         (figure_cells(r.figures[0], euro))
-                                        @if country_name.is_some() { (figure_cells(r.figures.get(1).copied().flatten(), euro)) }
+                                        @if country_name.is_some() {
+                                            (figure_cells(r.figures.get(1).copied().flatten(), euro))
+                                            (versus_cell(**versus, euro))
+                                        }
                                     }
                                 }
                             }
@@ -170,6 +207,27 @@ pub(crate) async fn profile_page(
             (planner_verdict(&served, &profile, catalogue))
         },
     ))
+}
+
+/// The verdict of the difference from the country, with the difference and its interval.
+fn versus_cell((difference, verdict): (Option<&Figure>, VersusCountry), euro: bool) -> Markup {
+    let class = match verdict {
+        VersusCountry::Higher | VersusCountry::Lower => "versus differs",
+        _ => "versus",
+    };
+    html! {
+        td class=(class) {
+            @match (verdict, difference) {
+                (VersusCountry::NotComputed, _) => { span.muted { "–" } }
+                (_, Some(d)) => {
+                    (verdict.label())
+                    @if d.estimate.figures.is_some() { br; small { (crate::format::figure_words(d, euro)) } }
+                    @else { br; small { (crate::format::flag_title(&d.estimate)) } }
+                }
+                (_, None) => { (verdict.label()) }
+            }
+        }
+    }
 }
 
 /// A context variable's value as shown.
