@@ -102,13 +102,16 @@ fn design() -> SampleDesign {
     .unwrap()
 }
 
+/// PSU scores keyed by (stratum, cluster) labels.
+type KeyedScores = Vec<((String, String), f64)>;
+
 /// One year's estimate, variance and scores keyed by (stratum, cluster) labels.
 fn year_estimate(
     design: &SampleDesign,
     pop: &[Vec<Vec<Person>>],
     sample: &[Vec<usize>],
     year: usize,
-) -> (f64, f64, Vec<((String, String), f64)>) {
+) -> (f64, f64, KeyedScores) {
     let (sums, labels) = domain(pop, sample, year);
     let stat = LinearStatistic {
         kind: LinearKind::Ratio,

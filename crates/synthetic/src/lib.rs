@@ -51,8 +51,8 @@ pub use registers::{
     register_table, write_register_csv, REGISTER_DATAFLOW, REGISTER_DATASET, REGISTER_MEASURES,
 };
 pub use surveys::{
-    lfs_sample, write_lfs, write_silc, GeneratedFiles, LfsRespondent, LFS_HEADER, SILC_D_HEADER,
-    SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,
+    lfs_sample, lfs_sample_rotating, write_lfs, write_silc, GeneratedFiles, LfsRespondent,
+    Rotation, LFS_HEADER, SILC_D_HEADER, SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,
 };
 pub use truth::{
     lfs_share_membership, target_groups_of, write_truth_csv, Truth, TruthRow, TRUTH_GROUPS,

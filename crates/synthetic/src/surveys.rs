@@ -124,6 +124,61 @@ fn select(pop: &Population, survey: Survey, seed: u64) -> Vec<Vec<u32>> {
     plan
 }
 
+/// How one year's sample keeps PSUs of the year before, as rotating designs do (the EU-LFS
+/// rotation pattern, EU-SILC's four-year panel): in every stratum a simple random `kept` share
+/// of the earlier sample's clusters stays, and the rest is drawn from the clusters the earlier
+/// sample did not hold. Each cluster's inclusion probability stays `m_h / M_h`:
+/// `k/M + (1 − m/M)(m − k)/(M − m) = m/M`, so the design weights are unchanged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rotation {
+    /// The sample seed of the earlier year's sample.
+    pub previous_seed: u64,
+    /// The share of its clusters kept (0 to 1).
+    pub kept: f64,
+}
+
+/// Sampled clusters per stratum when the sample rotates from an earlier one.
+fn select_rotating(
+    pop: &Population,
+    survey: Survey,
+    seed: u64,
+    rotation: Rotation,
+) -> Vec<Vec<u32>> {
+    let previous = select(pop, survey, rotation.previous_seed);
+    previous
+        .iter()
+        .enumerate()
+        .map(|(si, before)| {
+            let s = &pop.strata[si];
+            let m = before.len() as u32;
+            let kept = ((rotation.kept.clamp(0.0, 1.0) * f64::from(m)).round() as u32).min(m);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream((1 << 62) | ((survey as u64) << 40) | s.id as u64);
+            let mut plan: Vec<u32> = floyd_sample(&mut rng, m, kept)
+                .into_iter()
+                .map(|i| before[i as usize])
+                .collect();
+            // New clusters from those the earlier sample did not hold (from all others where
+            // the stratum has too few).
+            let outside: Vec<u32> = (0..s.clusters)
+                .filter(|c| before.binary_search(c).is_err())
+                .collect();
+            let pool: Vec<u32> = if outside.len() as u32 >= m - kept {
+                outside
+            } else {
+                (0..s.clusters).filter(|c| !plan.contains(c)).collect()
+            };
+            plan.extend(
+                floyd_sample(&mut rng, pool.len() as u32, m - kept)
+                    .into_iter()
+                    .map(|i| pool[i as usize]),
+            );
+            plan.sort_unstable();
+            plan
+        })
+        .collect()
+}
+
 /// Robert Floyd's algorithm: a simple random sample of `m` of `0..n` without replacement.
 fn floyd_sample(rng: &mut ChaCha8Rng, n: u32, m: u32) -> Vec<u32> {
     let mut chosen = std::collections::BTreeSet::new();
@@ -455,8 +510,15 @@ struct LfsDraw {
     factors: Vec<[[f64; 6]; 2]>,
 }
 
-fn lfs_draw(pop: &Population, sample_seed: u64) -> Result<LfsDraw, SyntheticError> {
-    let plan = select(pop, Survey::Lfs, sample_seed);
+fn lfs_draw(
+    pop: &Population,
+    sample_seed: u64,
+    rotation: Option<Rotation>,
+) -> Result<LfsDraw, SyntheticError> {
+    let plan = match rotation {
+        None => select(pop, Survey::Lfs, sample_seed),
+        Some(r) => select_rotating(pop, Survey::Lfs, sample_seed, r),
+    };
     let Calibration::Lfs(factors) = calibrate(pop, Survey::Lfs, sample_seed, &plan) else {
         return Err(SyntheticError::Calibration("EU-LFS"));
     };
@@ -497,7 +559,17 @@ pub fn lfs_sample(
     pop: &Population,
     sample_seed: u64,
 ) -> Result<Vec<LfsRespondent<'_>>, SyntheticError> {
-    let draw = lfs_draw(pop, sample_seed)?;
+    lfs_sample_rotating(pop, sample_seed, None)
+}
+
+/// Draws an EU-LFS sample in memory that keeps part of an earlier sample's clusters (its
+/// households are approached again; who responds is drawn anew).
+pub fn lfs_sample_rotating(
+    pop: &Population,
+    sample_seed: u64,
+    rotation: Option<Rotation>,
+) -> Result<Vec<LfsRespondent<'_>>, SyntheticError> {
+    let draw = lfs_draw(pop, sample_seed, rotation)?;
     let per_stratum: Vec<Vec<LfsRespondent>> = (0..pop.strata.len())
         .into_par_iter()
         .map(|si| lfs_stratum(pop, &draw, sample_seed, si))
@@ -513,7 +585,7 @@ pub fn write_lfs(
     path: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<GeneratedFiles, SyntheticError> {
-    let draw = lfs_draw(pop, sample_seed)?;
+    let draw = lfs_draw(pop, sample_seed, None)?;
     let mut out = create(path)?;
     let io = |e| SyntheticError::io(path, e);
     writeln!(out, "{LFS_HEADER}").map_err(io)?;
