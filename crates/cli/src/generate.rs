@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use incity_synthetic::{write_lfs, write_silc, write_truth_csv, Population, SyntheticConfig};
+use incity_synthetic::{
+    write_lfs_rotating, write_silc, write_truth_csv, Population, SyntheticConfig,
+};
 
 #[derive(clap::Args)]
 pub(crate) struct GenerateArgs {
@@ -24,10 +26,17 @@ pub(crate) struct GenerateArgs {
     /// Skip the truth table (two extra passes over the whole population).
     #[arg(long)]
     no_truth: bool,
-    /// Survey year. The population is the same for every year (same seed); each year's
-    /// samples are drawn independently, so pooled estimates have the same truth.
+    /// Survey year. The population is the same for every year (same seed), so pooled
+    /// estimates have the same truth; each year's samples are drawn independently unless
+    /// `--lfs-rotation` is given.
+
     #[arg(long, default_value_t = SyntheticConfig::default().year, value_parser = clap::value_parser!(i32).range(2000..=2100))]
     year: i32,
+    /// Share of the EU-LFS clusters two consecutive years share (e.g. 0.5, as the EU-LFS
+    /// rotation keeps about half of a quarter's households a year later); 0 draws each
+    /// year's sample independently. Years are chained from 2024 (the default year).
+    #[arg(long, default_value_t = 0.0)]
+    lfs_rotation: f64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,7 +59,13 @@ pub(crate) fn run(a: GenerateArgs) -> anyhow::Result<()> {
         sample_scale: a.sample_scale,
         year: a.year,
     };
-    write_demo(&a.out, config, a.surveys, !a.no_truth)?;
+    if !(0.0..=1.0).contains(&a.lfs_rotation) {
+        bail!(
+            "--lfs-rotation {}: expected a share from 0 to 1",
+            a.lfs_rotation
+        );
+    }
+    write_demo(&a.out, config, a.surveys, !a.no_truth, a.lfs_rotation)?;
     Ok(())
 }
 
@@ -79,15 +94,14 @@ pub(crate) fn write_demo(
     config: SyntheticConfig,
     surveys: SurveysArg,
     truth: bool,
+    lfs_rotation: f64,
 ) -> anyhow::Result<Demo> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let population = Population::generate(config);
-    // Independent samples per year (the default year keeps the seed's historic samples).
-    let year_offset = (config.year - SyntheticConfig::default().year) as i64 as u64;
-    let sample_seed = config
-        .seed
-        .wrapping_add(1)
-        .wrapping_add(year_offset.wrapping_mul(1_000_003));
+    let sample_seed = config.sample_seed(config.year);
+    let rotation = config
+        .lfs_rotation(lfs_rotation)
+        .filter(|_| lfs_rotation > 0.0);
     let notice = dir.join("SYNTHETIC-DATA.txt");
     std::fs::write(
         &notice,
@@ -108,7 +122,10 @@ pub(crate) fn write_demo(
     if surveys != SurveysArg::Silc {
         let lfs = dir.join(format!("lfs_{}.csv", config.year));
         let bar = progress_bar("synthetic EU-LFS");
-        let written = write_lfs(&population, sample_seed, &lfs, &|n| bar.set_position(n))?;
+        let written =
+            write_lfs_rotating(&population, sample_seed, rotation.as_ref(), &lfs, &|n| {
+                bar.set_position(n)
+            })?;
         bar.finish();
         tracing::info!(records = written.records[0], file = %lfs.display(), "synthetic EU-LFS written");
         demo.lfs = Some(lfs);

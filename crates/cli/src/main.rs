@@ -2,7 +2,7 @@
 //!
 //! `main.rs` only wires the commands: each command's arguments and work live in its own
 //! module (`serve`, `generate`, `compute`, `estimate`, `scan`, `import`, `export`, `sae`,
-//! `plan`, `peers`, `profile`, `rank`); `tables` and `small_areas` are shared by the commands that load tables and fit
+//! `plan`, `peers`, `profile`, `rank`, `trend`); `tables` and `small_areas` are shared by the commands that load tables and fit
 //! models. It holds no statistics and no SQL of its own: it calls the crates that do.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +24,7 @@ mod scan;
 mod serve;
 mod small_areas;
 mod tables;
+mod trend;
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +77,9 @@ enum Command {
     /// Rank the areas of a level on one indicator and group, with marginal or simultaneous
     /// rank intervals (Mogstad, Romano, Shaikh & Wilhelm 2024).
     Rank(Box<rank::RankArgs>),
+    /// One indicator for one area and group over the release's years: each year's level and
+    /// the change between every two years, with the covariance of shared PSUs.
+    Trend(Box<trend::TrendArgs>),
 }
 
 #[derive(clap::Args)]
@@ -128,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Peers(a) => peers::run(*a).await,
         Command::Profile(a) => profile::run(*a).await,
         Command::Rank(a) => rank::run(*a).await,
+        Command::Trend(a) => trend::run(*a).await,
     }
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
             ..SyntheticConfig::default()
         };
         let demo_dir = a.data.data_dir.join("demo");
-        let demo = write_demo(&demo_dir, config, SurveysArg::Both, true)?;
+        let demo = write_demo(&demo_dir, config, SurveysArg::Both, true, 0.0)?;
         let inputs = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
         let silc: Vec<PathBuf> = ["silc_d.csv", "silc_r.csv", "silc_h.csv", "silc_p.csv"]
             .iter()

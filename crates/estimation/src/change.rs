@@ -49,6 +49,20 @@ impl CovarianceBasis {
         }
     }
 
+    pub fn from_code(code: &str) -> Option<Self> {
+        [CovarianceBasis::SharedPsus, CovarianceBasis::Independent]
+            .into_iter()
+            .find(|b| b.code() == code)
+    }
+
+    /// Short words for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            CovarianceBasis::SharedPsus => "covariance from shared PSUs",
+            CovarianceBasis::Independent => "no shared PSU: years treated as independent",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             CovarianceBasis::SharedPsus => {

@@ -18,7 +18,7 @@ pub mod official;
 pub mod planner;
 pub mod rules;
 
-use incity_estimation::Estimate;
+use incity_estimation::{CovarianceBasis, Estimate};
 
 pub use catalogue::{Catalogue, Indicator};
 
@@ -340,6 +340,30 @@ pub struct Provenance {
 pub struct Release {
     pub provenance: Provenance,
     pub figures: Vec<Figure>,
+    /// Changes of share levels between the single years the release holds.
+    pub changes: Vec<ChangeFigure>,
+}
+
+/// The change of a direct share level between two single years (`to_year` minus
+/// `from_year`), with its standard error and 95 % interval; withheld (flag only) where either
+/// year's level is. Its variance is `V₁ + V₂ − 2 Ĉov`, the covariance estimated from the PSUs
+/// both years' samples share, or 0 where they share none ([`CovarianceBasis`], named on every
+/// change; see `incity_estimation::change`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeFigure {
+    pub indicator: String,
+    pub source: Source,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub geo_level: GeoLevel,
+    pub geo: String,
+    pub grouping: String,
+    pub group: String,
+    pub sex: Sex,
+    pub estimate: Estimate,
+    pub covariance: CovarianceBasis,
+    /// PSUs in both samples where the covariance was estimated.
+    pub shared_psus: usize,
 }
 
 /// The name of a country, NUTS region or city known to incity; degree-of-urbanisation

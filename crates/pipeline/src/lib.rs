@@ -86,6 +86,7 @@ pub async fn compute_release(
     let started_at = now();
     let mut figures = Vec::new();
     let mut direct_inputs = Vec::new();
+    let mut changes = Vec::new();
     for input in &settings.inputs {
         let source = engine::compute_source(
             input,
@@ -97,6 +98,7 @@ pub async fn compute_release(
         .await?;
         figures.extend(source.figures);
         direct_inputs.extend(source.direct_inputs);
+        changes.extend(source.changes);
     }
     let mut models = Vec::new();
     if let (Some(covariates), Some(_)) = (&settings.covariates, &catalogue.small_area) {
@@ -137,6 +139,7 @@ pub async fn compute_release(
             rules: settings.rules.describe(),
         },
         figures,
+        changes,
     };
     Ok(ComputedRelease { release, models })
 }

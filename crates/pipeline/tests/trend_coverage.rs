@@ -119,10 +119,10 @@ fn change_standard_errors_with_shared_psus_match_the_spread_of_changes() {
         let first_seed = 20_000 + 2 * pair;
         let first = lfs_sample(&pop, first_seed).unwrap();
         let rotation = Rotation {
-            previous_seed: first_seed,
+            earlier_seeds: vec![first_seed],
             kept: 0.5,
         };
-        let second = lfs_sample_rotating(&pop, first_seed + 1, Some(rotation)).unwrap();
+        let second = lfs_sample_rotating(&pop, first_seed + 1, Some(&rotation)).unwrap();
         let (a, b) = (estimates(&pop, &first), estimates(&pop, &second));
         for (domain, (e1, v1, z1)) in &a {
             let Some((e2, v2, z2)) = b.get(domain) else {

@@ -12,7 +12,9 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue};
 use incity_indicators::official::{OfficialFigure, TableObservation};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{catalogue, Catalogue, Figure, FigureMethod, GeoLevel, Measure, Sex};
+use incity_indicators::{
+    catalogue, Catalogue, ChangeFigure, Figure, FigureMethod, GeoLevel, Measure, Sex,
+};
 use incity_store::{FigureFilter, Store, StoreError, StoredRelease};
 
 /// What identifies one figure of a release (the store's primary key without the release).
@@ -75,6 +77,9 @@ pub(crate) struct Served {
     pub(crate) rules: Option<RuleSet>,
     /// Reference periods `(first_year, year)` in the release, newest first.
     pub(crate) periods: Vec<(i32, i32)>,
+    /// The changes between single years, by area (in the store's order: indicator, group,
+    /// sex, years).
+    changes: HashMap<String, Vec<ChangeFigure>>,
     /// The entity tag of every answer rendered from this release.
     pub(crate) etag: HeaderValue,
     pub(crate) responses: ResponseCache,
@@ -100,7 +105,15 @@ impl Served {
         let rules = release
             .as_ref()
             .and_then(|r| RuleSet::of_release(&r.provenance.rules));
-        Ok(Served::index(release, figures, official, rules))
+        let mut changes: HashMap<String, Vec<ChangeFigure>> = HashMap::new();
+        if let Some(r) = &release {
+            for c in store.changes(r.id, None, None).await? {
+                changes.entry(c.geo.clone()).or_default().push(c);
+            }
+        }
+        let mut served = Served::index(release, figures, official, rules);
+        served.changes = changes;
+        Ok(served)
     }
 
     fn index(
@@ -139,6 +152,7 @@ impl Served {
             official,
             rules,
             periods,
+            changes: HashMap::new(),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"release\"")),
             responses: ResponseCache::default(),
         }
@@ -164,6 +178,11 @@ impl Served {
             .into_iter()
             .flatten()
             .map(|&i| &self.figures[i])
+    }
+
+    /// The changes of an area's figures between single years.
+    pub(crate) fn changes_of(&self, geo: &str) -> &[ChangeFigure] {
+        self.changes.get(geo).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn has_geo(&self, geo: &str) -> bool {

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use incity_estimation::{Estimate, Figures, Flag};
 use incity_indicators::{
-    Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex, Source,
+    ChangeFigure, Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex, Source,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
@@ -156,6 +156,38 @@ impl Store {
             });
             q.build().execute(&mut *tx).await?;
         }
+        for chunk in release.changes.chunks(FIGURES_PER_INSERT) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO changes (release_id, indicator, source, from_year, to_year, \
+                 geo_level, geo, grouping, grp, sex, flag, flag_reason, estimate, se, ci_low, \
+                 ci_high, n, population, df, covariance, shared_psus) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                let fig = c.estimate.figures;
+                b.push_bind(id)
+                    .push_bind(&c.indicator)
+                    .push_bind(c.source.code())
+                    .push_bind(c.from_year)
+                    .push_bind(c.to_year)
+                    .push_bind(c.geo_level.code())
+                    .push_bind(&c.geo)
+                    .push_bind(&c.grouping)
+                    .push_bind(&c.group)
+                    .push_bind(c.sex.code())
+                    .push_bind(c.estimate.flag.code())
+                    .push_bind(c.estimate.reason.map(|r| r.code()))
+                    .push_bind(fig.map(|x| x.estimate))
+                    .push_bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
+                    .push_bind(fig.map(|x| x.ci_low))
+                    .push_bind(fig.map(|x| x.ci_high))
+                    .push_bind(fig.map(|x| x.n as i64))
+                    .push_bind(fig.map(|x| x.population))
+                    .push_bind(fig.and_then(|x| i64::try_from(x.df).ok()))
+                    .push_bind(c.covariance.code())
+                    .push_bind(c.shared_psus as i64);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO current_release (singleton, release_id) VALUES (1, ?) \
              ON CONFLICT (singleton) DO UPDATE SET release_id = excluded.release_id",
@@ -235,6 +267,87 @@ impl Store {
         .await?;
         rows.into_iter().map(figure_from_row).collect()
     }
+}
+
+impl Store {
+    /// The changes of a release (of one indicator and area when given), ordered by indicator,
+    /// area, group, sex and years.
+    pub async fn changes(
+        &self,
+        release_id: i64,
+        indicator: Option<&str>,
+        geo: Option<&str>,
+    ) -> Result<Vec<ChangeFigure>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT indicator, source, from_year, to_year, geo_level, geo, grouping, grp, sex, \
+             flag, flag_reason, estimate, se, ci_low, ci_high, n, population, df, covariance, \
+             shared_psus FROM changes WHERE release_id = ? \
+             AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo = ?) \
+             ORDER BY indicator, geo_level, geo, grouping, grp, sex, from_year, to_year",
+        )
+        .bind(release_id)
+        .bind(indicator)
+        .bind(indicator)
+        .bind(geo)
+        .bind(geo)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(change_from_row).collect()
+    }
+}
+
+fn change_from_row(r: sqlx::sqlite::SqliteRow) -> Result<ChangeFigure, StoreError> {
+    let corrupt =
+        |what: &str, code: String| StoreError::Corrupt(format!("unknown {what} `{code}`"));
+    let code = |i: usize| -> String { r.get(i) };
+    let source = Source::from_code(&code(1)).ok_or_else(|| corrupt("source", code(1)))?;
+    let geo_level = GeoLevel::from_code(&code(4)).ok_or_else(|| corrupt("level", code(4)))?;
+    let sex = Sex::from_code(&code(8)).ok_or_else(|| corrupt("sex", code(8)))?;
+    let flag = Flag::from_code(&code(9)).ok_or_else(|| corrupt("flag", code(9)))?;
+    let covariance = incity_estimation::CovarianceBasis::from_code(&code(18))
+        .ok_or_else(|| corrupt("covariance basis", code(18)))?;
+    let figures = if flag == Flag::Suppressed {
+        None
+    } else {
+        let num = |i: usize| -> Result<f64, StoreError> {
+            r.get::<Option<f64>, _>(i)
+                .ok_or_else(|| StoreError::Corrupt("published change without value".into()))
+        };
+        Some(Figures {
+            estimate: num(11)?,
+            se: r.get::<Option<f64>, _>(12).unwrap_or(f64::NAN),
+            ci_low: num(13)?,
+            ci_high: num(14)?,
+            cv: None,
+            n: r.get::<Option<i64>, _>(15).unwrap_or(0) as u64,
+            population: num(16)?,
+            deff: None,
+            df: r
+                .get::<Option<i64>, _>(17)
+                .and_then(|d| usize::try_from(d).ok())
+                .unwrap_or(usize::MAX),
+        })
+    };
+    Ok(ChangeFigure {
+        indicator: r.get(0),
+        source,
+        from_year: r.get(2),
+        to_year: r.get(3),
+        geo_level,
+        geo: r.get(5),
+        grouping: r.get(6),
+        group: r.get(7),
+        sex,
+        estimate: Estimate {
+            flag,
+            reason: r
+                .get::<Option<String>, _>(10)
+                .and_then(|c| incity_estimation::FlagReason::from_code(&c)),
+            figures,
+        },
+        covariance,
+        shared_psus: r.get::<i64, _>(19) as usize,
+    })
 }
 
 fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {

@@ -73,6 +73,7 @@ async fn a_failed_publish_changes_nothing() {
     let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
     let first = Release {
         provenance: provenance("first.csv"),
+        changes: Vec::new(),
         figures: vec![figure("AT13", published(0.7)), figure("AT11", suppressed())],
     };
     let id = store.publish(&first).await.unwrap();
@@ -80,6 +81,7 @@ async fn a_failed_publish_changes_nothing() {
     // The second release fails on its last figure (a duplicate key), after writing others.
     let second = Release {
         provenance: provenance("second.csv"),
+        changes: Vec::new(),
         figures: vec![
             figure("AT13", published(0.5)),
             figure("AT12", published(0.6)),
@@ -107,6 +109,7 @@ async fn a_failed_publish_changes_nothing() {
     // A good second release replaces the first.
     let third = Release {
         provenance: provenance("third.csv"),
+        changes: Vec::new(),
         figures: vec![figure("AT13", published(0.8))],
     };
     let id3 = store.publish(&third).await.unwrap();
@@ -125,6 +128,7 @@ async fn the_database_refuses_a_suppressed_figure_with_a_number() {
     };
     let r = Release {
         provenance: provenance("leak.csv"),
+        changes: Vec::new(),
         figures: vec![figure("AT13", leaky)],
     };
     assert!(store.publish(&r).await.is_err());
@@ -164,6 +168,7 @@ async fn many_figures_periods_and_measures_round_trip() {
     }
     let release = Release {
         provenance: provenance("many.csv"),
+        changes: Vec::new(),
         figures,
     };
     let id = store.publish(&release).await.unwrap();
@@ -195,6 +200,7 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     let id = store
         .publish(&Release {
             provenance: provenance("zero.csv"),
+            changes: Vec::new(),
             figures: vec![figure("AT13", zero)],
         })
         .await
@@ -210,6 +216,7 @@ async fn a_boundary_share_keeps_its_interval_without_a_standard_error() {
     assert!(store
         .publish(&Release {
             provenance: provenance("silent.csv"),
+            changes: Vec::new(),
             figures: vec![silent],
         })
         .await
@@ -228,6 +235,7 @@ async fn model_based_figures_are_stored_beside_direct_ones() {
     };
     let release = Release {
         provenance: provenance("models.csv"),
+        changes: Vec::new(),
         figures: vec![figure("AT13", suppressed()), model],
     };
     let id = store.publish(&release).await.unwrap();
@@ -272,6 +280,7 @@ async fn gaps_are_stored_as_group_and_reference_group() {
     ratio.measure = Measure::Ratio;
     let release = Release {
         provenance: provenance("gaps.csv"),
+        changes: Vec::new(),
         figures: vec![difference.clone(), level.clone(), ratio.clone()],
     };
     let id = store.publish(&release).await.unwrap();
@@ -289,6 +298,7 @@ async fn gaps_are_stored_as_group_and_reference_group() {
             store
                 .publish(&Release {
                     provenance: provenance("bad.csv"),
+                    changes: Vec::new(),
                     figures: vec![bad.clone()],
                 })
                 .await
@@ -296,4 +306,63 @@ async fn gaps_are_stored_as_group_and_reference_group() {
             "{bad:?} was stored"
         );
     }
+}
+
+#[tokio::test]
+async fn changes_round_trip_with_their_covariance_basis_and_withheld_ones_without_numbers() {
+    use incity_estimation::CovarianceBasis;
+    use incity_indicators::ChangeFigure;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.sqlite")).await.unwrap();
+    let change = |geo: &str, estimate: Estimate, covariance, shared_psus| ChangeFigure {
+        indicator: "employment_rate_20_64".into(),
+        source: Source::Lfs,
+        from_year: 2023,
+        to_year: 2024,
+        geo_level: GeoLevel::Nuts2,
+        geo: geo.into(),
+        grouping: "total".into(),
+        group: "total".into(),
+        sex: Sex::Total,
+        estimate,
+        covariance,
+        shared_psus,
+    };
+    // A change has no CV or design effect.
+    let mut difference = published(0.02);
+    if let Some(x) = difference.figures.as_mut() {
+        x.cv = None;
+        x.deff = None;
+    }
+    let changes = vec![
+        change("AT13", difference, CovarianceBasis::SharedPsus, 40),
+        change("AT11", suppressed(), CovarianceBasis::Independent, 0),
+    ];
+    let id = store
+        .publish(&Release {
+            provenance: provenance("changes.csv"),
+            changes: changes.clone(),
+            figures: vec![figure("AT13", published(0.7))],
+        })
+        .await
+        .unwrap();
+    let mut back = store.changes(id, None, None).await.unwrap();
+    back.sort_by(|a, b| b.geo.cmp(&a.geo));
+    assert_eq!(back, changes);
+    assert_eq!(
+        store.changes(id, None, Some("AT11")).await.unwrap().len(),
+        1,
+        "filtered by area"
+    );
+    // A basis that contradicts the PSU count is refused, and the release with it.
+    let bad = change("AT12", published(0.01), CovarianceBasis::Independent, 5);
+    assert!(store
+        .publish(&Release {
+            provenance: provenance("bad-change.csv"),
+            changes: vec![bad],
+            figures: vec![figure("AT13", published(0.7))],
+        })
+        .await
+        .is_err());
+    assert_eq!(store.current_release().await.unwrap().unwrap().id, id);
 }

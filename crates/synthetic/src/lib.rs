@@ -51,8 +51,9 @@ pub use registers::{
     register_table, write_register_csv, REGISTER_DATAFLOW, REGISTER_DATASET, REGISTER_MEASURES,
 };
 pub use surveys::{
-    lfs_sample, lfs_sample_rotating, write_lfs, write_silc, GeneratedFiles, LfsRespondent,
-    Rotation, LFS_HEADER, SILC_D_HEADER, SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADER,
+    lfs_sample, lfs_sample_rotating, write_lfs, write_lfs_rotating, write_silc, GeneratedFiles,
+    LfsRespondent, Rotation, LFS_HEADER, SILC_D_HEADER, SILC_H_HEADER, SILC_P_HEADER,
+    SILC_R_HEADER,
 };
 pub use truth::{
     lfs_share_membership, target_groups_of, write_truth_csv, Truth, TruthRow, TRUTH_GROUPS,
@@ -184,6 +185,34 @@ impl Default for SyntheticConfig {
             sample_scale: 0.25,
             year: 2024,
         }
+    }
+}
+
+impl SyntheticConfig {
+    /// The sample seed of a year's surveys: the default year keeps the seed's historic
+    /// samples, other years get their own (`seed + 1 + offset × 1,000,003`).
+    pub fn sample_seed(&self, year: i32) -> u64 {
+        let offset = (year - SyntheticConfig::default().year) as i64 as u64;
+        self.seed
+            .wrapping_add(1)
+            .wrapping_add(offset.wrapping_mul(1_000_003))
+    }
+
+    /// The EU-LFS rotation of `self.year`'s sample when each year keeps `kept` of the
+    /// previous year's clusters: a chain from the default year's (independent) sample to
+    /// this year, forward for later years and backward for earlier ones, so that any two
+    /// consecutive years share about `kept` of their clusters. `None` for the default year.
+    pub fn lfs_rotation(&self, kept: f64) -> Option<Rotation> {
+        let anchor = SyntheticConfig::default().year;
+        let step = if self.year > anchor { 1 } else { -1 };
+        let earlier_seeds: Vec<u64> = std::iter::successors(Some(anchor), |y| Some(y + step))
+            .take_while(|y| *y != self.year)
+            .map(|y| self.sample_seed(y))
+            .collect();
+        (!earlier_seeds.is_empty()).then_some(Rotation {
+            earlier_seeds,
+            kept,
+        })
     }
 }
 

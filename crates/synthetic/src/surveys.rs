@@ -128,33 +128,52 @@ fn select(pop: &Population, survey: Survey, seed: u64) -> Vec<Vec<u32>> {
 /// rotation pattern, EU-SILC's four-year panel): in every stratum a simple random `kept` share
 /// of the earlier sample's clusters stays, and the rest is drawn from the clusters the earlier
 /// sample did not hold. Each cluster's inclusion probability stays `m_h / M_h`:
-/// `k/M + (1 − m/M)(m − k)/(M − m) = m/M`, so the design weights are unchanged.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// `k/M + (1 − m/M)(m − k)/(M − m) = m/M`, so the design weights are unchanged. The earlier
+/// sample is itself the end of a chain: the first seed's sample is drawn independently and
+/// every later one rotates from the one before.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rotation {
-    /// The sample seed of the earlier year's sample.
-    pub previous_seed: u64,
-    /// The share of its clusters kept (0 to 1).
+    /// The sample seeds of the earlier years' samples, the first (independent) one first.
+    pub earlier_seeds: Vec<u64>,
+    /// The share of the previous sample's clusters kept (0 to 1).
     pub kept: f64,
 }
 
-/// Sampled clusters per stratum when the sample rotates from an earlier one.
+/// Sampled clusters per stratum of a sample that rotates from earlier ones.
 fn select_rotating(
     pop: &Population,
     survey: Survey,
     seed: u64,
-    rotation: Rotation,
+    rotation: &Rotation,
 ) -> Vec<Vec<u32>> {
-    let previous = select(pop, survey, rotation.previous_seed);
+    let Some((&first, later)) = rotation.earlier_seeds.split_first() else {
+        return select(pop, survey, seed);
+    };
+    let mut plan = select(pop, survey, first);
+    for &s in later.iter().chain(std::iter::once(&seed)) {
+        plan = rotate(pop, survey, s, rotation.kept, &plan);
+    }
+    plan
+}
+
+/// The next sample of a rotation: `kept` of `previous`'s clusters per stratum, the rest new.
+fn rotate(
+    pop: &Population,
+    survey: Survey,
+    seed: u64,
+    kept: f64,
+    previous: &[Vec<u32>],
+) -> Vec<Vec<u32>> {
     previous
         .iter()
         .enumerate()
         .map(|(si, before)| {
             let s = &pop.strata[si];
             let m = before.len() as u32;
-            let kept = ((rotation.kept.clamp(0.0, 1.0) * f64::from(m)).round() as u32).min(m);
+            let keep = ((kept.clamp(0.0, 1.0) * f64::from(m)).round() as u32).min(m);
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream((1 << 62) | ((survey as u64) << 40) | s.id as u64);
-            let mut plan: Vec<u32> = floyd_sample(&mut rng, m, kept)
+            let mut plan: Vec<u32> = floyd_sample(&mut rng, m, keep)
                 .into_iter()
                 .map(|i| before[i as usize])
                 .collect();
@@ -163,13 +182,13 @@ fn select_rotating(
             let outside: Vec<u32> = (0..s.clusters)
                 .filter(|c| before.binary_search(c).is_err())
                 .collect();
-            let pool: Vec<u32> = if outside.len() as u32 >= m - kept {
+            let pool: Vec<u32> = if outside.len() as u32 >= m - keep {
                 outside
             } else {
                 (0..s.clusters).filter(|c| !plan.contains(c)).collect()
             };
             plan.extend(
-                floyd_sample(&mut rng, pool.len() as u32, m - kept)
+                floyd_sample(&mut rng, pool.len() as u32, m - keep)
                     .into_iter()
                     .map(|i| pool[i as usize]),
             );
@@ -513,7 +532,7 @@ struct LfsDraw {
 fn lfs_draw(
     pop: &Population,
     sample_seed: u64,
-    rotation: Option<Rotation>,
+    rotation: Option<&Rotation>,
 ) -> Result<LfsDraw, SyntheticError> {
     let plan = match rotation {
         None => select(pop, Survey::Lfs, sample_seed),
@@ -564,11 +583,11 @@ pub fn lfs_sample(
 
 /// Draws an EU-LFS sample in memory that keeps part of an earlier sample's clusters (its
 /// households are approached again; who responds is drawn anew).
-pub fn lfs_sample_rotating(
-    pop: &Population,
+pub fn lfs_sample_rotating<'p>(
+    pop: &'p Population,
     sample_seed: u64,
-    rotation: Option<Rotation>,
-) -> Result<Vec<LfsRespondent<'_>>, SyntheticError> {
+    rotation: Option<&Rotation>,
+) -> Result<Vec<LfsRespondent<'p>>, SyntheticError> {
     let draw = lfs_draw(pop, sample_seed, rotation)?;
     let per_stratum: Vec<Vec<LfsRespondent>> = (0..pop.strata.len())
         .into_par_iter()
@@ -585,7 +604,18 @@ pub fn write_lfs(
     path: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<GeneratedFiles, SyntheticError> {
-    let draw = lfs_draw(pop, sample_seed, None)?;
+    write_lfs_rotating(pop, sample_seed, None, path, progress)
+}
+
+/// [`write_lfs`] for a sample that rotates from earlier years' samples.
+pub fn write_lfs_rotating(
+    pop: &Population,
+    sample_seed: u64,
+    rotation: Option<&Rotation>,
+    path: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<GeneratedFiles, SyntheticError> {
+    let draw = lfs_draw(pop, sample_seed, rotation)?;
     let mut out = create(path)?;
     let io = |e| SyntheticError::io(path, e);
     writeln!(out, "{LFS_HEADER}").map_err(io)?;

@@ -218,3 +218,25 @@ async fn rankings_nest_by_coverage_and_confidence_and_the_cli_agrees() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_trend_lists_the_years_levels_and_refuses_what_the_release_lacks() {
+    let (base, _) = portal().await;
+    // The default release holds one year: its level and no change.
+    let one = json(&format!(
+        "{base}/api/v1/trend/employment_rate_20_64/AT002C?group=non_eu_born"
+    ))
+    .await;
+    let levels = one["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 1);
+    assert_eq!(levels[0]["measure"], "level");
+    assert_eq!(one["changes"].as_array().unwrap().len(), 0);
+    for (path, status) in [
+        ("employment_rate_20_64/XX999?group=total", 404),
+        ("no_such_indicator/AT002C", 404),
+        ("employment_rate_20_64/AT002C?sex=X", 400),
+    ] {
+        let r = get(&format!("{base}/api/v1/trend/{path}")).await;
+        assert_eq!(r.status().as_u16(), status, "{path}");
+    }
+}

@@ -585,6 +585,7 @@ async fn the_openapi_document_describes_every_api_route_and_each_answers() {
         "/api/v1/compare",
         "/api/v1/peers/{geo}",
         "/api/v1/rank/{indicator}/{level}",
+        "/api/v1/trend/{indicator}/{geo}",
         "/api/v1/search",
         "/api/v1/glossary",
         "/api/v1/plan",

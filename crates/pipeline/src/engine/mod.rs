@@ -23,6 +23,9 @@
 //! pooled standard errors slightly too small. A pooled figure at a geographic level exists only
 //! for countries whose samples code that level in every year of the period.
 //!
+//! Between every two single years, each share level's change is estimated with the covariance
+//! from the PSUs both years' samples share (`changes.rs`).
+//!
 //! Medians and poverty rates need unit values: one second query reads, for all of them at
 //! once, weight, value and population flag per person; the poverty threshold is 60 % of the
 //! **national** median of all persons with an income (all ages), whatever the domain.
@@ -48,6 +51,7 @@ use incity_indicators::catalogue::{Catalogue, Indicator, StatisticKind};
 use incity_indicators::rules::RuleSet;
 use incity_indicators::{Figure, FigureMethod, GeoLevel, Measure, Sex, Source};
 
+mod changes;
 mod nonlinear;
 mod shares;
 
@@ -260,6 +264,7 @@ pub async fn compute_source(
         .collect();
     let mut figures = Vec::new();
     let mut direct_inputs = Vec::new();
+    let mut changes = Vec::new();
     if !shares.is_empty() {
         progress(&format!(
             "{}: one scan for {} share indicators",
@@ -270,6 +275,7 @@ pub async fn compute_source(
         let (f, d) = estimate_shares(input, catalogue, &shares, &cells, &rules, pool_years)?;
         figures.extend(f);
         direct_inputs.extend(d);
+        changes = changes::estimate_share_changes(input, catalogue, &shares, &cells, &rules)?;
     }
     if !others.is_empty() {
         progress(&format!(
@@ -286,6 +292,7 @@ pub async fn compute_source(
     Ok(SourceFigures {
         figures,
         direct_inputs,
+        changes,
     })
 }
 
@@ -296,6 +303,8 @@ pub struct SourceFigures {
     /// Every level share of the levels small-area models use, *before* the publication rules
     /// (also for cells whose figure is suppressed). Model input only: never stored or shown.
     pub direct_inputs: Vec<DirectInput>,
+    /// Changes of the share levels between the source's single years.
+    pub changes: Vec<incity_indicators::ChangeFigure>,
 }
 
 /// A direct estimate as a small-area model's input.

@@ -77,6 +77,69 @@ pub(super) async fn scan_share_cells(
     Ok(cells)
 }
 
+/// PSU cells of a task's domains: for share indicator `k` at level `l` in grouping `g`
+/// (`None`: the total population), each (geography, group, sex) domain's cells and, when
+/// `versus_country` (levels below the country: each domain is compared with its country's
+/// domain of the same group and sex, estimated jointly from the same cells), each country's.
+pub(super) fn task_domains(
+    mine: &[&Cell],
+    psus: &[PsuRef],
+    coded: &[u8],
+    (k, l, g): (usize, usize, Option<usize>),
+    scale: f64,
+    versus_country: bool,
+) -> (Domains, Domains) {
+    let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+    let mut countries: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
+    for ((c, psu), mask) in mine.iter().zip(psus).zip(coded) {
+        if c.n[k] == 0 {
+            continue;
+        }
+        let geo = c.key.geo[l].as_ref().filter(|_| mask & (1 << l) != 0);
+        let country = c.key.geo[0]
+            .as_ref()
+            .filter(|_| versus_country && mask & 1 != 0);
+        if geo.is_none() && country.is_none() {
+            continue;
+        }
+        let group = match g {
+            None => "total".to_string(),
+            Some(g) => match &c.key.groups[g] {
+                Some(v) => v.clone(),
+                None => continue,
+            },
+        };
+        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
+        let sums = CellSums {
+            n: c.n[k] as u64,
+            w,
+            y,
+            x: w,
+            yy: y,
+            xy: y,
+            xx: w,
+        };
+        for sex in [Sex::Total, c.key.sex] {
+            if let Some(geo) = geo {
+                domains
+                    .entry((geo.clone(), group.clone(), sex))
+                    .or_default()
+                    .push((*psu, sums));
+            }
+            if let Some(country) = country {
+                countries
+                    .entry((country.clone(), group.clone(), sex))
+                    .or_default()
+                    .push((*psu, sums));
+            }
+        }
+    }
+    (domains, countries)
+}
+
+/// Domains and their PSU cells.
+pub(super) type Domains = BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>>;
+
 /// Each domain's country domain (same group and sex): pairs of indices into `keys` and
 /// `country_keys`. Every geography code begins with its country's code (`AT130`, `AT001C`,
 /// `AT-DEG1`).
@@ -133,55 +196,9 @@ pub(super) fn estimate_shares(
                     let (ind, level) = (shares[k], &GeoLevel::ALL[l]);
                     let mut figures = Vec::new();
                     let mut inputs = Vec::new();
-                    let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-                    // Below the country, each domain is also compared with its country's
-                    // domain of the same group and sex, estimated jointly from the same cells.
                     let versus_country = *level != GeoLevel::Country;
-                    let mut countries: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> =
-                        BTreeMap::new();
-                    for ((c, psu), mask) in mine.iter().zip(&psus).zip(&coded) {
-                        if c.n[k] == 0 {
-                            continue;
-                        }
-                        let geo = c.key.geo[l].as_ref().filter(|_| mask & (1 << l) != 0);
-                        let country = c.key.geo[0]
-                            .as_ref()
-                            .filter(|_| versus_country && mask & 1 != 0);
-                        if geo.is_none() && country.is_none() {
-                            continue;
-                        }
-                        let group = match g {
-                            None => "total".to_string(),
-                            Some(g) => match &c.key.groups[g] {
-                                Some(v) => v.clone(),
-                                None => continue,
-                            },
-                        };
-                        let (w, y) = (c.w[k] * scale, c.y[k] * scale);
-                        let sums = CellSums {
-                            n: c.n[k] as u64,
-                            w,
-                            y,
-                            x: w,
-                            yy: y,
-                            xy: y,
-                            xx: w,
-                        };
-                        for sex in [Sex::Total, c.key.sex] {
-                            if let Some(geo) = geo {
-                                domains
-                                    .entry((geo.clone(), group.clone(), sex))
-                                    .or_default()
-                                    .push((*psu, sums));
-                            }
-                            if let Some(country) = country {
-                                countries
-                                    .entry((country.clone(), group.clone(), sex))
-                                    .or_default()
-                                    .push((*psu, sums));
-                            }
-                        }
-                    }
+                    let (domains, countries) =
+                        task_domains(&mine, &psus, &coded, (k, l, g), scale, versus_country);
                     if domains.is_empty() {
                         return Ok((figures, inputs));
                     }

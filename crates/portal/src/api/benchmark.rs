@@ -1,11 +1,13 @@
-//! Benchmarking answers: a ranking with rank intervals (`/rank/{indicator}/{level}`). The
+//! Benchmarking answers: a ranking with rank intervals (`/rank/{indicator}/{level}`) and an
+//! area's trend (`/trend/{indicator}/{geo}`: levels by year and changes with the covariance
+//! of shared PSUs). The
 //! profile with its verdicts against the country and the peer search are in [`super::views`]
 //! beside the pages they twin.
 
 use axum::extract::Path;
 use axum::Json;
 use incity_benchmark::ranks::{rank_figures, Coverage, ASSUMPTIONS};
-use incity_indicators::{geo_name, Figure};
+use incity_indicators::{geo_name, ChangeFigure, Figure, FigureMethod, Measure};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,7 +15,7 @@ use crate::api::figures::FigureOut;
 use crate::api::views::SelectionOut;
 use crate::error::{ApiError, ApiQuery, ErrorOut, PortalError};
 use crate::pages::ServedRelease;
-use crate::views::{explore, no_release, ExploreParams, Selection};
+use crate::views::{explore, find_indicator, no_release, parse_sex, ExploreParams, Selection};
 
 /// What to rank: one group and measure of the indicator across the areas of the level.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -145,4 +147,160 @@ pub(crate) async fn api_rank(
             .map(|f| FigureOut::from(*f))
             .collect(),
     }))
+}
+
+/// Which cell of the area to follow.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TrendParams {
+    /// Target group (default `total`).
+    group: Option<String>,
+    /// `T` (default), `M` or `F`.
+    sex: Option<String>,
+}
+
+/// A change between two years: numbers only when published.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChangeOut {
+    from_year: i32,
+    year: i32,
+    flag: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    se: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ci_high: Option<f64>,
+    /// `shared-psus` (covariance from the PSUs both years' samples share) or `independent`
+    /// (no PSU shared: covariance 0).
+    covariance: &'static str,
+    covariance_is: &'static str,
+    shared_psus: usize,
+}
+
+impl From<&ChangeFigure> for ChangeOut {
+    fn from(c: &ChangeFigure) -> Self {
+        let x = c.estimate.figures;
+        ChangeOut {
+            from_year: c.from_year,
+            year: c.to_year,
+            flag: c.estimate.flag.code(),
+            estimate: x.map(|x| x.estimate),
+            se: x.and_then(|x| x.standard_error()),
+            ci_low: x.map(|x| x.ci_low),
+            ci_high: x.map(|x| x.ci_high),
+            covariance: c.covariance.code(),
+            covariance_is: c.covariance.describe(),
+            shared_psus: c.shared_psus,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TrendOut {
+    release: i64,
+    synthetic: bool,
+    indicator: String,
+    geo: String,
+    geo_name: Option<String>,
+    group: String,
+    sex: &'static str,
+    /// The direct level of each single year, oldest first.
+    levels: Vec<FigureOut>,
+    /// Level in `year` minus level in `from_year`, for every two years (shares only).
+    changes: Vec<ChangeOut>,
+}
+
+/// One indicator for one area and group over the release's years: each year's direct level,
+/// and the change between every two years with its standard error (variance `V₁ + V₂ − 2 Cov`,
+/// the covariance from the PSUs both samples share) and which covariance was used.
+#[utoipa::path(get, path = "/trend/{indicator}/{geo}", tag = "views",
+    params(("indicator" = String, Path, description = "indicator id, e.g. employment_rate_20_64"),
+           ("geo" = String, Path, description = "area code, e.g. AT001C"),
+           TrendParams),
+    responses((status = 200, body = TrendOut), (status = 400, body = ErrorOut), (status = 404, body = ErrorOut), (status = 409, body = ErrorOut)))]
+pub(crate) async fn api_trend(
+    served: ServedRelease,
+    Path((indicator, geo)): Path<(String, String)>,
+    ApiQuery(p): ApiQuery<TrendParams>,
+) -> Result<Json<TrendOut>, ApiError> {
+    let release = served.release.as_ref().ok_or_else(no_release)?;
+    let indicator = find_indicator(&indicator)?;
+    let sex = parse_sex(p.sex.as_deref())?;
+    let group = p
+        .group
+        .filter(|g| !g.is_empty())
+        .unwrap_or_else(|| "total".into());
+    let mut levels: Vec<&Figure> = served
+        .of_geo(&geo)
+        .filter(|f| {
+            f.indicator == indicator.id
+                && f.group == group
+                && f.sex == sex
+                && f.measure == Measure::Level
+                && f.method == FigureMethod::Direct
+                && !f.is_pooled()
+        })
+        .collect();
+    if levels.is_empty() {
+        return Err(PortalError::NotFound(format!(
+            "the served release has no direct level of `{}` for `{geo}`, group `{group}`, sex {}",
+            indicator.id,
+            sex.code()
+        ))
+        .into());
+    }
+    levels.sort_by_key(|f| f.year);
+    let changes = served
+        .changes_of(&geo)
+        .iter()
+        .filter(|c| c.indicator == indicator.id && c.group == group && c.sex == sex)
+        .map(ChangeOut::from)
+        .collect();
+    Ok(Json(TrendOut {
+        release: release.id,
+        synthetic: release.provenance.synthetic,
+        indicator: indicator.id.clone(),
+        geo_name: geo_name(&geo),
+        geo,
+        group,
+        sex: sex.code(),
+        levels: levels.into_iter().map(FigureOut::from).collect(),
+        changes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use incity_estimation::{CovarianceBasis, Estimate, Flag};
+    use incity_indicators::{GeoLevel, Sex, Source};
+
+    #[test]
+    fn a_withheld_change_carries_no_number() {
+        let c = ChangeFigure {
+            indicator: "employment_rate_20_64".into(),
+            source: Source::Lfs,
+            from_year: 2023,
+            to_year: 2024,
+            geo_level: GeoLevel::City,
+            geo: "AT001C".into(),
+            grouping: "total".into(),
+            group: "total".into(),
+            sex: Sex::Total,
+            estimate: Estimate {
+                flag: Flag::Suppressed,
+                reason: None,
+                figures: None,
+            },
+            covariance: CovarianceBasis::Independent,
+            shared_psus: 0,
+        };
+        let json = serde_json::to_value(ChangeOut::from(&c)).unwrap();
+        assert_eq!(json["flag"], "c");
+        assert!(json.get("estimate").is_none() && json.get("se").is_none());
+        assert_eq!(json["covariance"], "independent");
+    }
 }

@@ -54,6 +54,7 @@ fn version_1() -> OpenApiRouter<AppState> {
         .routes(routes!(views::api_compare))
         .routes(routes!(views::api_peers))
         .routes(routes!(benchmark::api_rank))
+        .routes(routes!(benchmark::api_trend))
         .routes(routes!(views::api_search))
         .routes(routes!(views::api_glossary))
         .routes(routes!(crate::plan::api_plan))

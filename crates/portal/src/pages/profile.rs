@@ -5,7 +5,9 @@ use axum::extract::Path;
 use axum::response::Response;
 use incity_estimation::Flag;
 use incity_indicators::planner::{self, PlanRequest, DEFAULT_TARGET_CVS};
-use incity_indicators::{geo_name, subject_label, Catalogue, Figure, GeoLevel, Measure, Sex};
+use incity_indicators::{
+    geo_name, subject_label, Catalogue, ChangeFigure, Figure, GeoLevel, Measure, Sex,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -33,6 +35,14 @@ pub(crate) struct ProfileParams {
     pub(crate) variables: Option<String>,
 }
 
+/// A row of a profile with its verdict against the country and its change from the year
+/// before.
+pub(crate) type ProfileLine<'r, 'a> = (
+    &'r CellRow<'a>,
+    &'r (Option<&'a Figure>, VersusCountry),
+    &'r Option<&'a ChangeFigure>,
+);
+
 /// A checked profile request: the area, its country and the rows.
 pub(crate) struct Profile<'a> {
     pub(crate) geo: String,
@@ -47,6 +57,9 @@ pub(crate) struct Profile<'a> {
     /// Per row: the area's direct level minus its country's, estimated jointly (levels of
     /// areas below the country only), and what it says.
     pub(crate) versus_country: Vec<(Option<&'a Figure>, VersusCountry)>,
+    /// Per row: for the direct level of a single year, the change from the latest earlier
+    /// year the release has (shares only).
+    pub(crate) changes: Vec<Option<&'a ChangeFigure>>,
 }
 
 impl<'a> Profile<'a> {
@@ -87,7 +100,28 @@ impl<'a> Profile<'a> {
                 (difference, VersusCountry::of(difference))
             })
             .collect();
+        let changes = rows
+            .iter()
+            .map(|r| {
+                let (first, year) = r.period;
+                (r.subject.measure == Measure::Level && first == year)
+                    .then(|| {
+                        served
+                            .changes_of(geo)
+                            .iter()
+                            .filter(|c| {
+                                c.indicator == r.indicator.id
+                                    && c.group == r.subject.group
+                                    && c.sex == sex
+                                    && c.to_year == year
+                            })
+                            .max_by_key(|c| c.from_year)
+                    })
+                    .flatten()
+            })
+            .collect();
         Ok(Profile {
+            changes,
             geo: geo.to_string(),
             name: geo_name(geo).unwrap_or_else(|| geo.to_string()),
             level,
@@ -97,6 +131,17 @@ impl<'a> Profile<'a> {
             rows,
             versus_country,
         })
+    }
+
+    /// The rows of one indicator, each with its verdict against the country and its change.
+    pub(crate) fn lines_of(&self, indicator: &str) -> Vec<ProfileLine<'_, 'a>> {
+        self.rows
+            .iter()
+            .zip(&self.versus_country)
+            .zip(&self.changes)
+            .filter(|((r, _), _)| r.indicator.id == indicator)
+            .map(|((r, v), c)| (r, v, c))
+            .collect()
     }
 
     /// The figures the profile shows (area then country, row by row), then the differences
@@ -164,7 +209,8 @@ pub(crate) async fn profile_page(
             (peer_section(&served, &profile, p.variables.as_deref()))
             @if profile.rows.is_empty() { p { "No figure for this selection." } }
             @for ind in incity_indicators::catalogue() {
-                @let rows: Vec<(&CellRow, &(Option<&Figure>, VersusCountry))> = profile.rows.iter().zip(&profile.versus_country).filter(|(r, _)| r.indicator.id == ind.id).collect();
+                @let rows = profile.lines_of(&ind.id);
+                @let has_changes = rows.iter().any(|(_, _, c)| c.is_some());
                 @if !rows.is_empty() {
                     @let euro = ind.unit == "euro";
                     section aria-labelledby={ "ind-" (ind.id) } {
@@ -180,6 +226,7 @@ pub(crate) async fn profile_page(
                                         th scope="colgroup" colspan="4" { (c) }
                                         th scope="col" rowspan="2" { "Versus the country" br; small { "direct, joint variance" } }
                                     }
+                                    @if has_changes { th scope="col" rowspan="2" { "Change from the year before" br; small { "direct, with the covariance of shared PSUs" } } }
                                 }
                                 tr {
                                     th scope="col" { "Estimate" } th scope="col" { "95 % interval" } th scope="col" { "Flag" } th scope="col" { "Method" }
@@ -187,7 +234,7 @@ pub(crate) async fn profile_page(
                                 }
                             }
                             tbody {
-                                @for (r, versus) in &rows {
+                                @for (r, versus, change) in &rows {
                                     tr class=(if r.subject.measure.is_gap() { "gap" } else { "" }) {
                                         @if several_periods { td { (period_code(r.period)) } }
                                         th scope="row" { (subject_label(&r.subject.group, r.subject.measure, r.subject.reference_group.as_deref())) }
@@ -196,6 +243,7 @@ pub(crate) async fn profile_page(
                                             (figure_cells(r.figures.get(1).copied().flatten(), euro))
                                             (versus_cell(**versus, euro))
                                         }
+                                        @if has_changes { (change_cell(**change, euro)) }
                                     }
                                 }
                             }
@@ -207,6 +255,28 @@ pub(crate) async fn profile_page(
             (planner_verdict(&served, &profile, catalogue))
         },
     ))
+}
+
+/// A change from an earlier year: value, interval and the covariance used, or its flag.
+fn change_cell(change: Option<&ChangeFigure>, euro: bool) -> Markup {
+    let unit = if euro { "euro" } else { "pp" };
+    let shown = |v: f64| crate::format::shown(v, euro, Measure::Difference);
+    html! {
+        td.change {
+            @match change {
+                None => { span.muted { "–" } }
+                Some(c) => {
+                    @match c.estimate.figures {
+                        Some(x) => {
+                            (shown(x.estimate)) " " (unit) " since " (c.from_year)
+                            br; small { "95 % interval " (shown(x.ci_low)) " to " (shown(x.ci_high)) "; " (c.covariance.label()) }
+                        }
+                        None => { "not published" br; small { (crate::format::flag_title(&c.estimate)) } }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The verdict of the difference from the country, with the difference and its interval.
