@@ -15,7 +15,9 @@ use crate::api::figures::FigureOut;
 use crate::api::views::SelectionOut;
 use crate::error::{ApiError, ApiQuery, ErrorOut, PortalError};
 use crate::pages::ServedRelease;
-use crate::views::{explore, find_indicator, no_release, parse_sex, ExploreParams, Selection};
+use crate::views::{
+    comparison_notes, explore, find_indicator, no_release, parse_sex, ExploreParams, Selection,
+};
 
 /// What to rank: one group and measure of the indicator across the areas of the level.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -66,6 +68,9 @@ pub(crate) struct RankOut {
     ranked: Vec<RankedOut>,
     /// Areas of the level not ranked: withheld (flag only), or without a standard error.
     left_out: Vec<FigureOut>,
+    /// What holds for the comparison of the ranked areas (kinds of area, countries' samples,
+    /// the indicator's own comparability note).
+    notes: Vec<String>,
 }
 
 /// One indicator, group and measure across the areas of a level: each area's rank with its
@@ -118,7 +123,14 @@ pub(crate) async fn api_rank(
             "nothing to rank for this selection ({e}): fewer than two published figures with a standard error"
         ))
     })?;
+    let geos: Vec<&str> = ranking
+        .ranked
+        .iter()
+        .map(|r| r.figure.geo.as_str())
+        .collect();
+    let notes = comparison_notes(s.indicator, &geos, &served);
     Ok(Json(RankOut {
+        notes,
         release: release.id,
         synthetic: release.provenance.synthetic,
         selection: SelectionOut::of(&s),
