@@ -40,7 +40,6 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
-    use incity_indicators::{GeoLevel, Sex};
     use incity_pipeline::export;
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
     let release = store
@@ -48,18 +47,11 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
         .await?
         .context("no release has been published yet: run `incity compute`")?;
     let geo_level = match &a.level {
-        Some(l) => Some(GeoLevel::from_code(l).with_context(|| {
-            format!(
-                "--level {l}: expected one of {}",
-                GeoLevel::ALL.map(|l| l.code()).join(", ")
-            )
-        })?),
+        Some(l) => Some(crate::parse_level(l)?),
         None => None,
     };
     let sex = match &a.sex {
-        Some(s) => {
-            Some(Sex::from_code(s).with_context(|| format!("--sex {s}: expected T, M or F"))?)
-        }
+        Some(s) => Some(crate::parse_sex(s)?),
         None => None,
     };
     let filter = incity_store::FigureFilter {

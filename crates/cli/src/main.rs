@@ -140,6 +140,23 @@ pub(crate) fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("incity.sqlite")
 }
 
+/// A `--level` argument.
+pub(crate) fn parse_level(code: &str) -> anyhow::Result<incity_indicators::GeoLevel> {
+    use incity_indicators::GeoLevel;
+    GeoLevel::from_code(code).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--level {code}: expected one of {}",
+            GeoLevel::ALL.map(|l| l.code()).join(", ")
+        )
+    })
+}
+
+/// A `--sex` argument.
+pub(crate) fn parse_sex(code: &str) -> anyhow::Result<incity_indicators::Sex> {
+    incity_indicators::Sex::from_code(code)
+        .ok_or_else(|| anyhow::anyhow!("--sex {code}: expected T, M or F"))
+}
+
 /// The store of a data directory and the release it serves.
 pub(crate) async fn served_release(
     data_dir: &Path,

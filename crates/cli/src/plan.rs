@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use incity_indicators::planner::{self, PlanRequest, Respondents, DEFAULT_TARGET_CVS};
 use incity_indicators::rules::RuleSet;
-use incity_indicators::{Catalogue, GeoLevel, Sex};
+use incity_indicators::{Catalogue, Sex};
 use incity_store::{FigureFilter, Store};
 
 use crate::{database_path, DataDirArg};
@@ -38,13 +38,7 @@ pub struct PlanArgs {
 }
 
 pub async fn run(a: PlanArgs) -> anyhow::Result<()> {
-    let level = GeoLevel::from_code(&a.level).with_context(|| {
-        format!(
-            "--level {}: expected one of {}",
-            a.level,
-            GeoLevel::ALL.map(|l| l.code()).join(", ")
-        )
-    })?;
+    let level = crate::parse_level(&a.level)?;
     if let Some(c) = a.target_cv.iter().find(|c| !(**c > 0.0 && **c < 1.0)) {
         bail!("--target-cv {c}: expected fractions between 0 and 1 (0.1 for 10 %)");
     }

@@ -4,7 +4,7 @@
 
 use anyhow::bail;
 use incity_benchmark::profile::{profile, ProfileRow};
-use incity_indicators::{geo_name, Figure, Sex};
+use incity_indicators::{geo_name, Figure};
 use incity_store::FigureFilter;
 
 use crate::{figure_json, print_json, served_release, DataDirArg, OutputFormat};
@@ -53,9 +53,7 @@ const COLUMNS: [&str; 22] = [
 ];
 
 pub async fn run(a: ProfileArgs) -> anyhow::Result<()> {
-    let Some(sex) = Sex::from_code(&a.sex) else {
-        bail!("--sex {}: expected T, M or F", a.sex);
-    };
+    let sex = crate::parse_sex(&a.sex)?;
     let (store, release) = served_release(&a.data.data_dir).await?;
     let read = |geo: &str| FigureFilter {
         indicator: a.indicator.clone(),

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context};
 use incity_benchmark::ranks::{rank_figures, Coverage, ASSUMPTIONS};
-use incity_indicators::{geo_name, Figure, FigureMethod, GeoLevel, Measure, Sex};
+use incity_indicators::{geo_name, Figure, FigureMethod, Measure};
 use incity_store::FigureFilter;
 
 use crate::{figure_json, print_json, served_release, DataDirArg, OutputFormat};
@@ -88,15 +88,8 @@ fn parse_period(s: &str) -> anyhow::Result<(i32, i32)> {
 }
 
 pub async fn run(a: RankArgs) -> anyhow::Result<()> {
-    let level = GeoLevel::from_code(&a.level).with_context(|| {
-        format!(
-            "--level {}: expected one of {}",
-            a.level,
-            GeoLevel::ALL.map(|l| l.code()).join(", ")
-        )
-    })?;
-    let sex =
-        Sex::from_code(&a.sex).with_context(|| format!("--sex {}: expected T, M or F", a.sex))?;
+    let level = crate::parse_level(&a.level)?;
+    let sex = crate::parse_sex(&a.sex)?;
     let measure = Measure::from_code(&a.measure).with_context(|| {
         format!(
             "--measure {}: expected one of {}",

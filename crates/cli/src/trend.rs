@@ -2,8 +2,8 @@
 //! year's level and the change between every two years with its standard error and the
 //! covariance it used (from the PSUs both years' samples share, or none).
 
-use anyhow::{bail, Context};
-use incity_indicators::{geo_name, ChangeFigure, Figure, FigureMethod, Measure, Sex};
+use anyhow::bail;
+use incity_indicators::{geo_name, ChangeFigure, Figure, FigureMethod, Measure};
 use incity_store::FigureFilter;
 
 use crate::{figure_json, print_json, served_release, DataDirArg, OutputFormat};
@@ -43,8 +43,7 @@ const COLUMNS: [&str; 11] = [
 ];
 
 pub async fn run(a: TrendArgs) -> anyhow::Result<()> {
-    let sex =
-        Sex::from_code(&a.sex).with_context(|| format!("--sex {}: expected T, M or F", a.sex))?;
+    let sex = crate::parse_sex(&a.sex)?;
     let (store, release) = served_release(&a.data.data_dir).await?;
     let levels: Vec<Figure> = store
         .figures(

@@ -5,23 +5,10 @@
 //! 95 % interval covers the true change at about the nominal rate, and assuming independent
 //! years would overstate the standard error.
 
+mod support;
+
 use incity_estimation::*;
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        ((self.uniform() * n as f64) as usize).min(n - 1)
-    }
-}
+use support::lcg::Lcg;
 
 const STRATA: usize = 5;
 const CLUSTERS: usize = 300;

@@ -4,25 +4,10 @@
 //! variances and their covariance (recovered from the difference's variance), and its 95 %
 //! interval must cover the population ratio at about the nominal rate over repeated samples.
 
+mod support;
+
 use incity_estimation::*;
-
-/// A small deterministic generator (PCG-style LCG), so the test needs no seed files.
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
-}
+use support::lcg::Lcg;
 
 /// A population of clusters (PSUs) whose units belong to domain 0 (a migrant group, lower
 /// incomes) or domain 1 (the reference group), mixed within clusters.

@@ -5,20 +5,10 @@
 //! covers the population difference at about the nominal rate, and treating the two estimates
 //! as independent would overstate the variance.
 
+mod support;
+
 use incity_estimation::*;
-
-/// A small deterministic generator, so the test needs no seed files.
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-}
+use support::lcg::Lcg;
 
 const STRATA: usize = 6;
 /// The city is strata 0 and 1 (a city as self-representing strata, as in the EU-LFS designs

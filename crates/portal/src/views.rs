@@ -177,6 +177,17 @@ pub(crate) fn parse_measure(s: Option<&str>) -> Result<Option<Measure>, PortalEr
     }
 }
 
+/// Rank intervals' coverage parameter (named `name`): `marginal` (default) or `simultaneous`.
+pub(crate) fn parse_coverage(name: &str, s: Option<&str>) -> Result<Coverage, PortalError> {
+    match s.filter(|s| !s.is_empty()) {
+        None | Some("marginal") => Ok(Coverage::Marginal),
+        Some("simultaneous") => Ok(Coverage::Simultaneous),
+        Some(r) => Err(PortalError::BadRequest(format!(
+            "unknown {name} `{r}`: expected marginal or simultaneous"
+        ))),
+    }
+}
+
 /// A target group and what is measured for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Subject {
@@ -326,15 +337,7 @@ impl Selection {
                 )))
             }
         };
-        let ranks = match p.ranks.as_deref().filter(|s| !s.is_empty()) {
-            None | Some("marginal") => Coverage::Marginal,
-            Some("simultaneous") => Coverage::Simultaneous,
-            Some(r) => {
-                return Err(PortalError::BadRequest(format!(
-                    "unknown ranks `{r}`: expected marginal or simultaneous"
-                )))
-            }
-        };
+        let ranks = parse_coverage("ranks", p.ranks.as_deref())?;
         Ok(Selection {
             ranks,
             indicator,

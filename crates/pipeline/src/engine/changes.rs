@@ -81,15 +81,7 @@ pub(super) fn estimate_share_changes(
             })
         })
         .collect::<Result<_, PipelineError>>()?;
-    let tasks: Vec<(usize, usize, Option<usize>)> = (0..shares.len())
-        .flat_map(|k| {
-            (0..GeoLevel::ALL.len()).flat_map(move |l| {
-                std::iter::once(None)
-                    .chain((0..catalogue.groupings.len()).map(Some))
-                    .map(move |g| (k, l, g))
-            })
-        })
-        .collect();
+    let tasks = share_tasks(shares.len(), catalogue.groupings.len());
     let per_task = tasks
         .par_iter()
         .map(|&(k, l, g)| -> Result<Vec<ChangeFigure>, PipelineError> {

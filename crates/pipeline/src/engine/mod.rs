@@ -438,6 +438,20 @@ fn period_sample(
     Ok((design, refs, coded_levels(period, keys)))
 }
 
+/// The estimation tasks of share indicators: (indicator, level, grouping) for every share
+/// indicator, geographic level, and the total population (`None`) and every grouping.
+fn share_tasks(shares: usize, groupings: usize) -> Vec<(usize, usize, Option<usize>)> {
+    (0..shares)
+        .flat_map(|k| {
+            (0..GeoLevel::ALL.len()).flat_map(move |l| {
+                std::iter::once(None)
+                    .chain((0..groupings).map(Some))
+                    .map(move |g| (k, l, g))
+            })
+        })
+        .collect()
+}
+
 /// Domain keys: (geo, group, sex).
 type DomainKey = (String, String, Sex);
 

@@ -180,15 +180,7 @@ pub(super) fn estimate_shares(
         let (design, psus, coded) =
             period_sample(period, &keys, rules.set.lonely_psu_for(&input.source))?;
         // One task per (indicator, level, grouping), estimated in parallel.
-        let tasks: Vec<(usize, usize, Option<usize>)> = (0..shares.len())
-            .flat_map(|k| {
-                (0..GeoLevel::ALL.len()).flat_map(move |l| {
-                    std::iter::once(None)
-                        .chain((0..catalogue.groupings.len()).map(Some))
-                        .map(move |g| (k, l, g))
-                })
-            })
-            .collect();
+        let tasks = share_tasks(shares.len(), catalogue.groupings.len());
         let per_task = tasks
             .par_iter()
             .map(

@@ -16,7 +16,8 @@ use crate::api::views::SelectionOut;
 use crate::error::{ApiError, ApiQuery, ErrorOut, PortalError};
 use crate::pages::ServedRelease;
 use crate::views::{
-    comparison_notes, explore, find_indicator, no_release, parse_sex, ExploreParams, Selection,
+    comparison_notes, explore, find_indicator, no_release, parse_coverage, parse_sex,
+    ExploreParams, Selection,
 };
 
 /// What to rank: one group and measure of the indicator across the areas of the level.
@@ -86,16 +87,7 @@ pub(crate) async fn api_rank(
     ApiQuery(p): ApiQuery<RankParams>,
 ) -> Result<Json<RankOut>, ApiError> {
     let release = served.release.as_ref().ok_or_else(no_release)?;
-    let coverage = match p.coverage.as_deref().filter(|s| !s.is_empty()) {
-        None | Some("marginal") => Coverage::Marginal,
-        Some("simultaneous") => Coverage::Simultaneous,
-        Some(c) => {
-            return Err(PortalError::BadRequest(format!(
-                "unknown coverage `{c}`: expected marginal or simultaneous"
-            ))
-            .into())
-        }
-    };
+    let coverage = parse_coverage("coverage", p.coverage.as_deref())?;
     let confidence = p.confidence.unwrap_or(0.95);
     if !(0.5..1.0).contains(&confidence) {
         return Err(PortalError::BadRequest(format!(
