@@ -160,6 +160,18 @@ pub async fn run(a: RankArgs) -> anyhow::Result<()> {
     };
     let ranking = rank_figures(&selected, a.confidence, coverage)
         .context("fewer than two published figures with a standard error to rank")?;
+    let notes = incity_indicators::catalogue()
+        .iter()
+        .find(|i| i.id == a.indicator)
+        .map(|ind| {
+            let areas: Vec<_> = ranking
+                .ranked
+                .iter()
+                .map(|r| (r.figure.geo.as_str(), Some(r.figure.geo_level)))
+                .collect();
+            incity_benchmark::comparison_notes(ind, &areas)
+        })
+        .unwrap_or_default();
     match a.output_format {
         OutputFormat::Json => print_json(&serde_json::json!({
             "release": release.id,
@@ -174,6 +186,7 @@ pub async fn run(a: RankArgs) -> anyhow::Result<()> {
             "coverage": match coverage { Coverage::Marginal => "marginal", Coverage::Simultaneous => "simultaneous" },
             "confidence": a.confidence,
             "assumptions": ASSUMPTIONS,
+            "notes": notes,
             "ranked": ranking.ranked.iter().map(|r| serde_json::json!({
                 "rank": r.interval.rank,
                 "rank_lower": r.interval.lower,

@@ -615,36 +615,16 @@ pub(crate) fn comparability_notes(row: &CellRow, geos: &[&str]) -> Vec<String> {
     notes
 }
 
-/// What holds for every figure of an indicator in a comparison of `geos`: the areas' kinds
-/// and countries (independent national samples, the release's thresholds) and the
-/// indicator's own comparability note.
+/// What holds for every figure of an indicator in a comparison of `geos`
+/// ([`incity_benchmark::comparison_notes`], with each area's level from the release).
 pub(crate) fn comparison_notes(
     indicator: &Indicator,
     geos: &[&str],
     served: &Served,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
-    let levels: Vec<Option<GeoLevel>> = geos.iter().map(|g| served.level_of(g)).collect();
-    if levels.windows(2).any(|w| w[0] != w[1]) {
-        notes.push(
-            "the areas are of different kinds (cities, regions, countries): their populations differ in size and urbanisation".into(),
-        );
-    }
-    let mut countries: Vec<&str> = geos.iter().map(|g| country_of(g)).collect();
-    countries.sort_unstable();
-    countries.dedup();
-    if countries.len() > 1 {
-        notes.push(format!(
-            "the figures come from the {} samples of {} countries ({}): one EU regulation, national questionnaires and sample designs; the samples are independent, and every figure is judged by the release's publication rules (see the release page)",
-            indicator.source.code().to_uppercase(),
-            countries.len(),
-            countries.join(", ")
-        ));
-    }
-    if !indicator.comparability.is_empty() {
-        notes.push(indicator.comparability.clone());
-    }
-    notes
+    let areas: Vec<(&str, Option<GeoLevel>)> =
+        geos.iter().map(|g| (*g, served.level_of(g))).collect();
+    incity_benchmark::comparison_notes(indicator, &areas)
 }
 
 /// The peer search's parameters.

@@ -208,6 +208,10 @@ async fn rankings_nest_by_coverage_and_confidence_and_the_cli_agrees() {
         "--group",
         "total",
     ]);
+    assert_eq!(
+        out["notes"], marginal["notes"],
+        "the same comparability notes"
+    );
     let cli_ranked = out["ranked"].as_array().unwrap();
     assert_eq!(cli_ranked.len(), ranked.len());
     for (c, a) in cli_ranked.iter().zip(ranked) {
