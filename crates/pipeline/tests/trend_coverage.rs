@@ -8,12 +8,15 @@
 //! prints what assuming independent years would give:
 //! `cargo test -p incity-pipeline --test trend_coverage -- --nocapture`.
 
+mod support;
+
 use std::collections::BTreeMap;
+
+use support::small_area_simulation::sample_design;
 
 use incity_estimation::{
     change_with_shared_psus, estimate_linear_batch, CellSums, CovarianceBasis, DomainSums,
-    LinearKind, LinearStatistic, LinearVariance, LonelyPsuRule, PeriodEstimate, PsuRef,
-    SampleDesign, Stratum,
+    LinearKind, LinearStatistic, LinearVariance, PeriodEstimate, PsuRef,
 };
 use incity_synthetic::{
     lfs_sample, lfs_sample_rotating, lfs_share_membership, target_groups_of, LfsRespondent,
@@ -31,37 +34,11 @@ type Draws = (Vec<f64>, Vec<f64>, Vec<f64>);
 /// Each country's total and non-EU-born domain: estimate, variance and PSU scores keyed by
 /// (stratum, cluster) labels that name the same cluster in both years.
 fn estimates(pop: &Population, sample: &[LfsRespondent]) -> BTreeMap<Domain, (f64, f64, Scores)> {
-    let mut strata: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();
-    for r in sample {
-        let psus = strata.entry(r.stratum.id).or_default();
-        let next = psus.len() as u32;
-        psus.entry(r.cluster).or_insert(next);
-    }
-    let index: BTreeMap<u32, u32> = strata
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (*k, i as u32))
-        .collect();
-    let design = SampleDesign::new(
-        strata
-            .iter()
-            .map(|(k, p)| Stratum {
-                label: k.to_string(),
-                psu_count: p.len(),
-                sampling_fraction: 0.0,
-            })
-            .collect(),
-        LonelyPsuRule::Adjust,
-    )
-    .unwrap();
+    let (design, psus) = sample_design(sample);
     let mut labels: BTreeMap<PsuRef, (String, String)> = BTreeMap::new();
     let mut domains: BTreeMap<Domain, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-    for r in sample {
+    for (r, &psu) in sample.iter().zip(&psus) {
         let s = r.stratum;
-        let psu = PsuRef {
-            stratum: index[&s.id],
-            psu: strata[&s.id][&r.cluster],
-        };
         labels.insert(psu, (s.id.to_string(), r.cluster.to_string()));
         let Some((employed, true)) = lfs_share_membership(&r.person, INDICATOR) else {
             continue;

@@ -28,7 +28,7 @@ use incity_indicators::{Catalogue, GeoLevel, Sex};
 use incity_pipeline::engine::{DirectInput, Period};
 use incity_pipeline::small_area::{fit_area_models, AreaCovariates};
 use incity_synthetic::{
-    lfs_sample, lfs_share_membership, register_table, target_groups_of, Population,
+    lfs_sample, lfs_share_membership, register_table, target_groups_of, LfsRespondent, Population,
     SyntheticConfig, REGISTER_DATASET,
 };
 
@@ -173,11 +173,11 @@ pub fn simulate(settings: &Settings, progress: &dyn Fn(u64)) -> BTreeMap<CellKey
 
 /// Direct estimates of one EU-LFS sample: every simulated share × migrant group × country,
 /// NUTS 2 region and city, both sexes.
-pub fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> {
-    let sample = lfs_sample(population, seed).expect("the synthetic sample is drawn");
-    // The design as the sample shows it: strata and their sampled PSUs.
+/// The design as an EU-LFS sample shows it (its strata and sampled clusters, single-PSU
+/// strata adjusted), and each respondent's PSU in it.
+pub fn sample_design(sample: &[LfsRespondent]) -> (SampleDesign, Vec<PsuRef>) {
     let mut strata: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();
-    for r in &sample {
+    for r in sample {
         let psus = strata.entry(r.stratum.id).or_default();
         let next = psus.len() as u32;
         psus.entry(r.cluster).or_insert(next);
@@ -199,15 +199,24 @@ pub fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> 
         LonelyPsuRule::Adjust,
     )
     .expect("the sample's design is valid");
+    let psus = sample
+        .iter()
+        .map(|r| PsuRef {
+            stratum: index[&r.stratum.id],
+            psu: strata[&r.stratum.id][&r.cluster],
+        })
+        .collect();
+    (design, psus)
+}
+
+pub fn direct_estimates(population: &Population, seed: u64) -> Vec<DirectInput> {
+    let sample = lfs_sample(population, seed).expect("the synthetic sample is drawn");
+    let (design, psus) = sample_design(&sample);
     let parameters = &population.parameters;
     type Domain<'a> = (&'static str, GeoLevel, &'a str, &'static str, &'static str);
     let mut domains: BTreeMap<Domain<'_>, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
-    for r in &sample {
+    for (r, &psu) in sample.iter().zip(&psus) {
         let s = r.stratum;
-        let psu = PsuRef {
-            stratum: index[&s.id],
-            psu: strata[&s.id][&r.cluster],
-        };
         let home = parameters.country[s.country].code.as_str();
         let mut geos = vec![
             (GeoLevel::Country, home),
