@@ -99,6 +99,11 @@ pub struct Indicator {
     pub variables: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub comparability: String,
+    /// The Eurostat dataset that publishes the indicator (or, where Eurostat publishes it for
+    /// all persons only, that dataset), in Eurostat's lower-case code (`lfsa_ergacob`); none for
+    /// an indicator of a city's own.
+    #[serde(default)]
+    pub eurostat: Option<String>,
     /// How groups are compared with their reference group: `difference` (default), and
     /// `ratio` for incomes.
     #[serde(default = "default_gaps")]
@@ -366,6 +371,20 @@ impl Catalogue {
                     ));
                 }
                 _ => {}
+            }
+            if let Some(code) = &ind.eurostat {
+                if code.is_empty()
+                    || !code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    return Err(err(
+                        name,
+                        format!(
+                            "eurostat = \"{code}\": expected a Eurostat dataset code in lower case (e.g. lfsa_ergacob)"
+                        ),
+                    ));
+                }
             }
             if ind.gaps.iter().any(|m| !m.is_gap()) {
                 return Err(err(

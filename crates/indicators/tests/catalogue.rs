@@ -32,7 +32,7 @@ fn copy() -> tempfile::TempDir {
 #[test]
 fn the_shipped_catalogue_has_the_core_set() {
     let c = Catalogue::embedded();
-    assert_eq!(c.indicators.len(), 16);
+    assert_eq!(c.indicators.len(), 23);
     for id in [
         "employment_rate_20_64",
         "unemployment_rate_20_64",
@@ -47,9 +47,27 @@ fn the_shipped_catalogue_has_the_core_set() {
         "at_risk_of_poverty_18_plus",
         "good_health_16_plus",
         "home_owners_18_plus",
+        "long_term_unemployment_rate_15_74",
+        "temporary_employment_20_64",
+        "involuntary_part_time_20_64",
+        "learning_participation_25_64",
+        "in_work_poverty_18_plus",
+        "housing_cost_overburden_18_plus",
+        "unmet_medical_need_16_plus",
     ] {
         assert!(c.indicator(id).is_some(), "{id}");
     }
+    // Every shipped indicator names the Eurostat dataset it corresponds to.
+    for i in &c.indicators {
+        assert!(i.eurostat.is_some(), "{} names no Eurostat dataset", i.id);
+    }
+    assert_eq!(
+        c.indicator("housing_cost_overburden_18_plus")
+            .unwrap()
+            .eurostat
+            .as_deref(),
+        Some("ilc_lvho25")
+    );
     assert_eq!(
         c.indicator("at_risk_of_poverty_18_plus").unwrap().statistic,
         StatisticKind::AtRiskOfPoverty
@@ -84,7 +102,7 @@ definition = "Managers, professionals and technicians as a share of the employed
     )
     .unwrap();
     let c = Catalogue::load(dir.path()).unwrap();
-    assert_eq!(c.indicators.len(), 17);
+    assert_eq!(c.indicators.len(), 24);
 }
 
 fn error_of(file: &str, from: &str, to: &str) -> String {
@@ -141,6 +159,12 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
             "population = \"age BETWEEN",
             "population = \"AGE BETWEEN",
             vec![f, "population", "`AGE`"],
+        ),
+        (
+            f,
+            "eurostat = \"lfsa_ergacob\"",
+            "eurostat = \"LFSA ERGACOB\"",
+            vec![f, "eurostat = \"LFSA ERGACOB\"", "lower case"],
         ),
         (
             f,

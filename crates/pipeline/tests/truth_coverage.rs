@@ -197,13 +197,13 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
     assert!((0.92..=0.975).contains(&rate), "coverage {rate}");
     // Per indicator, one sample cannot support [0.92, 0.97]: an indicator's intervals are
     // nested (city in region in country, groups in totals) and share the same PSUs, so their
-    // effective number is far below their count. Measured with seed 4242: 0.903 (good health)
-    // to 0.984 (early leavers); the band catches a missing variance term or a wrong quantile
-    // (coverage 0.75-0.85) without failing on the sample's luck.
+    // effective number is far below their count. Measured with seed 4242: 0.930 (housing
+    // cost overburden) to 0.981 (early leavers); the band catches a missing variance term or a
+    // wrong quantile (coverage 0.75-0.85) without failing on the sample's luck.
     for (ind, (c, n)) in per_indicator {
         let r = c as f64 / n as f64;
         assert!(
-            (0.88..=0.99).contains(&r),
+            (0.90..=0.99).contains(&r),
             "{ind}: coverage {r} over {n} intervals"
         );
     }

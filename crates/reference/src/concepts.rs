@@ -90,6 +90,27 @@ pub const DEGURBA: &[&str] = &["1", "2", "3"];
 pub const ISCO_MAJOR: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 pub const ISCED_LEVEL: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8"];
 pub const HEALTH: &[&str] = &["1", "2", "3", "4", "5"];
+pub const UNEMPLOYMENT_DURATION: &[&str] = &["less_than_12_months", "12_months_or_more"];
+pub const CONTRACT: &[&str] = &["permanent", "temporary"];
+pub const WORKING_TIME: &[&str] = &["full_time", "part_time"];
+pub const PART_TIME_REASON: &[&str] = &[
+    "education",
+    "illness",
+    "care",
+    "other_family",
+    "no_full_time_job",
+    "other",
+];
+pub const UNMET_MEDICAL_REASON: &[&str] = &[
+    "cost",
+    "waiting_list",
+    "no_time",
+    "distance",
+    "fear",
+    "wait_and_see",
+    "no_good_doctor",
+    "other",
+];
 
 /// Every harmonised concept, in the column order of harmonised files.
 pub const CONCEPTS: &[Concept] = &[
@@ -248,6 +269,60 @@ pub const CONCEPTS: &[Concept] = &[
         ConceptKind::Codes(HEALTH),
         false,
         "Self-perceived general health: 1 very good ... 5 very bad"
+    ),
+    concept!(
+        "unemployment_duration",
+        ConceptKind::Codes(UNEMPLOYMENT_DURATION),
+        false,
+        "Duration of unemployment (of the search for work, or since the last job if shorter), unemployed persons"
+    ),
+    concept!(
+        "contract",
+        ConceptKind::Codes(CONTRACT),
+        false,
+        "Permanency of the job: permanent or temporary contract, employees"
+    ),
+    concept!(
+        "working_time",
+        ConceptKind::Codes(WORKING_TIME),
+        false,
+        "Full-time or part-time main job (self-declared), employed persons"
+    ),
+    concept!(
+        "part_time_reason",
+        ConceptKind::Codes(PART_TIME_REASON),
+        false,
+        "Main reason for working part-time; no_full_time_job: could not find a full-time job"
+    ),
+    concept!(
+        "disposable_income",
+        ConceptKind::Number,
+        true,
+        "Total disposable household income (EU-SILC HY020), euro per year"
+    ),
+    concept!(
+        "housing_cost",
+        ConceptKind::Number,
+        true,
+        "Total housing cost of the household (EU-SILC HH070), euro per month"
+    ),
+    concept!(
+        "housing_allowance",
+        ConceptKind::Number,
+        true,
+        "Housing allowances received by the household (EU-SILC HY070G), euro per year"
+    ),
+    concept!(
+        "unmet_medical_need",
+        ConceptKind::Codes(YES_NO),
+        false,
+        "Needed a medical examination or treatment in the last 12 months and did not receive it (EU-SILC PH040)"
+    ),
+    concept!(
+        "unmet_medical_reason",
+        ConceptKind::Codes(UNMET_MEDICAL_REASON),
+        false,
+        "Main reason for the unmet need for medical examination (EU-SILC PH050)"
     ),
 ];
 

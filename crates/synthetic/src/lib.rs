@@ -36,6 +36,7 @@
 //! sampled cluster and records persons 15+; EU-SILC takes four households per sampled cluster
 //! and writes the four user-database files D, R, H and P.
 
+pub mod conditions;
 mod people;
 mod registers;
 mod surveys;

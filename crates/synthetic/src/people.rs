@@ -58,6 +58,20 @@ pub struct Person {
     pub health: u8,
     /// Self-defined economic status (EU-SILC `PL032`), 16+.
     pub economic_status: Option<u8>,
+    /// Duration of the search for work (EU-LFS `SEEKDUR`, 1-8), unemployed only
+    /// ([`crate::conditions`]).
+    pub seekdur: Option<u8>,
+    /// Permanency of the job (EU-LFS `TEMP`: 1 permanent, 2 temporary), employees only.
+    pub temp: Option<u8>,
+    /// Full-time or part-time (EU-LFS `FTPT`: 1 full-time, 2 part-time), employed only.
+    pub ftpt: Option<u8>,
+    /// Main reason for part-time work (EU-LFS `FTPTREAS`, 1-6), part-time workers only.
+    pub ftptreas: Option<u8>,
+    /// Unmet need for medical examination in the last 12 months (EU-SILC `PH040`: 1 yes, 2
+    /// no), 16+.
+    pub unmet_medical: Option<u8>,
+    /// Its main reason (EU-SILC `PH050`, 1-8).
+    pub unmet_reason: Option<u8>,
 }
 
 /// One household.
@@ -73,6 +87,13 @@ pub struct Household {
     /// Tenure status (`HH021`: 1 outright owner, 2 owner paying a mortgage, 3 tenant at market
     /// rent, 4 tenant at reduced rent, 5 rent free).
     pub tenure: u8,
+    /// Total disposable household income (`HY020`): the equivalised income times the modified
+    /// OECD scale, euro per year.
+    pub disposable_income: f64,
+    /// Total housing cost (`HH070`), euro per month.
+    pub housing_cost: f64,
+    /// Housing allowances (`HY070G`), euro per year.
+    pub housing_allowance: f64,
 }
 
 /// An area cluster: the PSU of both surveys.
@@ -83,16 +104,16 @@ pub struct Cluster {
     pub households: Vec<Household>,
 }
 
-fn logit(p: f64) -> f64 {
+pub(crate) fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-6, 1.0 - 1e-6);
     (p / (1.0 - p)).ln()
 }
 
-fn expit(x: f64) -> f64 {
+pub(crate) fn expit(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-fn normal(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
+pub(crate) fn normal(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
     Normal::new(0.0, sd).map(|n| n.sample(rng)).unwrap_or(0.0)
 }
 
@@ -153,11 +174,13 @@ pub(crate) fn generate_cluster(pop: &Population, stratum: &Stratum, index: u32) 
         };
         households.push(generate_household(&mut rng, &ctx, number as u8));
     }
-    Cluster {
+    let mut cluster = Cluster {
         stratum: stratum.id,
         index,
         households,
-    }
+    };
+    crate::conditions::draw_conditions(pop.config.seed, &mut cluster);
+    cluster
 }
 
 struct Context<'a> {
@@ -371,6 +394,9 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
         persons,
         income,
         tenure,
+        disposable_income: 0.0,
+        housing_cost: 0.0,
+        housing_allowance: 0.0,
     }
 }
 
@@ -616,5 +642,11 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         isco,
         health,
         economic_status,
+        seekdur: None,
+        temp: None,
+        ftpt: None,
+        ftptreas: None,
+        unmet_medical: None,
+        unmet_reason: None,
     }
 }

@@ -37,15 +37,16 @@ pub const SILC_HOUSEHOLDS_PER_CLUSTER: usize = 4;
 /// The header of generated EU-LFS files (user-database names; `CITY`, `STRATUM`, `PSU`,
 /// `HHNUM` and single years of `AGE` are what a national extract adds to the UDB).
 pub const LFS_HEADER: &str = "COUNTRY,YEAR,REGION,DEGURBA,CITY,COEFFY,SEX,AGE,COUNTRYB,CITIZENSHIP,\
-COUNTRYBFATH,COUNTRYBMOTH,YEARESID,ILOSTAT,STAPRO,ISCO08_1D,HATLEV,EDUCFED4,EDUCNFE4,STRATUM,PSU,HHNUM,HHSEQNUM";
+COUNTRYBFATH,COUNTRYBMOTH,YEARESID,ILOSTAT,STAPRO,ISCO08_1D,HATLEV,EDUCFED4,EDUCNFE4,STRATUM,PSU,HHNUM,HHSEQNUM,SEEKDUR,TEMP,FTPT,FTPTREAS";
 /// EU-SILC household register (D file).
 pub const SILC_D_HEADER: &str = "DB010,DB020,DB030,DB040,DB050,DB060,DB090,DB100,CITY";
 /// EU-SILC personal register (R file).
 pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010";
 /// EU-SILC household data (H file).
-pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021";
+pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G";
 /// EU-SILC personal data, persons 16+ (P file).
-pub const SILC_P_HEADER: &str = "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010";
+pub const SILC_P_HEADER: &str =
+    "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010,PH040,PH050";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Survey {
@@ -311,6 +312,11 @@ fn collapse(x0: &[f64; 10], level: usize) -> DVector<f64> {
 }
 
 const CALIBRATION_SIZES: [usize; 3] = [10, 4, 1];
+/// Bounds of the EU-SILC calibration factors `g = exp(x'λ)`: a calibration level is used only
+/// if every household's factor stays within them (without bounds, raking a region's sample of
+/// 20-40 households to 10 sex × age cells gave weights 1,000 times apart).
+const G_MIN: f64 = 0.25;
+const G_MAX: f64 = 4.0;
 
 /// Population totals of the calibration variables of `level`, from counts by sex × age.
 fn silc_totals(counts: &[[u64; 101]; 2], level: usize, scale: f64) -> DVector<f64> {
@@ -480,16 +486,19 @@ fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVec
             break;
         }
     }
-    // Converged: every total met to 1e-8 relative, and no weight factor below 1e-3.
+    // Converged: every total met to 1e-8 relative, and every weight factor within
+    // [G_MIN, G_MAX] (as statistics offices bound calibration factors; a level whose
+    // factors would leave the bounds gives way to a coarser one).
     let mut total = DVector::zeros(k);
-    let mut smallest = f64::INFINITY;
+    let (mut smallest, mut largest) = (f64::INFINITY, 0.0f64);
     for (d, x) in sample {
         let g = x.dot(&lambda).exp();
         smallest = smallest.min(g);
+        largest = largest.max(g);
         total.axpy(d * g, x, 1.0);
     }
     let met = (0..k).all(|i| (total[i] - target[i]).abs() <= 1e-8 * target[i].max(1.0));
-    (met && smallest > 1e-3).then_some(lambda)
+    (met && smallest >= G_MIN && largest <= G_MAX).then_some(lambda)
 }
 
 /// Counts of what was written.
@@ -635,7 +644,7 @@ pub fn write_lfs_rotating(
                     let p = &r.person;
                     let _ = writeln!(
                         buf,
-                        "{country},{year},{region},{},{city},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}-{:05},{}-{:05}-{:02},{}",
+                        "{country},{year},{region},{},{city},{:.4},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}-{:05},{}-{:05}-{:02},{},{},{},{},{}",
                         s.degurba,
                         r.weight,
                         p.sex,
@@ -658,6 +667,10 @@ pub fn write_lfs_rotating(
                         r.cluster,
                         r.household,
                         p.member,
+                        opt(p.seekdur),
+                        opt(p.temp),
+                        opt(p.ftpt),
+                        opt(p.ftptreas),
                     );
                 }
                 (buf, respondents.len() as u64)
@@ -730,8 +743,12 @@ pub fn write_silc(
                         );
                         let _ = writeln!(
                             bufs[2],
-                            "{year},{country},{hid},{:.2},{}",
-                            hh.income, hh.tenure
+                            "{year},{country},{hid},{:.2},{},{:.2},{:.2},{:.2}",
+                            hh.income,
+                            hh.tenure,
+                            hh.disposable_income,
+                            hh.housing_cost,
+                            hh.housing_allowance
                         );
                         n[0] += 1;
                         n[2] += 1;
@@ -757,12 +774,14 @@ pub fn write_silc(
                                 };
                                 let _ = writeln!(
                                     bufs[3],
-                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{}",
+                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{}",
                                     code(p.country_of_birth),
                                     code(p.citizenship),
                                     opt(p.isced),
                                     opt(p.economic_status),
-                                    p.health
+                                    p.health,
+                                    opt(p.unmet_medical),
+                                    opt(p.unmet_reason)
                                 );
                                 n[3] += 1;
                             }

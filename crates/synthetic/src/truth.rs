@@ -16,7 +16,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::people::{OriginGroup, Person};
+use super::people::{Household, OriginGroup, Person};
 use super::{Population, ILO_EMPLOYED, ILO_UNEMPLOYED};
 use crate::SyntheticError;
 
@@ -39,8 +39,8 @@ pub const TRUTH_GROUPS: [&str; 15] = [
     "long_settled_migrants",
 ];
 
-/// Ratio indicators: (id, description of numerator / denominator).
-const RATIO_INDICATORS: [&str; 15] = [
+/// Ratio indicators: the EU-LFS ones first ([`LFS_INDICATORS`] of them), then EU-SILC's.
+const RATIO_INDICATORS: [&str; 22] = [
     "employment_rate_20_64",
     "unemployment_rate_20_64",
     "activity_rate_20_64",
@@ -53,10 +53,18 @@ const RATIO_INDICATORS: [&str; 15] = [
     "tertiary_attainment_25_34",
     "early_leavers_18_24",
     "neet_15_29",
+    "long_term_unemployment_rate_15_74",
+    "temporary_employment_20_64",
+    "involuntary_part_time_20_64",
+    "learning_participation_25_64",
     "at_risk_of_poverty_18_plus",
     "good_health_16_plus",
     "home_owners_18_plus",
+    "in_work_poverty_18_plus",
+    "housing_cost_overburden_18_plus",
+    "unmet_medical_need_16_plus",
 ];
+const LFS_INDICATORS: usize = 16;
 const K: usize = RATIO_INDICATORS.len();
 const G: usize = TRUTH_GROUPS.len();
 /// Groups with a median: total, native, foreign_born, non_eu_born.
@@ -157,8 +165,10 @@ pub(crate) fn groups_of(p: &Person, home: &str) -> Vec<usize> {
     g
 }
 
-/// (numerator, denominator) contributions of one person to each ratio indicator.
-fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool, bool); K] {
+/// (numerator, denominator) contributions of one person to each ratio indicator; `h` is the
+/// person's household (`None` for EU-LFS-only uses: the EU-SILC entries are then meaningless).
+fn contributions(p: &Person, h: Option<&Household>, threshold: f64) -> [(bool, bool); K] {
+    use crate::conditions::{overburdened, COUNTED_PH050, INVOLUNTARY_FTPTREAS, LONG_TERM_SEEKDUR};
     let a = p.age;
     let employed = p.ilostat == Some(ILO_EMPLOYED);
     let unemployed = p.ilostat == Some(ILO_UNEMPLOYED);
@@ -169,14 +179,23 @@ fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool,
     let in_edu = p.formal_education || p.training;
     let w2064 = (20..=64).contains(&a);
     let w2564 = (25..=64).contains(&a);
+    let w1574 = (15..=74).contains(&a);
+    let employee = w2064 && employed && p.stapro == Some(3);
+    let part_time = w2064 && employed && p.ftpt == Some(2);
+    let (income, tenure, overburden) = match h {
+        Some(h) => (
+            h.income,
+            h.tenure,
+            overburdened(h.disposable_income, h.housing_cost, h.housing_allowance),
+        ),
+        None => (f64::NAN, 0, false),
+    };
+    let at_work = a >= 18 && p.economic_status == Some(1);
     [
         (w2064 && employed, w2064),
         (w2064 && unemployed, w2064 && active),
         (w2064 && active, w2064),
-        (
-            (15..=74).contains(&a) && unemployed,
-            (15..=74).contains(&a) && active,
-        ),
+        (w1574 && unemployed, w1574 && active),
         (
             w2064 && employed && matches!(p.stapro, Some(1 | 2)),
             w2064 && employed,
@@ -197,9 +216,27 @@ fn contributions(p: &Person, income: f64, tenure: u8, threshold: f64) -> [(bool,
             (15..=29).contains(&a) && !employed && !in_edu,
             (15..=29).contains(&a),
         ),
+        (
+            w1574 && unemployed && p.seekdur.is_some_and(|d| LONG_TERM_SEEKDUR.contains(&d)),
+            w1574 && active,
+        ),
+        (employee && p.temp == Some(2), employee),
+        (
+            part_time && p.ftptreas == Some(INVOLUNTARY_FTPTREAS),
+            part_time,
+        ),
+        (w2564 && in_edu, w2564),
         (a >= 18 && income < threshold, a >= 18),
         (a >= 16 && p.health <= 2, a >= 16),
         (a >= 18 && tenure <= 2, a >= 18),
+        (at_work && income < threshold, at_work),
+        (a >= 18 && overburden, a >= 18),
+        (
+            a >= 16
+                && p.unmet_medical == Some(1)
+                && p.unmet_reason.is_some_and(|r| COUNTED_PH050.contains(&r)),
+            a >= 16,
+        ),
     ]
 }
 
@@ -213,11 +250,11 @@ pub fn target_groups_of(p: &Person, home: &str) -> impl Iterator<Item = &'static
 /// or education share of the truth table (`None` for an indicator that is not one of them or
 /// needs EU-SILC household data).
 pub fn lfs_share_membership(p: &Person, indicator: &str) -> Option<(bool, bool)> {
-    let k = RATIO_INDICATORS[..12]
+    let k = RATIO_INDICATORS[..LFS_INDICATORS]
         .iter()
         .position(|i| *i == indicator)?;
-    // Income, tenure and the poverty threshold enter only the EU-SILC indicators (k >= 12).
-    Some(contributions(p, f64::NAN, 0, 0.0)[k])
+    // The household and the poverty threshold enter only the EU-SILC indicators.
+    Some(contributions(p, None, 0.0)[k])
 }
 
 struct Frame {
@@ -370,7 +407,7 @@ impl Population {
                         let cluster = self.cluster(s, c);
                         for h in &cluster.households {
                             for p in &h.persons {
-                                let contrib = contributions(p, h.income, h.tenure, threshold);
+                                let contrib = contributions(p, Some(h), threshold);
                                 if contrib.iter().all(|(_, d)| !d) {
                                     continue;
                                 }

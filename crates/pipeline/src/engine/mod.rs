@@ -94,8 +94,11 @@ async fn open(input: &SourceInput) -> Result<SessionContext, PipelineError> {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    // The harmonised schema of this version: partitions imported before a concept was added
+    // read it as missing (null), never as an unknown column.
+    let schema = incity_data::ingest::harmonised_schema();
     let df = ctx
-        .read_parquet(paths, ParquetReadOptions::default())
+        .read_parquet(paths, ParquetReadOptions::default().schema(&schema))
         .await
         .map_err(|e| engine_error(&input.source, e))?;
     ctx.register_table("h", df.into_view())
