@@ -57,8 +57,21 @@ pub struct Group {
 pub struct Grouping {
     pub id: String,
     pub name: String,
+    /// The group every other group is compared with: one of `groups`, or, with
+    /// `reference_grouping`, a group of that other grouping (the duration of residence of the
+    /// foreign-born is compared with the native-born, a group of `birth_group`).
     pub reference: String,
+    #[serde(default)]
+    pub reference_grouping: Option<String>,
     pub groups: Vec<Group>,
+}
+
+impl Grouping {
+    /// Whether the reference group is borrowed from another grouping (then the grouping's
+    /// tasks estimate it only to form the gaps; its own figures belong to that grouping).
+    pub fn borrows_reference(&self) -> bool {
+        self.reference_grouping.is_some()
+    }
 }
 
 /// A glossary entry.
@@ -293,13 +306,64 @@ impl Catalogue {
                     format!("grouping `{}` is not a harmonised column", g.id),
                 ));
             }
-            if !g.groups.iter().any(|x| x.code == g.reference) {
+            match &g.reference_grouping {
+                None if !g.groups.iter().any(|x| x.code == g.reference) => {
+                    return Err(err(
+                        main.0,
+                        format!(
+                            "grouping `{}`: the reference `{}` is not one of its groups (a reference from another grouping needs reference_grouping)",
+                            g.id, g.reference
+                        ),
+                    ));
+                }
+                None => {}
+                Some(other) => {
+                    let Some(o) = file
+                        .grouping
+                        .iter()
+                        .find(|o| &o.id == other && o.id != g.id)
+                    else {
+                        return Err(err(
+                            main.0,
+                            format!(
+                                "grouping `{}`: reference_grouping `{other}` is not another grouping of this catalogue",
+                                g.id
+                            ),
+                        ));
+                    };
+                    if !o.groups.iter().any(|x| x.code == g.reference) {
+                        return Err(err(
+                            main.0,
+                            format!(
+                                "grouping `{}`: the reference `{}` is not a group of `{other}`",
+                                g.id, g.reference
+                            ),
+                        ));
+                    }
+                    if o.reference_grouping.is_some() {
+                        return Err(err(
+                            main.0,
+                            format!(
+                                "grouping `{}`: reference_grouping `{other}` itself borrows its reference; name the grouping that holds it",
+                                g.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // Group codes name figures across groupings: each is used once.
+        let mut seen = std::collections::BTreeSet::new();
+        for code in file
+            .grouping
+            .iter()
+            .flat_map(|g| &g.groups)
+            .map(|x| &x.code)
+        {
+            if code == "total" || !seen.insert(code) {
                 return Err(err(
                     main.0,
-                    format!(
-                        "grouping `{}`: the reference `{}` is not one of its groups",
-                        g.id, g.reference
-                    ),
+                    format!("group code `{code}` is used twice (or is `total`): codes must be unique across groupings"),
                 ));
             }
         }

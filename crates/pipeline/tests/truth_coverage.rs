@@ -146,6 +146,7 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
 
     let mut per_indicator: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut per_measure: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut per_group: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let (mut covered, mut total, mut suppressed) = (0usize, 0usize, 0usize);
     for f in release
         .figures
@@ -171,6 +172,9 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
         let e = per_indicator.entry(f.indicator.as_str()).or_default();
         e.0 += hit as usize;
         e.1 += 1;
+        let e = per_group.entry(f.group.as_str()).or_default();
+        e.0 += hit as usize;
+        e.1 += 1;
     }
     let rate = covered as f64 / total as f64;
     eprintln!("{} figures, {suppressed} suppressed; coverage of the truth by {total} published intervals: {rate:.4}", release.figures.len());
@@ -188,6 +192,24 @@ async fn published_intervals_cover_the_truth_at_about_the_nominal_rate() {
         assert!(
             n > 50 && (0.90..=0.985).contains(&r),
             "{m}: coverage {r} over {n} intervals"
+        );
+    }
+    for (group, (c, n)) in &per_group {
+        eprintln!(
+            "  group {group}: {n} intervals, {:.3}",
+            *c as f64 / *n as f64
+        );
+    }
+    // Every target group of the catalogue is estimated (the second generation and the
+    // duration of residence from the EU-LFS, which codes parents' countries of birth and
+    // years of residence), and its intervals cover the truth.
+    for g in catalogue.groupings.iter().flat_map(|g| &g.groups) {
+        let (c, n) = per_group.get(g.code.as_str()).copied().unwrap_or_default();
+        let r = c as f64 / n as f64;
+        assert!(
+            n >= 100 && (0.90..=0.99).contains(&r),
+            "{}: coverage {r} over {n} intervals",
+            g.code
         );
     }
     // Every catalogue indicator is computed and compared.

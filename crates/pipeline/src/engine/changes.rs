@@ -161,7 +161,7 @@ fn year_levels(
     task: (usize, usize, Option<usize>),
     rules: &CountryRules<'_>,
 ) -> Result<BTreeMap<DomainKey, YearLevel>, PipelineError> {
-    let (domains, _) = task_domains(&y.cells, &y.psus, &y.coded, task, 1.0, false);
+    let (domains, _) = task_domains(&y.cells, &y.psus, &y.coded, task, 1.0, false, None);
     let keys: Vec<DomainKey> = domains.keys().cloned().collect();
     let sums: Vec<DomainSums> = domains.into_values().map(DomainSums::from_cells).collect();
     let stats: Vec<LinearStatistic<'_>> = sums

@@ -458,6 +458,18 @@ fn share_tasks(shares: usize, groupings: usize) -> Vec<(usize, usize, Option<usi
 /// Domain keys: (geo, group, sex).
 type DomainKey = (String, String, Sex);
 
+/// A grouping's reference group when it is a group of another grouping: (index of that
+/// grouping, group code). A person outside the grouping's own groups but in that group is
+/// in the reference domain (the groups are disjoint from it: the duration of residence is
+/// coded for the foreign-born only); its level is estimated to form the gaps and published
+/// by its own grouping.
+fn borrowed_reference(catalogue: &Catalogue, g: Option<usize>) -> Option<(usize, &str)> {
+    let grouping = &catalogue.groupings[g?];
+    let other = grouping.reference_grouping.as_deref()?;
+    let index = catalogue.groupings.iter().position(|x| x.id == other)?;
+    Some((index, grouping.reference.as_str()))
+}
+
 /// Each domain's gap partner: the domain of the reference group with the same geography and
 /// sex ([`incity_estimation::gap_pairs`], shared with `incity estimate --gap`).
 fn gap_pairs(keys: &[DomainKey], reference: &str) -> Vec<(usize, usize)> {

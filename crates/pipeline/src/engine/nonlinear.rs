@@ -151,6 +151,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                         StatisticKind::Share => return Ok((figures, inputs)),
                     };
                     let poverty = ind.statistic == StatisticKind::AtRiskOfPoverty;
+                    let borrowed = borrowed_reference(catalogue, gi);
                     let mut keys: BTreeMap<DomainKey, u32> = BTreeMap::new();
                     let mut data = UnitData::default();
                     let mut assigned = Vec::new();
@@ -168,9 +169,17 @@ pub(super) async fn estimate_nonlinear_indicators(
                                 return None;
                             }
                             let geo = u.key.geo[l].clone()?;
-                            let group = match gi {
-                                None => "total".to_string(),
-                                Some(gi) => u.key.groups[gi].clone()?,
+                            let group = match (gi, borrowed) {
+                                (None, _) => "total".to_string(),
+                                (Some(gi), _) if u.key.groups[gi].is_some() => {
+                                    u.key.groups[gi].clone()?
+                                }
+                                (Some(_), Some((other, code)))
+                                    if u.key.groups[other].as_deref() == Some(code) =>
+                                {
+                                    code.to_string()
+                                }
+                                _ => return None,
                             };
                             Some((geo, group, sex_filter.unwrap_or(Sex::Total)))
                         })();
@@ -245,11 +254,14 @@ pub(super) async fn estimate_nonlinear_indicators(
                         let basis = RuleBasis::level(&r.point, poverty);
                         bases.push(basis);
                         let rules = rules.of(&key.0)?;
-                        inputs.extend(task.model_input(key, &r.point));
                         let estimate =
                             Estimate::publish_with(&r.point, interval, 0.95, &rules, &basis);
                         level_flags.push(estimate.flag);
-                        figures.push(task.level(key.clone(), estimate));
+                        // A borrowed reference's own figures are its grouping's.
+                        if borrowed.is_none_or(|(_, code)| key.1 != code) {
+                            inputs.extend(task.model_input(key, &r.point));
+                            figures.push(task.level(key.clone(), estimate));
+                        }
                     }
                     for ((measure, gap), res) in gaps.iter().zip(gap_results) {
                         let r = res?;

@@ -81,6 +81,8 @@ pub(super) async fn scan_share_cells(
 /// (`None`: the total population), each (geography, group, sex) domain's cells and, when
 /// `versus_country` (levels below the country: each domain is compared with its country's
 /// domain of the same group and sex, estimated jointly from the same cells), each country's.
+/// With `borrowed` (the grouping's reference is a group of another grouping,
+/// [`super::borrowed_reference`]), the cells of that group form the reference domains.
 pub(super) fn task_domains(
     mine: &[&Cell],
     psus: &[PsuRef],
@@ -88,6 +90,7 @@ pub(super) fn task_domains(
     (k, l, g): (usize, usize, Option<usize>),
     scale: f64,
     versus_country: bool,
+    borrowed: Option<(usize, &str)>,
 ) -> (Domains, Domains) {
     let mut domains: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
     let mut countries: BTreeMap<DomainKey, Vec<(PsuRef, CellSums)>> = BTreeMap::new();
@@ -102,13 +105,21 @@ pub(super) fn task_domains(
         if geo.is_none() && country.is_none() {
             continue;
         }
-        let group = match g {
-            None => "total".to_string(),
-            Some(g) => match &c.key.groups[g] {
-                Some(v) => v.clone(),
-                None => continue,
-            },
+        let group = match (g, &borrowed) {
+            (None, _) => "total".to_string(),
+            (Some(g), _) if c.key.groups[g].is_some() => {
+                c.key.groups[g].clone().unwrap_or_default()
+            }
+            (Some(_), Some((other, code))) if c.key.groups[*other].as_deref() == Some(*code) => {
+                code.to_string()
+            }
+            _ => continue,
         };
+        // A borrowed reference is compared with the groups, not with its country.
+        let country = country.filter(|_| borrowed.is_none_or(|(_, code)| group != code));
+        if geo.is_none() && country.is_none() {
+            continue;
+        }
         let (w, y) = (c.w[k] * scale, c.y[k] * scale);
         let sums = CellSums {
             n: c.n[k] as u64,
@@ -189,8 +200,18 @@ pub(super) fn estimate_shares(
                     let mut figures = Vec::new();
                     let mut inputs = Vec::new();
                     let versus_country = *level != GeoLevel::Country;
-                    let (domains, countries) =
-                        task_domains(&mine, &psus, &coded, (k, l, g), scale, versus_country);
+                    let borrowed = borrowed_reference(catalogue, g);
+                    // The borrowed reference's own figures are its grouping's.
+                    let own = |key: &DomainKey| borrowed.is_none_or(|(_, code)| key.1 != code);
+                    let (domains, countries) = task_domains(
+                        &mine,
+                        &psus,
+                        &coded,
+                        (k, l, g),
+                        scale,
+                        versus_country,
+                        borrowed,
+                    );
                     if domains.is_empty() {
                         return Ok((figures, inputs));
                     }
@@ -255,10 +276,12 @@ pub(super) fn estimate_shares(
                     let mut level_flags = Vec::with_capacity(keys.len());
                     for ((key, pv), basis) in keys.iter().zip(levels).zip(&bases) {
                         let rules = rules.of(&key.0)?;
-                        inputs.extend(task.model_input(key, pv));
                         let estimate = Estimate::publish_with(pv, share, 0.95, &rules, basis);
                         level_flags.push(estimate.flag);
-                        figures.push(task.level(key.clone(), estimate));
+                        if own(key) {
+                            inputs.extend(task.model_input(key, pv));
+                            figures.push(task.level(key.clone(), estimate));
+                        }
                     }
                     for (&(a, r), pv) in gaps.iter().zip(gap_results) {
                         let basis = RuleBasis::gap(&bases[a], &bases[r]);
