@@ -74,6 +74,8 @@ pub(crate) struct Demo {
     pub(crate) lfs: Option<PathBuf>,
     /// The register table (area covariates of the small-area models).
     pub(crate) register: Option<PathBuf>,
+    /// The administrative tables of the active-citizenship indicators.
+    pub(crate) citizenship: Vec<PathBuf>,
 }
 
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
@@ -118,6 +120,7 @@ pub(crate) fn write_demo(
     let mut demo = Demo {
         lfs: None,
         register: None,
+        citizenship: Vec::new(),
     };
     if surveys != SurveysArg::Silc {
         let lfs = dir.join(format!("lfs_{}.csv", config.year));
@@ -146,6 +149,11 @@ pub(crate) fn write_demo(
     let rows = incity_synthetic::write_register_csv(&population, &register)?;
     tracing::info!(rows, file = %register.display(), "synthetic register table written (small-area covariates)");
     demo.register = Some(register);
+    demo.citizenship = incity_synthetic::write_citizenship_tables(&population, dir)?;
+    tracing::info!(
+        files = demo.citizenship.len(),
+        "synthetic administrative tables written (citizenship acquisitions, residence permits)"
+    );
     if truth {
         let truth_path = dir.join(format!("truth_{}.csv", config.year));
         write_truth_csv(&population.truth(), &truth_path)?;

@@ -139,6 +139,9 @@ fn print_report(
             report.unavailable_concepts.join(", ")
         );
     }
+    for note in &report.notes {
+        println!("note: {note}");
+    }
     if report.rejections_total > 0 {
         println!("{} rejections:", report.rejections_total);
         for r in report.rejections.iter().take(input.show) {

@@ -68,6 +68,9 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
         if let Some(register) = &demo.register {
             import_table_files(&store, std::slice::from_ref(register), None).await?;
         }
+        if !demo.citizenship.is_empty() {
+            import_table_files(&store, &demo.citizenship, None).await?;
+        }
         let catalogue = incity_indicators::Catalogue::embedded();
         let rules = incity_indicators::rules::RuleSet::load("default")?;
         compute_and_publish(

@@ -13,6 +13,7 @@
 //! column, the value found and what was expected.
 
 pub mod area_table;
+pub mod derive;
 pub mod ingest;
 pub mod inputs;
 pub mod mapping;

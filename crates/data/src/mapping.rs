@@ -24,17 +24,27 @@
 //! "2" = "F"
 //! ```
 //!
+//! A `[derive]` table computes a concept from the record's columns with a typed expression
+//! ([`crate::derive`]), checked when the mapping is read and evaluated for every record:
+//!
+//! ```toml
+//! [derive]
+//! age = "PB110 - PB140 - if(PB100 < PB130, 1, 0)"   # age at the interview
+//! equivalised_income = "HY020 / HX050"
+//! ```
+//!
 //! A concept with a `[codes.*]` table accepts only the listed source codes; one without takes
 //! the source value as the harmonised value (checked against the concept). A `[recode.*]`
 //! table replaces some values and lets the others through (e.g. `"-1" = "0"` for an age). The shipped
 //! mappings are in `mappings/` at the repository root and compiled in (names `eu-lfs`,
-//! `eu-silc`, `eu-silc-2020`, `laeken-eusilc`).
+//! `eu-silc`, `eu-silc-ph`, `eu-silc-2020`, `laeken-eusilc`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::derive::{Expression, ValueType};
 use crate::DataError;
 use incity_reference::concepts::{self, ConceptKind, CONCEPTS};
 use incity_reference::geography::NutsVersion;
@@ -101,6 +111,8 @@ struct MappingFile {
     codes: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     recode: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    derive: BTreeMap<String, String>,
 }
 
 /// A validated mapping.
@@ -121,6 +133,8 @@ pub struct Mapping {
     pub codes: BTreeMap<String, BTreeMap<String, String>>,
     /// Concept → (source value → harmonised value) for some values; others pass unchanged.
     pub recode: BTreeMap<String, BTreeMap<String, String>>,
+    /// Concept → expression over the record's columns ([`crate::derive`]).
+    pub derive: BTreeMap<String, Expression>,
     /// Where the mapping came from (file path or `builtin:NAME`) and its text's SHA-256.
     pub origin: String,
     pub sha256: String,
@@ -133,6 +147,10 @@ pub const REQUIRED: &[&str] = &["country", "year", "weight", "sex", "age"];
 pub const BUILTIN: &[(&str, &str)] = &[
     ("eu-lfs", include_str!("../../../mappings/eu-lfs.toml")),
     ("eu-silc", include_str!("../../../mappings/eu-silc.toml")),
+    (
+        "eu-silc-ph",
+        include_str!("../../../mappings/eu-silc-ph.toml"),
+    ),
     (
         "eu-silc-2020",
         include_str!("../../../mappings/eu-silc-2020.toml"),
@@ -209,6 +227,7 @@ impl Mapping {
             ("constants", file.constants.keys().collect()),
             ("codes", file.codes.keys().collect()),
             ("recode", file.recode.keys().collect()),
+            ("derive", file.derive.keys().collect()),
         ] {
             for key in keys {
                 if concepts::concept(key).is_none() {
@@ -230,6 +249,47 @@ impl Mapping {
                 ));
             }
         }
+        let mut derive = BTreeMap::new();
+        for (key, text) in &file.derive {
+            if file.columns.contains_key(key) || file.constants.contains_key(key) {
+                return Err(mapping_error(
+                    origin,
+                    format!("`{key}` is given both in [derive] and in [columns] or [constants]; keep one"),
+                ));
+            }
+            if file.codes.contains_key(key) || file.recode.contains_key(key) {
+                return Err(mapping_error(
+                    origin,
+                    format!("[derive] {key}: a derived value is a harmonised value; it takes no [codes.{key}] or [recode.{key}] (write the codes in the expression)"),
+                ));
+            }
+            let expression = Expression::parse(text)
+                .map_err(|e| mapping_error(origin, format!("[derive] {key} = \"{text}\": {e}")))?;
+            let concept =
+                concepts::concept(key).ok_or_else(|| mapping_error(origin, "unknown concept"))?;
+            let numeric = matches!(
+                concept.kind,
+                ConceptKind::Integer { .. } | ConceptKind::Weight | ConceptKind::Number
+            );
+            let fits = match expression.result {
+                ValueType::Column => true,
+                ValueType::Number => numeric,
+                ValueType::Text => !numeric,
+                ValueType::Condition | ValueType::Null => false,
+            };
+            if !fits {
+                return Err(mapping_error(
+                    origin,
+                    format!(
+                        "[derive] {key} = \"{text}\": gives {}, but `{key}` ({}) takes {}",
+                        expression.result,
+                        concept.description,
+                        if numeric { "a number" } else { "text (a code)" }
+                    ),
+                ));
+            }
+            derive.insert(key.clone(), expression);
+        }
         for key in file.recode.keys() {
             if file.codes.contains_key(key) {
                 return Err(mapping_error(
@@ -247,10 +307,13 @@ impl Mapping {
             }
         }
         for required in REQUIRED {
-            if !file.columns.contains_key(*required) && !file.constants.contains_key(*required) {
+            if !file.columns.contains_key(*required)
+                && !file.constants.contains_key(*required)
+                && !file.derive.contains_key(*required)
+            {
                 return Err(mapping_error(
                     origin,
-                    format!("the required concept `{required}` is missing: give it in [columns] or [constants]"),
+                    format!("the required concept `{required}` is missing: give it in [columns], [constants] or [derive]"),
                 ));
             }
         }
@@ -309,6 +372,7 @@ impl Mapping {
             constants: file.constants,
             codes: file.codes,
             recode: file.recode,
+            derive,
             origin: origin.to_string(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
@@ -334,6 +398,55 @@ mod tests {
         assert_eq!(
             Mapping::load("laeken-eusilc").unwrap().missing,
             vec!["NA".to_string()]
+        );
+        assert_eq!(
+            Mapping::load("eu-silc-ph").unwrap().derive["age"].columns,
+            ["PB110", "PB140", "PB100", "PB130"]
+        );
+    }
+
+    /// `[derive]` is checked before any data is read: syntax, types against the concept,
+    /// and conflicts with the other sections.
+    #[test]
+    fn derived_values_are_validated_when_the_mapping_is_read() {
+        let base = "[mapping]\nname = \"t\"\nsource = \"lfs\"\n[columns]\ncountry = \"C\"\nyear = \"Y\"\nweight = \"W\"\nsex = \"S\"\n";
+        let parse = |extra: &str| Mapping::parse(&format!("{base}{extra}"), "t.toml");
+        let ok = parse("[derive]\nage = \"Y - B\"\n").unwrap();
+        assert_eq!(ok.derive["age"].columns, ["Y", "B"]);
+        for (extra, expected) in [
+            (
+                "[derive]\nage = \"Y -\"\n",
+                "[derive] age = \"Y -\": the expression ends too early",
+            ),
+            ("[derive]\nage = \"'old'\"\n", "gives text, but `age`"),
+            ("[derive]\nsex = \"if(Y > 1, 1, 2)\"\n", "already"),
+            (
+                "[derive]\ncitizenship = \"Y * 2\"\n",
+                "gives a number, but `citizenship`",
+            ),
+            ("[derive]\nage = \"Y > B\"\n", "gives a condition"),
+            (
+                "[derive]\nage = \"Y - B\"\n[codes.age]\n\"1\" = \"1\"\n",
+                "takes no [codes.age]",
+            ),
+            (
+                "[derive]\nincome = \"Y\"\n",
+                "`income` is not a harmonised concept",
+            ),
+        ] {
+            let e = parse(extra).unwrap_err().to_string();
+            let expected = if expected == "already" {
+                "both in [derive] and in [columns]"
+            } else {
+                expected
+            };
+            assert!(e.contains("t.toml") && e.contains(expected), "{extra}: {e}");
+        }
+        // The required age may come from [derive]; without it the mapping is refused.
+        let e = Mapping::parse(base, "t.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("`age` is missing: give it in [columns], [constants] or [derive]"),
+            "{e}"
         );
     }
 }

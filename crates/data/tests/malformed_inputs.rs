@@ -479,7 +479,7 @@ fn mapping_files_are_validated_before_any_data_is_read() {
         &e,
         &[
             "no-such-mapping",
-            "eu-lfs, eu-silc, eu-silc-2020, laeken-eusilc",
+            "eu-lfs, eu-silc, eu-silc-ph, eu-silc-2020, laeken-eusilc",
         ],
     );
     // And a failing mapping leaves the store as it was.

@@ -550,3 +550,132 @@ fn eu_silc_files_before_2021_load_with_pl031() {
         .iter()
         .any(|v| v.as_deref() == Some("retired")));
 }
+
+/// Writes `rows` under `header` as a CSV file.
+fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) {
+    let mut text = header.join(",");
+    text.push('\n');
+    for r in rows {
+        text.push_str(&r.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// The P and H files alone (as some public-use extracts are delivered) load through the
+/// shipped `eu-silc-ph` mapping with no pre-processing: one row per person of P, the age
+/// derived from the years and months of interview and birth equal to the R file's RX010, the
+/// equivalised income derived as HY020 / HX050 where HX090 is blank, no region or design
+/// variables, and the report says what the layout cannot give.
+#[test]
+fn eu_silc_p_and_h_alone_load_with_derived_age_and_income() {
+    let g = generated();
+    let dir = tempfile::tempdir().unwrap();
+    let idx = |h: &[String], n: &str| h.iter().position(|x| x == n).unwrap();
+    // A public-use H file without the derived variable in every other household.
+    let (hh, mut h_rows) = csv_rows(&g.path("silc_h.csv"));
+    let hx090: BTreeMap<String, f64> = h_rows
+        .iter()
+        .map(|r| {
+            (
+                r[idx(&hh, "HB030")].clone(),
+                r[idx(&hh, "HX090")].parse().unwrap(),
+            )
+        })
+        .collect();
+    for r in h_rows.iter_mut().step_by(2) {
+        r[idx(&hh, "HX090")] = String::new();
+    }
+    let h_path = dir.path().join("puf_h.csv");
+    write_csv(&h_path, &hh, &h_rows);
+    let store = InputStore::open(&dir.path().join("inputs")).unwrap();
+    let files = vec![g.path("silc_p.csv"), h_path.clone()];
+    let mapping = Mapping::load("eu-silc-ph").unwrap();
+    let (report, _) = store
+        .import(&mapping, &files, &ReadOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert!(report.is_clean(), "{}", report.rejections[0]);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("persons aged 16 and over only")
+                && n.contains("national figures only")
+                && n.contains("households are the PSUs")),
+        "{:?}",
+        report.notes
+    );
+    let s = stored(&store, "silc");
+    let (ph, p_rows) = csv_rows(&g.path("silc_p.csv"));
+    assert_eq!(
+        s["person_id"].len(),
+        p_rows.len(),
+        "one row per person of P"
+    );
+    let (rh, r_rows) = csv_rows(&g.path("silc_r.csv"));
+    let rx010: BTreeMap<&str, &str> = r_rows
+        .iter()
+        .map(|r| (r[idx(&rh, "RB030")].as_str(), r[idx(&rh, "RX010")].as_str()))
+        .collect();
+    let mut blank_checked = 0;
+    for (i, id) in s["person_id"].iter().enumerate() {
+        let id = id.as_deref().unwrap();
+        assert_eq!(
+            s["age"][i].as_deref(),
+            Some(rx010[id]),
+            "age of person {id}"
+        );
+        let household = s["household_id"][i].as_deref().unwrap();
+        let income: f64 = s["equivalised_income"][i]
+            .as_deref()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // HY020 is rounded to the cent: the derived value is HX090 to within a cent.
+        assert!((income - hx090[household]).abs() < 0.01, "{id}: {income}");
+        blank_checked += usize::from(income != hx090[household]);
+        assert_eq!(s["region"][i], None);
+        assert_eq!(s["stratum"][i], None);
+    }
+    assert!(blank_checked > 0, "some incomes were derived, not read");
+    assert_eq!(p_rows.len(), s["sex"].iter().flatten().count());
+    let _ = ph;
+
+    // A missing operand and a division by zero are rejections naming the record, never a
+    // silent null; nothing is stored.
+    let (ph, mut p_bad) = csv_rows(&g.path("silc_p.csv"));
+    p_bad[2][idx(&ph, "PB140")] = String::new();
+    let p_path = dir.path().join("puf_p.csv");
+    write_csv(&p_path, &ph, &p_bad);
+    let mut h_bad = h_rows.clone();
+    h_bad[0][idx(&hh, "HX050")] = "0".into();
+    let h_bad_path = dir.path().join("puf_h_bad.csv");
+    write_csv(&h_bad_path, &hh, &h_bad);
+    let store = InputStore::open(&dir.path().join("inputs2")).unwrap();
+    let (report, parts) = store
+        .import(
+            &mapping,
+            &[p_path.clone(), h_bad_path.clone()],
+            &ReadOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert!(parts.is_empty());
+    let text: Vec<String> = report.rejections.iter().map(|r| r.to_string()).collect();
+    let age = text
+        .iter()
+        .find(|t| t.contains("PB140 (in age = PB110 - PB140"))
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert!(
+        age.contains("puf_p.csv") && age.contains("line 4,"),
+        "{age}"
+    );
+    let zero = text
+        .iter()
+        .find(|t| t.contains("HX050") && t.contains("divisor other than 0"))
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert!(
+        zero.contains("puf_h_bad.csv") && zero.contains("line 2,"),
+        "{zero}"
+    );
+}

@@ -200,6 +200,64 @@ fn one() -> f64 {
     1.0
 }
 
+/// A slice of a published or administrative table (loaded with `incity import-table`): which
+/// dataset, which observations (`where`), and which of its codes stand for the catalogue's
+/// target groups, by area (country, NUTS region or city code of the `geo` dimension), year
+/// and sex.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSlice {
+    pub dataset: String,
+    #[serde(rename = "where", default)]
+    pub filter: BTreeMap<String, String>,
+    #[serde(default)]
+    pub sex_dimension: Option<String>,
+    pub group_dimension: String,
+    /// Catalogue group code (or `total`) → the table's code or label.
+    pub groups: BTreeMap<String, String>,
+}
+
+/// An indicator computed from two tables of counts, a numerator and a denominator (e.g.
+/// citizenship acquisitions over the foreign citizens resident on 1 January): no sample, so
+/// no standard error; the tables' flags are carried to the figure.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdministrativeIndicator {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    pub population_label: String,
+    pub definition: String,
+    /// Always `percent` (a ratio of two counts).
+    pub unit: String,
+    /// The grouping the tables' groups belong to.
+    pub grouping: String,
+    pub numerator: TableSlice,
+    pub denominator: TableSlice,
+    /// The denominator's year relative to the numerator's (0: the same reference year, e.g.
+    /// a population on 1 January of the year of the acquisitions; −1: the year before).
+    #[serde(default)]
+    pub denominator_year_offset: i32,
+    pub eurostat: String,
+    #[serde(default)]
+    pub comparability: String,
+}
+
+/// A Zaragoza indicator no European microdata or table in incity can give, with where its
+/// figures come from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIndicator {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    pub definition: String,
+    /// Where a city finds the figure.
+    pub source: String,
+    /// Why incity does not compute it.
+    pub why_not_computed: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
@@ -209,6 +267,10 @@ struct CatalogueFile {
     concept: Vec<GlossaryEntry>,
     #[serde(default)]
     small_area: Option<SmallAreaSettings>,
+    #[serde(default)]
+    administrative: Vec<AdministrativeIndicator>,
+    #[serde(default)]
+    external: Vec<ExternalIndicator>,
 }
 
 /// The whole catalogue.
@@ -220,6 +282,10 @@ pub struct Catalogue {
     pub indicators: Vec<Indicator>,
     /// The small-area models (none without a `[small_area]` section).
     pub small_area: Option<SmallAreaSettings>,
+    /// Indicators computed from two tables of counts (`[[administrative]]`).
+    pub administrative: Vec<AdministrativeIndicator>,
+    /// Indicators of the set that come from elsewhere (`[[external]]`).
+    pub external: Vec<ExternalIndicator>,
 }
 
 const UNITS: [&str; 2] = ["percent", "euro"];
@@ -244,6 +310,26 @@ fn identifiers(sql: &str) -> Result<Vec<String>, String> {
             _ => None,
         })
         .collect())
+}
+
+impl Indicator {
+    /// The harmonised columns the indicator reads: those of its population, numerator and
+    /// value conditions, and its weight.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            Some(self.population.as_str()),
+            self.numerator.as_deref(),
+            self.value.as_deref(),
+            Some(self.weight.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .flat_map(|sql| identifiers(sql).unwrap_or_default())
+        .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 impl Catalogue {
@@ -586,12 +672,80 @@ impl Catalogue {
                 ));
             }
         }
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        let mut ids: Vec<&str> = indicators.iter().map(|i| i.id.as_str()).collect();
+        for a in &file.administrative {
+            let at = |m: String| err(main.0, format!("administrative `{}`: {m}", a.id));
+            if !id_ok(&a.id) || ids.contains(&a.id.as_str()) {
+                return Err(at(
+                    "expected a new id of lower-case letters, digits and _".into()
+                ));
+            }
+            ids.push(&a.id);
+            if a.unit != "percent" {
+                return Err(at(format!(
+                    "unit = \"{}\": a ratio of two counts is in percent",
+                    a.unit
+                )));
+            }
+            let Some(grouping) = file.grouping.iter().find(|g| g.id == a.grouping) else {
+                return Err(at(format!(
+                    "grouping `{}` is not in catalogue.toml",
+                    a.grouping
+                )));
+            };
+            for (part, slice) in [("numerator", &a.numerator), ("denominator", &a.denominator)] {
+                if let Some(code) = slice
+                    .groups
+                    .keys()
+                    .find(|c| *c != "total" && !grouping.groups.iter().any(|g| &g.code == *c))
+                {
+                    return Err(at(format!(
+                        "{part}: `{code}` is not a group of `{}`",
+                        a.grouping
+                    )));
+                }
+            }
+            if a.numerator.groups.keys().ne(a.denominator.groups.keys()) {
+                return Err(at(
+                    "numerator and denominator must name the same groups".into()
+                ));
+            }
+            if !id_ok(&a.eurostat) {
+                return Err(at(format!(
+                    "eurostat = \"{}\": expected a Eurostat dataset code in lower case",
+                    a.eurostat
+                )));
+            }
+        }
+        for x in &file.external {
+            if !id_ok(&x.id) || ids.contains(&x.id.as_str()) {
+                return Err(err(
+                    main.0,
+                    format!(
+                        "external `{}`: expected a new id of lower-case letters, digits and _",
+                        x.id
+                    ),
+                ));
+            }
+            ids.push(&x.id);
+            if x.source.trim().is_empty() || x.why_not_computed.trim().is_empty() {
+                return Err(err(main.0, format!("external `{}`: say where the figure comes from (source) and why incity does not compute it (why_not_computed)", x.id)));
+            }
+        }
         Ok(Catalogue {
             version: file.version,
             groupings: file.grouping,
             glossary: file.concept,
             indicators,
             small_area: file.small_area,
+            administrative: file.administrative,
+            external: file.external,
         })
     }
 

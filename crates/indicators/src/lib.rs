@@ -12,6 +12,7 @@
 //! portal build without the query engine. Entry points: [`Catalogue::embedded`],
 //! [`rules::RuleSet::load`], [`planner::plan`].
 
+pub mod administrative;
 pub mod catalogue;
 pub mod figure_table;
 pub mod official;

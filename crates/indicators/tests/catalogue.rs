@@ -78,6 +78,25 @@ fn the_shipped_catalogue_has_the_core_set() {
         "nationals"
     );
     assert!(c.glossary.len() >= 8);
+    // Active citizenship: two indicators from administrative tables, and the Zaragoza
+    // indicators no source in incity gives, with where their figures come from.
+    let admin: Vec<&str> = c.administrative.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        admin,
+        ["citizenship_acquisition_rate", "long_term_residents_share"]
+    );
+    let external: Vec<&str> = c.external.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        external,
+        ["elected_representatives_share", "low_achievers_15"]
+    );
+    assert_eq!(
+        c.grouping("residence_duration")
+            .unwrap()
+            .reference_grouping
+            .as_deref(),
+        Some("birth_group")
+    );
     // The directory and the compiled-in copy are the same catalogue.
     assert_eq!(&Catalogue::load(&repo("catalogue")).unwrap(), c);
 }
@@ -234,6 +253,28 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
             "reference = \"native\"",
             "reference = \"autochthonous\"",
             vec!["catalogue.toml", "reference `autochthonous`"],
+        ),
+        (
+            "catalogue.toml",
+            "groups = { non_eu_citizens = \"TOTAL\" }\n[administrative.denominator]",
+            "groups = { eu_citizens = \"TOTAL\" }\n[administrative.denominator]",
+            vec![
+                "catalogue.toml",
+                "administrative `long_term_residents_share`",
+                "same groups",
+            ],
+        ),
+        (
+            "catalogue.toml",
+            "reference_grouping = \"birth_group\"",
+            "reference_grouping = \"residence_duration\"",
+            vec!["catalogue.toml", "is not another grouping"],
+        ),
+        (
+            "catalogue.toml",
+            "why_not_computed = \"No survey",
+            "why_not_computed = \" \"\nnote = \"No survey",
+            vec!["catalogue.toml", "unknown field `note`"],
         ),
         (
             "catalogue.toml",

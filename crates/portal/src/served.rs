@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue};
+use incity_indicators::administrative::AdministrativeFigure;
 use incity_indicators::official::{OfficialFigure, TableObservation};
 use incity_indicators::rules::RuleSet;
 use incity_indicators::{
@@ -80,6 +81,9 @@ pub(crate) struct Served {
     /// The changes between single years, by area (in the store's order: indicator, group,
     /// sex, years).
     changes: HashMap<String, Vec<ChangeFigure>>,
+    /// Figures of the administrative indicators (two tables of counts), by area, computed
+    /// from the stored tables when the release is loaded.
+    administrative: HashMap<String, Vec<AdministrativeFigure>>,
     /// The entity tag of every answer rendered from this release.
     pub(crate) etag: HeaderValue,
     pub(crate) responses: ResponseCache,
@@ -113,7 +117,22 @@ impl Served {
         }
         let mut served = Served::index(release, figures, official, rules);
         served.changes = changes;
+        if served.release.is_some() {
+            for f in administrative_figures(store).await? {
+                served
+                    .administrative
+                    .entry(f.geo.clone())
+                    .or_default()
+                    .push(f);
+            }
+        }
         Ok(served)
+    }
+
+    /// The administrative figures of an area (indicator in catalogue order, newest year
+    /// first, then group and sex).
+    pub(crate) fn administrative_of(&self, geo: &str) -> &[AdministrativeFigure] {
+        self.administrative.get(geo).map_or(&[], Vec::as_slice)
     }
 
     fn index(
@@ -153,6 +172,7 @@ impl Served {
             rules,
             periods,
             changes: HashMap::new(),
+            administrative: HashMap::new(),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"release\"")),
             responses: ResponseCache::default(),
         }
@@ -247,6 +267,51 @@ async fn official_figures(
         match selected {
             Ok(figures) => out.extend(figures),
             Err(e) => tracing::warn!("indicator {}: {e}", ind.id),
+        }
+    }
+    Ok(out)
+}
+
+/// The figures of the catalogue's administrative indicators whose two tables are stored. An
+/// indicator whose tables do not fit its definition is logged and skipped, so a page never
+/// fails because of a table.
+async fn administrative_figures(store: &Store) -> Result<Vec<AdministrativeFigure>, StoreError> {
+    let tables = store.published_tables().await?;
+    let mut out = Vec::new();
+    for ind in &Catalogue::embedded().administrative {
+        let table = |dataset: &str| tables.iter().find(|t| t.dataset == dataset);
+        let (Some(num), Some(den)) = (
+            table(&ind.numerator.dataset),
+            table(&ind.denominator.dataset),
+        ) else {
+            continue;
+        };
+        let num_obs = store.published_observations(&num.dataset, None).await?;
+        let den_obs = store.published_observations(&den.dataset, None).await?;
+        fn view(o: &incity_store::PublishedObservation) -> TableObservation<'_> {
+            TableObservation {
+                key: &o.key,
+                time: &o.time,
+                value: o.value,
+                flags: &o.flags,
+                confidential: o.confidential,
+            }
+        }
+        match ind.compute(
+            (&num.dimensions, num_obs.iter().map(view)),
+            (&den.dimensions, den_obs.iter().map(view)),
+        ) {
+            Ok(mut figures) => {
+                figures.sort_by(|a, b| {
+                    (std::cmp::Reverse(a.year), &a.group, &a.sex).cmp(&(
+                        std::cmp::Reverse(b.year),
+                        &b.group,
+                        &b.sex,
+                    ))
+                });
+                out.extend(figures)
+            }
+            Err(e) => tracing::warn!("administrative indicator {}: {e}", ind.id),
         }
     }
     Ok(out)

@@ -36,6 +36,7 @@
 //! sampled cluster and records persons 15+; EU-SILC takes four households per sampled cluster
 //! and writes the four user-database files D, R, H and P.
 
+mod citizenship;
 pub mod conditions;
 mod people;
 mod registers;
@@ -47,6 +48,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use citizenship::{write_citizenship_tables, CITIZENSHIP_DATASETS};
 pub use people::{Cluster, Household, OriginGroup, Person, NON_EU_ORIGINS};
 pub use registers::{
     register_table, write_register_csv, REGISTER_DATAFLOW, REGISTER_DATASET, REGISTER_MEASURES,

@@ -86,7 +86,7 @@ impl Counts {
 }
 
 /// SplitMix64: a uniform draw in [0, 1) from a key (deterministic per person).
-fn uniform(key: u64) -> f64 {
+pub(crate) fn uniform(key: u64) -> f64 {
     let mut z = key.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -95,7 +95,7 @@ fn uniform(key: u64) -> f64 {
 }
 
 /// Areas of a stratum: country, NUTS 2, city (when the stratum lies in one).
-fn areas_of(pop: &Population, si: usize) -> Vec<String> {
+pub(crate) fn areas_of(pop: &Population, si: usize) -> Vec<String> {
     let s = &pop.strata[si];
     let mut a = vec![
         pop.parameters.country[s.country].code.clone(),

@@ -43,10 +43,10 @@ pub const SILC_D_HEADER: &str = "DB010,DB020,DB030,DB040,DB050,DB060,DB090,DB100
 /// EU-SILC personal register (R file).
 pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010";
 /// EU-SILC household data (H file).
-pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G";
+pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G,HX050";
 /// EU-SILC personal data, persons 16+ (P file).
 pub const SILC_P_HEADER: &str =
-    "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010,PH040,PH050";
+    "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010,PH040,PH050,PB100,PB110,PB130,PB140,PB150";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Survey {
@@ -425,8 +425,11 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
                             .collect();
                         let sample: Vec<(f64, &DVector<f64>)> =
                             xs.iter().map(|(d, x)| (*d, x)).collect();
+                        // The coarsest level (one total) is a single ratio: always used when
+                        // no finer level keeps its factors within the bounds.
+                        let last = level + 1 == CALIBRATION_SIZES.len();
                         if let Some(lambda) =
-                            raking(&sample, &silc_totals(&counts[r], level, scale))
+                            raking(&sample, &silc_totals(&counts[r], level, scale), !last)
                         {
                             return (level, lambda);
                         }
@@ -443,7 +446,11 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
 /// with `Σ d exp(x'λ) x = t`, so that weights stay positive. It minimises the convex dual
 /// `F(λ) = Σ d exp(x'λ) − λ't` by Newton's method with step halving; a category with no
 /// sampled person keeps `λ = 0` (pseudo-inverse of the Hessian).
-fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVector<f64>> {
+fn raking(
+    sample: &[(f64, &DVector<f64>)],
+    target: &DVector<f64>,
+    bounded: bool,
+) -> Option<DVector<f64>> {
     let k = target.len();
     let objective = |lambda: &DVector<f64>| -> f64 {
         sample
@@ -486,8 +493,8 @@ fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVec
             break;
         }
     }
-    // Converged: every total met to 1e-8 relative, and every weight factor within
-    // [G_MIN, G_MAX] (as statistics offices bound calibration factors; a level whose
+    // Converged: every total met to 1e-8 relative, and (`bounded`) every weight factor
+    // within [G_MIN, G_MAX] (as statistics offices bound calibration factors; a level whose
     // factors would leave the bounds gives way to a coarser one).
     let mut total = DVector::zeros(k);
     let (mut smallest, mut largest) = (f64::INFINITY, 0.0f64);
@@ -498,7 +505,19 @@ fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVec
         total.axpy(d * g, x, 1.0);
     }
     let met = (0..k).all(|i| (total[i] - target[i]).abs() <= 1e-8 * target[i].max(1.0));
-    (met && smallest >= G_MIN && largest <= G_MAX).then_some(lambda)
+    let within = !bounded || (smallest >= G_MIN && largest <= G_MAX);
+    (met && smallest > 0.0 && within).then_some(lambda)
+}
+
+/// The month of the personal interview (`PB100`), and the month and year of birth (`PB130`,
+/// `PB140`) of a person of age `age` at that interview in `year`: months fixed by the person id,
+/// the year of birth one earlier when the birthday falls after the interview month (so that
+/// `PB110 − PB140 − [PB100 < PB130]` is the age, as `RX010`).
+pub fn interview_and_birth(person_id: u64, year: i32, age: u8) -> (u8, u8, i32) {
+    let interview = (person_id % 12) as u8 + 1;
+    let birth = ((person_id / 12) % 12) as u8 + 1;
+    let born = year - age as i32 - i32::from(interview < birth);
+    (interview, birth, born)
 }
 
 /// Counts of what was written.
@@ -743,12 +762,13 @@ pub fn write_silc(
                         );
                         let _ = writeln!(
                             bufs[2],
-                            "{year},{country},{hid},{:.2},{},{:.2},{:.2},{:.2}",
+                            "{year},{country},{hid},{:.2},{},{:.2},{:.2},{:.2},{:.1}",
                             hh.income,
                             hh.tenure,
                             hh.disposable_income,
                             hh.housing_cost,
-                            hh.housing_allowance
+                            hh.housing_allowance,
+                            crate::conditions::equivalised_size(&hh.persons)
                         );
                         n[0] += 1;
                         n[2] += 1;
@@ -757,7 +777,7 @@ pub fn write_silc(
                             let _ = writeln!(
                                 bufs[1],
                                 "{year},{country},{pid},{hid},{w:.4},{},{},{}",
-                                year - p.age as i32,
+                                interview_and_birth(pid, year, p.age).2,
                                 p.sex,
                                 p.age
                             );
@@ -772,16 +792,19 @@ pub fn write_silc(
                                         "OTH"
                                     }
                                 };
+                                let (interview_month, birth_month, birth_year) =
+                                    interview_and_birth(pid, year, p.age);
                                 let _ = writeln!(
                                     bufs[3],
-                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{}",
+                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{},{interview_month},{year},{birth_month},{birth_year},{}",
                                     code(p.country_of_birth),
                                     code(p.citizenship),
                                     opt(p.isced),
                                     opt(p.economic_status),
                                     p.health,
                                     opt(p.unmet_medical),
-                                    opt(p.unmet_reason)
+                                    opt(p.unmet_reason),
+                                    p.sex
                                 );
                                 n[3] += 1;
                             }

@@ -65,7 +65,11 @@ async fn the_profile_says_whether_a_city_differs_from_its_country_using_their_co
                 assert!((number(d, "estimate") - diff).abs() < 1e-12, "{row}");
                 // ... and its variance is not that of independent samples: the city's PSUs are
                 // the country's, so the covariance is positive and the variance smaller.
-                let independent = number(area, "se").hypot(number(country, "se"));
+                // (A share of 0 % or 100 % has no design-based variance: nothing to compare.)
+                let Some(area_se) = area["se"].as_f64() else {
+                    continue;
+                };
+                let independent = area_se.hypot(number(country, "se"));
                 tested += 1;
                 correlated += usize::from(number(d, "se") < independent);
             }
@@ -243,4 +247,51 @@ async fn a_trend_lists_the_years_levels_and_refuses_what_the_release_lacks() {
         let r = get(&format!("{base}/api/v1/trend/{path}")).await;
         assert_eq!(r.status().as_u16(), status, "{path}");
     }
+}
+
+/// Active citizenship from two administrative tables: the profile gives, for a city, the
+/// acquisition rate as the stored acquisitions over the stored foreign citizens on 1 January
+/// (read independently from the store), labelled administrative, without any standard
+/// error or interval; the page shows the section.
+#[tokio::test]
+async fn the_profile_shows_active_citizenship_from_two_tables_without_a_standard_error() {
+    let (base, store) = portal().await;
+    let api = json(&format!("{base}/api/v1/profile/AT001C")).await;
+    let rows = api["administrative"].as_array().unwrap();
+    assert!(rows.len() >= 4, "{rows:?}");
+    let mut counts = Vec::new();
+    for dataset in ["MIGR_ACQ", "MIGR_POP1CTZ"] {
+        let obs = store
+            .published_observations(dataset, Some("AT001C"))
+            .await
+            .unwrap();
+        counts.push(
+            obs.iter()
+                .find(|o| o.key.iter().any(|k| k == "NEU27_2020_FOR"))
+                .and_then(|o| o.value)
+                .unwrap(),
+        );
+    }
+    let rate = rows
+        .iter()
+        .find(|r| {
+            r["indicator"] == "citizenship_acquisition_rate" && r["group"] == "non_eu_citizens"
+        })
+        .unwrap();
+    let expected = counts[0] / counts[1];
+    assert!((number(rate, "value") - expected).abs() < 1e-12, "{rate}");
+    assert!(expected > 0.0 && expected < 0.1);
+    assert_eq!(rate["method"], "administrative");
+    assert!(rate.get("se").is_none() && rate.get("ci_low").is_none());
+    let long_term = rows
+        .iter()
+        .find(|r| r["indicator"] == "long_term_residents_share")
+        .unwrap();
+    let share = number(long_term, "value");
+    assert!((0.3..0.9).contains(&share), "{long_term}");
+    let page = html(&format!("{base}/profile/AT001C")).await;
+    assert!(
+        page.contains("Citizenship acquisition rate")
+            && page.contains("no sample, so no standard error")
+    );
 }

@@ -89,6 +89,8 @@ enum Source {
     None,
     Columns(Vec<usize>),
     Constant(String),
+    /// A `[derive]` expression and the header index of each of its columns.
+    Derived(Vec<usize>),
 }
 
 impl<'m> Harmoniser<'m> {
@@ -105,6 +107,39 @@ impl<'m> Harmoniser<'m> {
         for (i, c) in CONCEPTS.iter().enumerate() {
             if let Some(v) = mapping.constants.get(c.id) {
                 sources[i] = Source::Constant(v.clone());
+            } else if let Some(expression) = mapping.derive.get(c.id) {
+                // Every column of the expression must be in the header before a record is read.
+                let mut idx = Vec::new();
+                for col in &expression.columns {
+                    match header.iter().position(|h| h == col) {
+                        Some(k) => idx.push(k),
+                        None => {
+                            let letter = col.chars().next().unwrap_or(' ');
+                            if mapping.layout == Layout::EuSilcUdb
+                                && !given.contains(letter)
+                                && "DRHP".contains(letter)
+                            {
+                                unavailable.push(c.id.to_string());
+                                idx.clear();
+                                break;
+                            }
+                            let mut names: Vec<&str> = owners.iter().map(|o| o.as_str()).collect();
+                            names.dedup();
+                            return Err(DataError::UnknownColumn {
+                                file: PathBuf::from(names.join(", ")),
+                                column: col.to_string(),
+                                role: format!(
+                                    "column of `{} = {}` ([derive] of mapping {})",
+                                    c.id, expression.text, mapping.name
+                                ),
+                                available: header.join(", "),
+                            });
+                        }
+                    }
+                }
+                if !idx.is_empty() || expression.columns.is_empty() {
+                    sources[i] = Source::Derived(idx);
+                }
             } else if let Some(spec) = mapping.columns.get(c.id) {
                 let mut idx = Vec::new();
                 for col in spec.columns() {
@@ -164,6 +199,15 @@ impl<'m> Harmoniser<'m> {
                     .collect::<Vec<_>>()
                     .join("+"),
                 Source::Constant(_) => format!("{} (constant)", c.id),
+                Source::Derived(_) => format!(
+                    "{} = {}",
+                    c.id,
+                    mapping
+                        .derive
+                        .get(c.id)
+                        .map(|e| e.text.as_str())
+                        .unwrap_or("")
+                ),
                 Source::None => c.id.to_string(),
             })
             .collect();
@@ -206,6 +250,52 @@ impl<'m> Harmoniser<'m> {
             let (raw, origin): (Option<String>, Origin) = match &self.sources[i] {
                 Source::None => continue,
                 Source::Constant(v) => (Some(v.clone()), row_origin),
+                Source::Derived(cols) => {
+                    let Some(expression) = self.mapping.derive.get(c.id) else {
+                        continue;
+                    };
+                    let value = |j: usize| {
+                        fields
+                            .get(cols[j])
+                            .copied()
+                            .flatten()
+                            .filter(|v| !self.mapping.is_missing(v))
+                    };
+                    let origin = cols.first().map_or(row_origin, |k| origin_of(*k));
+                    match expression.evaluate(&value) {
+                        Ok(Some(v)) => {
+                            // A derived value is harmonised as it is (no code tables).
+                            let country = row[0].as_deref();
+                            if let Err(expected) =
+                                concepts::check_value(c, &v, country, self.mapping.nuts_version)
+                            {
+                                rejections.push((
+                                    origin,
+                                    column(),
+                                    v,
+                                    format!("{expected} ({})", c.id),
+                                ));
+                            } else {
+                                row[i] = Some(v);
+                            }
+                            continue;
+                        }
+                        Ok(None) => (None, origin),
+                        Err(e) => {
+                            let at = e
+                                .column
+                                .as_ref()
+                                .and_then(|name| expression.columns.iter().position(|x| x == name))
+                                .map_or(origin, |j| origin_of(cols[j]));
+                            let label = match &e.column {
+                                Some(name) => format!("{name} (in {})", column()),
+                                None => column(),
+                            };
+                            rejections.push((at, label, e.found, e.expected));
+                            continue;
+                        }
+                    }
+                }
                 Source::Columns(cols) => {
                     let value = |k: usize| {
                         fields

@@ -55,6 +55,8 @@ pub struct LoadReport {
     pub rejections_by_column: BTreeMap<String, u64>,
     /// Mapped concepts whose EU-SILC file was not given (they are missing in every row).
     pub unavailable_concepts: Vec<String>,
+    /// What the given files make impossible (e.g. EU-SILC P and H without D and R).
+    pub notes: Vec<String>,
 }
 
 impl LoadReport {

@@ -9,6 +9,12 @@
 //! report. Integrity problems are rejections like any other: a duplicated id, an R person
 //! whose household is not in D, an H household not in D, a P person not in R or living in
 //! another household than in R, a D household without any person.
+//!
+//! Where a user holds only the P file (with or without H), as some public-use extracts are
+//! delivered, P is streamed instead of R and joined to H through `PX030`; the report's notes
+//! say what that leaves out (children, regions and degree of urbanisation, the sample design:
+//! households become the PSUs of one stratum), and an H household without any person in P is
+//! a rejection.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -120,10 +126,21 @@ pub(crate) fn read_udb(
     let (kinds, raws) = identify_files(files)?;
     let index_of = |kind: Kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, i)| *i);
     let limit = options.report_limit;
+    // The streamed file: R (the full user database), or P when only P and H are given.
+    let driver = if index_of(Kind::R).is_some() {
+        Kind::R
+    } else {
+        report.notes.push(PERSONS_AND_HOUSEHOLDS_ONLY.to_string());
+        Kind::P
+    };
+    let dl = driver.letter();
 
-    // Load D, H and P into memory.
+    // Load D, H and P (unless streamed) into memory.
     let mut keyed: HashMap<char, Keyed> = HashMap::new();
-    for kind in [Kind::D, Kind::H, Kind::P] {
+    for kind in [Kind::D, Kind::H, Kind::P]
+        .into_iter()
+        .filter(|k| *k != driver)
+    {
         let Some(fi) = index_of(kind) else { continue };
         let table = load_keyed(
             kind, fi, &raws[fi], &files[fi], mapping, progress, report, limit,
@@ -133,7 +150,7 @@ pub(crate) fn read_udb(
     reject_households_not_in_d(&keyed, files, report, limit);
 
     // The joined record's columns: D, R, H, P, each owned by its file.
-    let r_index = index_of(Kind::R).unwrap_or(0);
+    let r_index = index_of(driver).unwrap_or(0);
     let order: Vec<(char, usize)> = [Kind::D, Kind::R, Kind::H, Kind::P]
         .into_iter()
         .filter_map(|k| index_of(k).map(|i| (k.letter(), i)))
@@ -143,7 +160,7 @@ pub(crate) fn read_udb(
         owners,
         owner_file,
         offsets,
-    } = joined_header(&order, &raws, &keyed, files);
+    } = joined_header(&order, dl, &raws, &keyed, files);
     let given: String = order.iter().map(|(l, _)| *l).collect();
     let harmoniser = Harmoniser::new(
         mapping,
@@ -153,14 +170,15 @@ pub(crate) fn read_udb(
         &owners,
     )?;
 
-    // Stream R.
+    // Stream R (or P).
     let raw_r = &raws[r_index];
     let path_r = files[r_index].clone();
+    let household_column = if driver == Kind::R { "RB040" } else { "PX030" };
     let (rc, ry, rid, rhh) = (
-        column(&raw_r.header, "RB020", &path_r)?,
-        column(&raw_r.header, "RB010", &path_r)?,
-        column(&raw_r.header, "RB030", &path_r)?,
-        column(&raw_r.header, "RB040", &path_r)?,
+        column(&raw_r.header, &format!("{dl}B020"), &path_r)?,
+        column(&raw_r.header, &format!("{dl}B010"), &path_r)?,
+        column(&raw_r.header, driver.id_column(), &path_r)?,
+        column(&raw_r.header, household_column, &path_r)?,
     );
     let px030 = keyed
         .get(&'P')
@@ -197,25 +215,26 @@ pub(crate) fn read_udb(
                 let mut unified: Vec<Option<&str>> = vec![None; header.len()];
                 let mut lines: [Option<u64>; 4] = [None; 4];
                 let slot = |letter: char| "DRHP".find(letter).unwrap_or(1);
-                lines[slot('R')] = Some(line);
-                let off_r = offsets[&'R'];
+                lines[slot(dl)] = Some(line);
+                let off_r = offsets[&dl];
                 unified[off_r..off_r + fields.len()].copy_from_slice(fields);
-                let d = &keyed[&'D'];
-                match d.records.get(&hh) {
-                    Some((dl, index)) => {
-                        lines[slot('D')] = Some(*dl);
-                        let off = offsets[&'D'];
-                        for k in 0..d.arena.columns {
-                            unified[off + k] = d.arena.field(*index, k);
+                if let Some(d) = keyed.get(&'D') {
+                    match d.records.get(&hh) {
+                        Some((line_d, index)) => {
+                            lines[slot('D')] = Some(*line_d);
+                            let off = offsets[&'D'];
+                            for k in 0..d.arena.columns {
+                                unified[off + k] = d.arena.field(*index, k);
+                            }
+                            *household_members.entry(hh.clone()).or_default() += 1;
                         }
-                        *household_members.entry(hh.clone()).or_default() += 1;
+                        None => pending.push((
+                            origin_r,
+                            household_column.into(),
+                            hh.2.clone(),
+                            format!("a household of the D file ({} {})", hh.0, hh.1),
+                        )),
                     }
-                    None => pending.push((
-                        origin_r,
-                        "RB040".into(),
-                        hh.2.clone(),
-                        format!("a household of the D file ({} {})", hh.0, hh.1),
-                    )),
                 }
                 if let Some(h) = keyed.get(&'H') {
                     match h.records.get(&hh) {
@@ -225,10 +244,13 @@ pub(crate) fn read_udb(
                             for k in 0..h.arena.columns {
                                 unified[off + k] = h.arena.field(*index, k);
                             }
+                            if driver == Kind::P {
+                                *household_members.entry(hh.clone()).or_default() += 1;
+                            }
                         }
                         None => pending.push((
                             origin_r,
-                            "RB040".into(),
+                            household_column.into(),
                             hh.2.clone(),
                             format!("a household of the H file ({} {})", hh.0, hh.1),
                         )),
@@ -300,9 +322,17 @@ pub(crate) fn read_udb(
             Ok(())
         },
     )?;
-    reject_unjoined(&keyed, &used_p, &household_members, files, report, limit);
+    reject_unjoined(
+        &keyed,
+        driver,
+        &used_p,
+        &household_members,
+        files,
+        report,
+        limit,
+    );
     for (kind, fi) in &kinds {
-        if *kind != Kind::R {
+        if *kind != driver {
             let f = &mut report.files[*fi];
             f.rows_accepted = f.rows_read.saturating_sub(f.rows_rejected);
         }
@@ -349,17 +379,24 @@ fn identify_files(files: &[PathBuf]) -> Result<GivenFiles, DataError> {
         kinds.push((kind, fi));
         raws.push(raw);
     }
-    for required in [Kind::D, Kind::R] {
-        if !kinds.iter().any(|(k, _)| *k == required) {
-            return Err(DataError::Design(format!(
-                "the EU-SILC {} file is required (a header with {})",
-                required.letter(),
-                required.id_column()
-            )));
+    let has = |kind: Kind| kinds.iter().any(|(k, _)| *k == kind);
+    let persons_and_households = has(Kind::P) && !has(Kind::D) && !has(Kind::R);
+    if !persons_and_households {
+        for required in [Kind::D, Kind::R] {
+            if !has(required) {
+                return Err(DataError::Design(format!(
+                    "the EU-SILC {} file is required (a header with {}): give the D and R files of the user database, or the P file alone or with H (persons 16+ only, national figures)",
+                    required.letter(),
+                    required.id_column()
+                )));
+            }
         }
     }
     Ok((kinds, raws))
 }
+
+/// The report's note on a load of P (and H) without D and R.
+pub const PERSONS_AND_HOUSEHOLDS_ONLY: &str = "P and H files without D and R: persons aged 16 and over only (children are not in the P file: child indicators cannot be computed, and a poverty threshold is the median of persons 16+, not of all persons as Eurostat's); no region or degree of urbanisation (they are in D): national figures only; no strata or PSUs (D): households are the PSUs of one stratum per country, so standard errors ignore the stratification and any clustering of the design; the weight is the personal weight PB040";
 
 /// Reads a D, H or P file into memory, keyed by (country, year, id); empty records, records
 /// without an id and duplicated ids are rejected.
@@ -457,8 +494,7 @@ fn reject_households_not_in_d(
     report: &mut LoadReport,
     limit: usize,
 ) {
-    if let Some(h) = keyed.get(&'H') {
-        let d = &keyed[&'D'];
+    if let (Some(h), Some(d)) = (keyed.get(&'H'), keyed.get(&'D')) {
         let mut bad = Vec::new();
         for (key, (line, _)) in &h.records {
             if !d.records.contains_key(key) {
@@ -490,6 +526,7 @@ struct JoinedHeader {
 
 fn joined_header(
     order: &[(char, usize)],
+    streamed: char,
     raws: &[RawFile],
     keyed: &HashMap<char, Keyed>,
     files: &[PathBuf],
@@ -500,7 +537,7 @@ fn joined_header(
     let mut offsets: HashMap<char, usize> = HashMap::new();
     for (letter, fi) in order {
         offsets.insert(*letter, header.len());
-        let cols = if *letter == 'R' {
+        let cols = if *letter == streamed {
             raws[*fi].header.clone()
         } else {
             keyed[letter].header.clone()
@@ -520,9 +557,10 @@ fn joined_header(
 }
 
 /// After the R stream: the persons of the P file no R record used, and the households of the
-/// D file without a person in R.
+/// D file without a person in R (after a P stream: the households of H without a person in P).
 fn reject_unjoined(
     keyed: &HashMap<char, Keyed>,
+    streamed: Kind,
     used_p: &[bool],
     household_members: &HashMap<Key, u64>,
     files: &[PathBuf],
@@ -547,20 +585,28 @@ fn reject_unjoined(
             }
         }
     }
-    let d = &keyed[&'D'];
-    for (key, (line, _)) in &d.records {
-        if !household_members.contains_key(key) {
-            late.push((
-                d.file,
-                Rejection {
-                    file: files[d.file].clone(),
-                    line: *line,
-                    parquet: false,
-                    column: "DB030".into(),
-                    value: key.2.clone(),
-                    expected: "a household with at least one person in the R file".into(),
-                },
-            ));
+    let households = if streamed == Kind::R {
+        keyed.get(&'D').map(|d| (d, "DB030", "R"))
+    } else {
+        keyed.get(&'H').map(|h| (h, "HB030", "P"))
+    };
+    if let Some((table, id, persons)) = households {
+        for (key, (line, _)) in &table.records {
+            if !household_members.contains_key(key) {
+                late.push((
+                    table.file,
+                    Rejection {
+                        file: files[table.file].clone(),
+                        line: *line,
+                        parquet: false,
+                        column: id.into(),
+                        value: key.2.clone(),
+                        expected: format!(
+                            "a household with at least one person in the {persons} file"
+                        ),
+                    },
+                ));
+            }
         }
     }
     late.sort_by_key(|(file, r)| (*file, r.line));

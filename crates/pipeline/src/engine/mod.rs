@@ -245,13 +245,39 @@ pub async fn compute_source(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<SourceFigures, PipelineError> {
     let rules = CountryRules::new(rules);
+    let mut not_computed = Vec::new();
+    let provided = provided_columns(input)?;
     let indicators: Vec<&Indicator> = catalogue
         .indicators
         .iter()
         .filter(|i| i.source.code() == input.source)
+        .filter(|i| {
+            let missing: Vec<String> = i
+                .columns()
+                .into_iter()
+                .filter(|c| !provided.contains(c))
+                .collect();
+            if missing.is_empty() {
+                return true;
+            }
+            progress(&format!(
+                "{}: {} not computed: it needs {}, which no imported {} file provides (map {} in the mapping, or derive {})",
+                input.source,
+                i.id,
+                missing.join(", "),
+                input.source,
+                if missing.len() == 1 { "it" } else { "them" },
+                if missing.len() == 1 { "it" } else { "them" },
+            ));
+            not_computed.push((i.id.clone(), missing));
+            false
+        })
         .collect();
     if indicators.is_empty() || input.files.is_empty() {
-        return Ok(SourceFigures::default());
+        return Ok(SourceFigures {
+            not_computed,
+            ..SourceFigures::default()
+        });
     }
     let ctx = open(input).await?;
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
@@ -296,7 +322,40 @@ pub async fn compute_source(
         figures,
         direct_inputs,
         changes,
+        not_computed,
     })
+}
+
+/// The harmonised columns that hold a value in at least one row of the source's partitions
+/// (from the Parquet statistics: a column whose null count equals the row count in every
+/// partition was provided by no mapping). A partition without statistics provides all.
+fn provided_columns(
+    input: &SourceInput,
+) -> Result<std::collections::BTreeSet<String>, PipelineError> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let mut provided = std::collections::BTreeSet::new();
+    for path in &input.files {
+        let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+        let reader = SerializedFileReader::new(file).map_err(|e| DataError::Unreadable {
+            file: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let meta = reader.metadata();
+        let schema = meta.file_metadata().schema_descr();
+        for (i, column) in schema.columns().iter().enumerate() {
+            let has_value = meta.row_groups().iter().any(|rg| {
+                let c = rg.column(i);
+                match c.statistics().and_then(|s| s.null_count_opt()) {
+                    Some(nulls) => (nulls as i64) < rg.num_rows(),
+                    None => true,
+                }
+            });
+            if has_value {
+                provided.insert(column.name().to_string());
+            }
+        }
+    }
+    Ok(provided)
 }
 
 /// The figures of one source, and the direct estimates the small-area models take as input.
@@ -308,6 +367,8 @@ pub struct SourceFigures {
     pub direct_inputs: Vec<DirectInput>,
     /// Changes of the share levels between the source's single years.
     pub changes: Vec<incity_indicators::ChangeFigure>,
+    /// Indicators of the source not computed, with the columns no imported file provides.
+    pub not_computed: Vec<(String, Vec<String>)>,
 }
 
 /// A direct estimate as a small-area model's input.

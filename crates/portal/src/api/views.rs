@@ -173,6 +173,28 @@ pub(crate) struct ProfileOut {
     sex: &'static str,
     method: &'static str,
     rows: Vec<CellRowOut>,
+    /// Indicators computed from two administrative tables of counts (active citizenship):
+    /// no sample, so no standard error; the tables' flags are carried.
+    administrative: Vec<AdministrativeOut>,
+}
+
+/// A figure of an administrative indicator.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AdministrativeOut {
+    indicator: String,
+    year: i32,
+    group: String,
+    sex: String,
+    /// The ratio (a fraction); absent when either count is missing or confidential.
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    numerator_dataset: String,
+    denominator_dataset: String,
+    /// The union of both tables' flags (`c`: confidential).
+    flags: String,
+    /// Always `administrative`: a count of every case, not a sample estimate.
+    method: &'static str,
 }
 
 /// A city's or region's profile: every indicator by target group, beside its country.
@@ -207,6 +229,30 @@ pub(crate) async fn api_profile(
                         difference: difference.map(FigureOut::from),
                     }),
                 ..row_out(r, Vec::new())
+            })
+            .collect(),
+        administrative: served
+            .administrative_of(&profile.geo)
+            .iter()
+            .filter(|f| f.sex == profile.sex.code())
+            .filter_map(|f| {
+                let ind = Catalogue::embedded()
+                    .administrative
+                    .iter()
+                    .find(|a| a.id == f.indicator)?;
+                Some(AdministrativeOut {
+                    indicator: f.indicator.clone(),
+                    year: f.year,
+                    group: f.group.clone(),
+                    sex: f.sex.clone(),
+                    value: f.value,
+                    numerator: f.numerator,
+                    denominator: f.denominator,
+                    numerator_dataset: ind.numerator.dataset.clone(),
+                    denominator_dataset: ind.denominator.dataset.clone(),
+                    flags: f.flags.clone(),
+                    method: "administrative",
+                })
             })
             .collect(),
         geo: profile.geo,

@@ -252,9 +252,56 @@ pub(crate) async fn profile_page(
                     }
                 }
             }
+            (administrative_section(&served, &profile, catalogue))
             (planner_verdict(&served, &profile, catalogue))
         },
     ))
+}
+
+/// The administrative indicators of the area (two tables of counts): the ratio, its
+/// numerator and denominator, and the tables' flags; no interval, as there is no sample.
+fn administrative_section(served: &Served, profile: &Profile, catalogue: &Catalogue) -> Markup {
+    let figures: Vec<_> = served
+        .administrative_of(&profile.geo)
+        .iter()
+        .filter(|f| f.sex == profile.sex.code())
+        .collect();
+    html! {
+        @for ind in &catalogue.administrative {
+            @let rows: Vec<_> = figures.iter().filter(|f| f.indicator == ind.id).collect();
+            @if !rows.is_empty() {
+                section aria-labelledby={ "ind-" (ind.id) } {
+                    h2 #{ "ind-" (ind.id) } { (ind.name) " " small { "(" (ind.population_label) ", " (ind.area) ")" } }
+                    table {
+                        caption { (ind.name) ": " (profile.name) " — administrative data" }
+                        thead { tr {
+                            th scope="col" { "Year" } th scope="col" { "Target group" } th scope="col" { "Rate" }
+                            th scope="col" { "Numerator" br; small { (ind.numerator.dataset) } }
+                            th scope="col" { "Denominator" br; small { (ind.denominator.dataset) } }
+                            th scope="col" { "Flags" } th scope="col" { "Method" }
+                        } }
+                        tbody {
+                            @for f in &rows {
+                                tr {
+                                    td { (f.year) }
+                                    th scope="row" { (catalogue.group_label(&f.group).unwrap_or(&f.group)) }
+                                    td.num { @match f.value { Some(v) => (format!("{:.1}", 100.0 * v)), None => "—" } }
+                                    td.num { @match f.numerator { Some(v) => (format!("{v:.0}")), None => "—" } }
+                                    td.num { @match f.denominator { Some(v) => (format!("{v:.0}")), None => "—" } }
+                                    td { (f.flags) }
+                                    td { "administrative" }
+                                }
+                            }
+                        }
+                    }
+                    p.note {
+                        "Values in %. " (ind.definition) " Computed from two tables of counts of every case: no sample, so no standard error or interval. Flags are the tables' own (c: confidential, no number shown). "
+                        (ind.comparability)
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A change from an earlier year: value, interval and the covariance used, or its flag.
