@@ -31,6 +31,7 @@ pub(crate) async fn indicator_about(
                     dd { @for (source, vars) in &ind.variables { (source.to_uppercase()) ": " code { (vars.join(", ")) } " " } }
                 }
                 @if !ind.comparability.is_empty() { dt { "Comparability" } dd { (ind.comparability) } }
+                @if let Some(d) = &ind.eurostat { dt { "Eurostat dataset" } dd { code { (d) } } }
                 @if !ind.published.is_empty() {
                     dt { "Officially published as" }
                     dd { @for p in &ind.published { (p.label) " (" code { (p.dataset) } ") " } }
@@ -60,6 +61,22 @@ pub(crate) async fn glossary(served: ServedRelease) -> Markup {
                         "Gaps are measured against the reference group: "
                         (catalogue.group_label(&g.reference).unwrap_or(&g.reference)) "."
                     }
+                }
+            }
+            h2 #administrative { "Indicators from administrative tables" }
+            p { "Computed from two tables of counts of every case (a numerator and a denominator), so without sampling error: no standard error or interval is claimed, and the tables' own flags are shown. Load the tables with incity import-table; city profiles show the figures." }
+            dl {
+                @for a in &catalogue.administrative {
+                    dt { (a.name) " (" (a.area) ")" }
+                    dd { (a.definition) " Numerator " code { (a.numerator.dataset) } ", denominator " code { (a.denominator.dataset) } " (Eurostat " code { (a.eurostat) } "). " (a.comparability) }
+                }
+            }
+            h2 #external { "Indicators from other sources" }
+            p { "Indicators of the EU's common set that no survey or table incity reads can give, and where a city finds them." }
+            dl {
+                @for x in &catalogue.external {
+                    dt { (x.name) " (" (x.area) ")" }
+                    dd { (x.definition) " " strong { "Source: " } (x.source) " " strong { "Why incity does not compute it: " } (x.why_not_computed) }
                 }
             }
             h2 { "Key concepts" }
