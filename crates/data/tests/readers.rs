@@ -679,3 +679,63 @@ fn eu_silc_p_and_h_alone_load_with_derived_age_and_income() {
         "{zero}"
     );
 }
+
+/// Children are linked to the parents they live with through the R file's father and mother
+/// ids (`RB220>PB210` in the shipped mapping): each child gets the parents' countries of
+/// birth from their P records, and its group by them.
+#[test]
+fn children_get_their_resident_parents_country_of_birth_through_the_r_file_links() {
+    let g = generated();
+    let (_d, store) = import(&Mapping::load("eu-silc").unwrap(), &g.silc());
+    let s = stored(&store, "silc");
+    let idx = |h: &[String], n: &str| h.iter().position(|x| x == n).unwrap();
+    let (rh, r_rows) = csv_rows(&g.path("silc_r.csv"));
+    let (ph, p_rows) = csv_rows(&g.path("silc_p.csv"));
+    let born: BTreeMap<&str, &str> = p_rows
+        .iter()
+        .map(|r| (r[idx(&ph, "PB030")].as_str(), r[idx(&ph, "PB210")].as_str()))
+        .collect();
+    let harmonised = |code: &str| match code {
+        "LOC" => "@home",
+        "EU" => "@eu",
+        _ => "@non_eu",
+    };
+    let pos: BTreeMap<String, usize> = s["person_id"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone().unwrap(), i))
+        .collect();
+    let mut children = 0;
+    for r in &r_rows {
+        let i = pos[&r[idx(&rh, "RB030")]];
+        let father = &r[idx(&rh, "RB220")];
+        let expected = (!father.is_empty()).then(|| harmonised(born[father.as_str()]));
+        assert_eq!(
+            s["resident_father_country_of_birth"][i].as_deref(),
+            expected
+        );
+        let mother = &r[idx(&rh, "RB230")];
+        let expected_m = (!mother.is_empty()).then(|| harmonised(born[mother.as_str()]));
+        assert_eq!(
+            s["resident_mother_country_of_birth"][i].as_deref(),
+            expected_m
+        );
+        let age: u32 = r[idx(&rh, "RX010")].parse().unwrap();
+        let group = s["children_parents_birth"][i].as_deref();
+        if age < 18 && (expected.is_some() || expected_m.is_some()) {
+            children += 1;
+            let parents: Vec<&str> = [expected, expected_m].into_iter().flatten().collect();
+            let want = if parents.contains(&"@non_eu") {
+                "children_non_eu_born_parent"
+            } else if parents.contains(&"@eu") {
+                "children_eu_born_parent"
+            } else {
+                "children_native_parents"
+            };
+            assert_eq!(group, Some(want));
+        } else {
+            assert_eq!(group, None);
+        }
+    }
+    assert!(children > 100, "{children} children linked");
+}

@@ -32,7 +32,7 @@ fn copy() -> tempfile::TempDir {
 #[test]
 fn the_shipped_catalogue_has_the_core_set() {
     let c = Catalogue::embedded();
-    assert_eq!(c.indicators.len(), 23);
+    assert_eq!(c.indicators.len(), 24);
     for id in [
         "employment_rate_20_64",
         "unemployment_rate_20_64",
@@ -54,6 +54,7 @@ fn the_shipped_catalogue_has_the_core_set() {
         "in_work_poverty_18_plus",
         "housing_cost_overburden_18_plus",
         "unmet_medical_need_16_plus",
+        "child_poverty_0_17",
     ] {
         assert!(c.indicator(id).is_some(), "{id}");
     }
@@ -121,7 +122,7 @@ definition = "Managers, professionals and technicians as a share of the employed
     )
     .unwrap();
     let c = Catalogue::load(dir.path()).unwrap();
-    assert_eq!(c.indicators.len(), 24);
+    assert_eq!(c.indicators.len(), 25);
 }
 
 fn error_of(file: &str, from: &str, to: &str) -> String {

@@ -271,6 +271,18 @@ pub const CONCEPTS: &[Concept] = &[
         "Self-perceived general health: 1 very good ... 5 very bad"
     ),
     concept!(
+        "resident_father_country_of_birth",
+        ConceptKind::Origin,
+        false,
+        "Country of birth of the father living in the same household (EU-SILC: PB210 of the person RB220 names)"
+    ),
+    concept!(
+        "resident_mother_country_of_birth",
+        ConceptKind::Origin,
+        false,
+        "Country of birth of the mother living in the same household (EU-SILC: PB210 of the person RB230 names)"
+    ),
+    concept!(
         "unemployment_duration",
         ConceptKind::Codes(UNEMPLOYMENT_DURATION),
         false,
@@ -355,6 +367,10 @@ pub const DERIVED: &[(&str, &str)] = &[
         "recent_migrants, settled_migrants, long_settled_migrants (foreign-born)",
     ),
     ("education", "low (ISCED 0-2), medium (3-4), high (5-8)"),
+    (
+        "children_parents_birth",
+        "children_native_parents, children_eu_born_parent, children_non_eu_born_parent (persons under 18, by the parents they live with)",
+    ),
 ];
 
 /// The columns of the harmonised input store, in order: the concepts, then the derived columns.
@@ -542,6 +558,27 @@ pub fn parents_background(father: &str, mother: &str, country: &str) -> &'static
     }
 }
 
+/// A child's group by the country of birth of the parents living with it: a parent born
+/// outside the EU makes `children_non_eu_born_parent`, else a parent born in another EU
+/// country `children_eu_born_parent`, else `children_native_parents` (one parent suffices
+/// when only one lives in the household).
+pub fn children_parents_birth(parents: &[&str], country: &str) -> Option<&'static str> {
+    if parents.is_empty() {
+        return None;
+    }
+    let rel: Vec<Relative> = parents
+        .iter()
+        .map(|p| relative_origin(p, country))
+        .collect();
+    Some(if rel.contains(&Relative::NonEu) {
+        "children_non_eu_born_parent"
+    } else if rel.contains(&Relative::Eu) {
+        "children_eu_born_parent"
+    } else {
+        "children_native_parents"
+    })
+}
+
 pub fn residence_duration(years: i64) -> &'static str {
     match years {
         ..=4 => "recent_migrants",
@@ -585,6 +622,19 @@ mod tests {
         assert_eq!(parents_background("NL", "DE", "NL"), "mixed_background");
         assert_eq!(parents_background("@home", "NL", "NL"), "native_parents");
         assert_eq!(residence_duration(4), "recent_migrants");
+        assert_eq!(
+            children_parents_birth(&["AT", "TR"], "AT"),
+            Some("children_non_eu_born_parent")
+        );
+        assert_eq!(
+            children_parents_birth(&["DE"], "AT"),
+            Some("children_eu_born_parent")
+        );
+        assert_eq!(
+            children_parents_birth(&["@home", "AT"], "AT"),
+            Some("children_native_parents")
+        );
+        assert_eq!(children_parents_birth(&[], "AT"), None);
         assert_eq!(residence_duration(5), "settled_migrants");
         assert_eq!(residence_duration(10), "long_settled_migrants");
         assert_eq!(age_band(0), Some("Y0-4"));

@@ -72,6 +72,10 @@ pub struct Person {
     pub unmet_medical: Option<u8>,
     /// Its main reason (EU-SILC `PH050`, 1-8).
     pub unmet_reason: Option<u8>,
+    /// Member numbers of the father and the mother when they live in the household (EU-SILC
+    /// `RB220`, `RB230` hold their person ids).
+    pub father_member: Option<u8>,
+    pub mother_member: Option<u8>,
 }
 
 /// One household.
@@ -294,6 +298,8 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
     } else {
         (0, 0)
     };
+    // Everyone added after the reference person and the partner is their child.
+    let parents_in_household = members.len();
     let young_parent = members.iter().map(|m| m.age).min().unwrap_or(30);
     for _ in 0..children {
         let age = rng.random_range(0..=(young_parent.saturating_sub(18)).min(17));
@@ -337,11 +343,27 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
             years_of_residence: (!born_here).then(|| rng.random_range(0..=age)),
         });
     }
-    let persons: Vec<Person> = members
+    let mut persons: Vec<Person> = members
         .into_iter()
         .enumerate()
         .map(|(i, s)| person(rng, ctx, i as u8 + 1, s))
         .collect();
+    let (first, second) = (persons[0].sex, persons.get(1).map(|p| p.sex));
+    for child in persons.iter_mut().skip(parents_in_household) {
+        let (mut father, mut mother) = (None, None);
+        for (member, sex) in [(1u8, Some(first)), (2, second)]
+            .into_iter()
+            .take(parents_in_household)
+        {
+            match sex {
+                Some(1) => father = Some(member),
+                Some(_) => mother = Some(member),
+                None => {}
+            }
+        }
+        child.father_member = father;
+        child.mother_member = mother;
+    }
     // Household income follows the members' employment and the origin of the household.
     let adults = persons.iter().filter(|p| p.age >= 18).count().max(1) as f64;
     let workers = persons
@@ -648,5 +670,7 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         ftptreas: None,
         unmet_medical: None,
         unmet_reason: None,
+        father_member: None,
+        mother_member: None,
     }
 }

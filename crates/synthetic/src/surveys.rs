@@ -41,7 +41,7 @@ COUNTRYBFATH,COUNTRYBMOTH,YEARESID,ILOSTAT,STAPRO,ISCO08_1D,HATLEV,EDUCFED4,EDUC
 /// EU-SILC household register (D file).
 pub const SILC_D_HEADER: &str = "DB010,DB020,DB030,DB040,DB050,DB060,DB090,DB100,CITY";
 /// EU-SILC personal register (R file).
-pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010";
+pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010,RB220,RB230";
 /// EU-SILC household data (H file).
 pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G,HX050";
 /// EU-SILC personal data, persons 16+ (P file).
@@ -281,7 +281,7 @@ fn stratum_respondents(
 /// GREG λ vectors.
 enum Calibration {
     Lfs(Vec<[[f64; 6]; 2]>),
-    /// Per region: the calibration level and λ.
+    /// Per region: the calibration level (3: one ratio factor, the fallback) and λ.
     Silc(Vec<(usize, DVector<f64>)>),
 }
 
@@ -307,7 +307,9 @@ fn collapse(x0: &[f64; 10], level: usize) -> DVector<f64> {
             let bands = if older { 3..5 } else { 0..3 };
             bands.map(|b| x0[sex * 5 + b]).sum()
         }),
-        _ => DVector::from_element(1, x0.iter().sum()),
+        2 => DVector::from_element(1, x0.iter().sum()),
+        // The fallback: one constant, so that `exp(λ)` is the same factor for every household.
+        _ => DVector::from_element(1, 1.0),
     }
 }
 
@@ -425,16 +427,26 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
                             .collect();
                         let sample: Vec<(f64, &DVector<f64>)> =
                             xs.iter().map(|(d, x)| (*d, x)).collect();
-                        // The coarsest level (one total) is a single ratio: always used when
-                        // no finer level keeps its factors within the bounds.
-                        let last = level + 1 == CALIBRATION_SIZES.len();
                         if let Some(lambda) =
-                            raking(&sample, &silc_totals(&counts[r], level, scale), !last)
+                            raking(&sample, &silc_totals(&counts[r], level, scale))
                         {
                             return (level, lambda);
                         }
                     }
-                    (CALIBRATION_SIZES.len() - 1, DVector::zeros(1))
+                    // No level keeps its factors within the bounds: one factor for every
+                    // household of the region, meeting its total of persons (a ratio
+                    // adjustment), `exp(λ) = T / Σ d·n`.
+                    let total = silc_totals(&counts[r], 2, scale)[0];
+                    let estimated: f64 = mine
+                        .iter()
+                        .map(|(_, d, cells)| d * cells.iter().sum::<f64>())
+                        .sum();
+                    let lambda = if total > 0.0 && estimated > 0.0 {
+                        (total / estimated).ln()
+                    } else {
+                        0.0
+                    };
+                    (CALIBRATION_SIZES.len(), DVector::from_element(1, lambda))
                 })
                 .collect();
             Calibration::Silc(lambdas)
@@ -446,11 +458,7 @@ fn calibrate(pop: &Population, survey: Survey, seed: u64, plan: &[Vec<u32>]) -> 
 /// with `Σ d exp(x'λ) x = t`, so that weights stay positive. It minimises the convex dual
 /// `F(λ) = Σ d exp(x'λ) − λ't` by Newton's method with step halving; a category with no
 /// sampled person keeps `λ = 0` (pseudo-inverse of the Hessian).
-fn raking(
-    sample: &[(f64, &DVector<f64>)],
-    target: &DVector<f64>,
-    bounded: bool,
-) -> Option<DVector<f64>> {
+fn raking(sample: &[(f64, &DVector<f64>)], target: &DVector<f64>) -> Option<DVector<f64>> {
     let k = target.len();
     let objective = |lambda: &DVector<f64>| -> f64 {
         sample
@@ -493,8 +501,8 @@ fn raking(
             break;
         }
     }
-    // Converged: every total met to 1e-8 relative, and (`bounded`) every weight factor
-    // within [G_MIN, G_MAX] (as statistics offices bound calibration factors; a level whose
+    // Converged: every total met to 1e-8 relative, and every weight factor within
+    // [G_MIN, G_MAX] (as statistics offices bound calibration factors; a level whose
     // factors would leave the bounds gives way to a coarser one).
     let mut total = DVector::zeros(k);
     let (mut smallest, mut largest) = (f64::INFINITY, 0.0f64);
@@ -505,8 +513,7 @@ fn raking(
         total.axpy(d * g, x, 1.0);
     }
     let met = (0..k).all(|i| (total[i] - target[i]).abs() <= 1e-8 * target[i].max(1.0));
-    let within = !bounded || (smallest >= G_MIN && largest <= G_MAX);
-    (met && smallest > 0.0 && within).then_some(lambda)
+    (met && smallest >= G_MIN && largest <= G_MAX).then_some(lambda)
 }
 
 /// The month of the personal interview (`PB100`), and the month and year of birth (`PB130`,
@@ -776,10 +783,12 @@ pub fn write_silc(
                             let pid = hid * 100 + p.member as u64;
                             let _ = writeln!(
                                 bufs[1],
-                                "{year},{country},{pid},{hid},{w:.4},{},{},{}",
+                                "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{}",
                                 interview_and_birth(pid, year, p.age).2,
                                 p.sex,
-                                p.age
+                                p.age,
+                                opt(p.father_member.map(|m| hid * 100 + m as u64)),
+                                opt(p.mother_member.map(|m| hid * 100 + m as u64)),
                             );
                             n[1] += 1;
                             if p.age >= 16 {

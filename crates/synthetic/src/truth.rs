@@ -21,7 +21,7 @@ use super::{Population, ILO_EMPLOYED, ILO_UNEMPLOYED};
 use crate::SyntheticError;
 
 /// Target groups of the truth table, in the harmonised codes of `incity-data::concepts`.
-pub const TRUTH_GROUPS: [&str; 15] = [
+pub const TRUTH_GROUPS: [&str; 18] = [
     "total",
     "native",
     "foreign_born",
@@ -37,10 +37,13 @@ pub const TRUTH_GROUPS: [&str; 15] = [
     "recent_migrants",
     "settled_migrants",
     "long_settled_migrants",
+    "children_native_parents",
+    "children_eu_born_parent",
+    "children_non_eu_born_parent",
 ];
 
 /// Ratio indicators: the EU-LFS ones first ([`LFS_INDICATORS`] of them), then EU-SILC's.
-const RATIO_INDICATORS: [&str; 22] = [
+const RATIO_INDICATORS: [&str; 23] = [
     "employment_rate_20_64",
     "unemployment_rate_20_64",
     "activity_rate_20_64",
@@ -63,6 +66,7 @@ const RATIO_INDICATORS: [&str; 22] = [
     "in_work_poverty_18_plus",
     "housing_cost_overburden_18_plus",
     "unmet_medical_need_16_plus",
+    "child_poverty_0_17",
 ];
 const LFS_INDICATORS: usize = 16;
 const K: usize = RATIO_INDICATORS.len();
@@ -162,6 +166,22 @@ pub(crate) fn groups_of(p: &Person, home: &str) -> Vec<usize> {
             _ => 14,
         });
     }
+    // Children by the parents they live with (the father's and mother's countries of birth
+    // are those of the household's parents; a single parent counts once).
+    if p.age < 18 && (p.father_member.is_some() || p.mother_member.is_some()) {
+        let parents = [p.father_birth, p.mother_birth];
+        let non_eu = parents
+            .iter()
+            .any(|c| *c != home && !incity_reference::geography::is_eu27(c));
+        let eu = parents.iter().any(|c| *c != home);
+        g.push(if non_eu {
+            17
+        } else if eu {
+            16
+        } else {
+            15
+        });
+    }
     g
 }
 
@@ -237,6 +257,7 @@ fn contributions(p: &Person, h: Option<&Household>, threshold: f64) -> [(bool, b
                 && p.unmet_reason.is_some_and(|r| COUNTED_PH050.contains(&r)),
             a >= 16,
         ),
+        (a < 18 && income < threshold, a < 18),
     ]
 }
 

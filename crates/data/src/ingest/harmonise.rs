@@ -59,6 +59,19 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&str>> {
         _ => None,
     };
     let education = value(row, "education_level").and_then(concepts::education_group);
+    let child = value(row, "age")
+        .and_then(|a| a.parse::<i64>().ok())
+        .is_some_and(|a| a < 18);
+    let resident_parents: Vec<&str> = [
+        value(row, "resident_father_country_of_birth"),
+        value(row, "resident_mother_country_of_birth"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let children = child
+        .then(|| concepts::children_parents_birth(&resident_parents, country))
+        .flatten();
     let age_band = value(row, "age")
         .and_then(|a| a.parse().ok())
         .and_then(concepts::age_band);
@@ -72,6 +85,7 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&str>> {
         parents,
         residence,
         education,
+        children,
     ]
 }
 
@@ -153,8 +167,10 @@ impl<'m> Harmoniser<'m> {
                         [k] => idx.push(*k),
                         [] => {
                             if mapping.layout == Layout::EuSilcUdb {
-                                // A column of a file that was not given is unavailable.
-                                let letter = col.chars().next().unwrap_or(' ');
+                                // A column of a file that was not given is unavailable (for a
+                                // linked column `RB220>PB210`, the file of its target).
+                                let target = col.rsplit('>').next().unwrap_or(col);
+                                let letter = target.chars().next().unwrap_or(' ');
                                 if !given.contains(letter) && "DRHP".contains(letter) {
                                     unavailable.push(c.id.to_string());
                                     idx.clear();

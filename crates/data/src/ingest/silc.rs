@@ -161,6 +161,30 @@ pub(crate) fn read_udb(
         owner_file,
         offsets,
     } = joined_header(&order, dl, &raws, &keyed, files);
+    let (mut header, mut owners, mut owner_file) = (header, owners, owner_file);
+    // Linked columns (`RB220>PB210`: the PB210 of the person whose id RB220 holds, a parent
+    // living in the household), appended to the joined record.
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    if let (Kind::R, Some(p)) = (driver, keyed.get(&'P')) {
+        for spec in mapping.columns.values() {
+            for name in spec.columns() {
+                let Some((link, target)) = name.split_once('>') else {
+                    continue;
+                };
+                if header.iter().any(|h| h == name) {
+                    continue;
+                }
+                let r_header = &raws[r_index].header;
+                let path_r = &files[r_index];
+                let l = column(r_header, link, path_r)?;
+                let t = column(&p.header, target, &files[p.file])?;
+                links.push((l, t));
+                header.push(name.to_string());
+                owners.push(files[p.file].display().to_string());
+                owner_file.push(('P', p.file));
+            }
+        }
+    }
     let given: String = order.iter().map(|(l, _)| *l).collect();
     let harmoniser = Harmoniser::new(
         mapping,
@@ -281,6 +305,19 @@ pub(crate) fn read_udb(
                         for k in 0..p.arena.columns {
                             unified[off + k] = p.arena.field(*index, k);
                         }
+                    }
+                }
+                if let Some(p) = keyed.get(&'P') {
+                    let first_link = header.len() - links.len();
+                    for (k, (l, t)) in links.iter().enumerate() {
+                        let linked = fields[*l]
+                            .filter(|v| !mapping.is_missing(v))
+                            .and_then(|id| {
+                                p.records
+                                    .get(&(person.0.clone(), person.1.clone(), id.to_string()))
+                            })
+                            .and_then(|(_, index)| p.arena.field(*index, *t));
+                        unified[first_link + k] = linked;
                     }
                 }
                 if pending.is_empty() {
