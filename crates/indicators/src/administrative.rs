@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalogue::{AdministrativeIndicator, TableSlice};
-use crate::official::{MissingDimension, TableObservation};
+use crate::official::{MissingDimension, SliceSpec, TableObservation};
 use crate::GeoLevel;
 
 /// One figure of an administrative indicator.
@@ -83,68 +83,21 @@ fn geo_code(value: &str) -> Option<String> {
         .map(|(code, _)| code.to_string())
 }
 
-fn sex_code(value: &str) -> Option<&'static str> {
-    match value {
-        "T" | "Total" => Some("T"),
-        "M" | "Males" => Some("M"),
-        "F" | "Females" => Some("F"),
-        _ => None,
-    }
-}
-
 impl TableSlice {
     fn select<'a>(
         &self,
         dimensions: &[String],
         observations: impl IntoIterator<Item = TableObservation<'a>>,
     ) -> Result<Slice, AdministrativeError> {
-        let position = |name: &str| {
-            dimensions
-                .iter()
-                .position(|d| d == name)
-                .ok_or_else(|| MissingDimension {
-                    dataset: self.dataset.clone(),
-                    dimension: name.to_string(),
-                    available: dimensions.to_vec(),
-                })
+        let spec = SliceSpec {
+            dataset: &self.dataset,
+            filter: &self.filter,
+            sex_dimension: self.sex_dimension.as_deref(),
+            group_dimension: &self.group_dimension,
+            groups: &self.groups,
         };
-        let filter: Vec<(usize, &str)> = self
-            .filter
-            .iter()
-            .map(|(d, v)| Ok((position(d)?, v.as_str())))
-            .collect::<Result<_, MissingDimension>>()?;
-        let geo = position("geo")?;
-        let sex = self.sex_dimension.as_deref().map(position).transpose()?;
-        let group = position(&self.group_dimension)?;
-        let groups: BTreeMap<&str, &str> = self
-            .groups
-            .iter()
-            .map(|(code, published)| (published.as_str(), code.as_str()))
-            .collect();
         let mut out = Slice::new();
-        for o in observations {
-            if filter
-                .iter()
-                .any(|(i, v)| o.key.get(*i).map(String::as_str) != Some(*v))
-            {
-                continue;
-            }
-            let Some(geo) = o.key.get(geo).and_then(|g| geo_code(g)) else {
-                continue;
-            };
-            let sex = match sex {
-                Some(i) => match o.key.get(i).and_then(|s| sex_code(s)) {
-                    Some(s) => s,
-                    None => continue,
-                },
-                None => "T",
-            };
-            let Some(group) = o.key.get(group).and_then(|g| groups.get(g.as_str())) else {
-                continue;
-            };
-            let Ok(year) = o.time.parse::<i32>() else {
-                continue;
-            };
+        for (o, geo, year, group, sex) in spec.select(dimensions, observations, geo_code)? {
             let key = (geo, year, group.to_string(), sex.to_string());
             if out.contains_key(&key) {
                 return Err(AdministrativeError::Ambiguous {

@@ -84,22 +84,34 @@ pub struct MissingDimension {
     pub available: Vec<String>,
 }
 
-impl PublishedDefinition {
-    /// The observations of this definition in a table with `dimensions`. Observations of
-    /// other slices, of geographies that are not countries incity knows, or of non-annual
-    /// periods are not selected. An error names a dimension the definition refers to that the
-    /// table lacks.
-    pub fn select<'a>(
+/// The slice of a stored table that a catalogue definition names: the observations that
+/// match its `where`, with their area (as `geo_of` reads the `geo` dimension), year, catalogue
+/// group and sex. Shared by the `[[published]]` figures and the administrative indicators.
+pub(crate) struct SliceSpec<'d> {
+    pub(crate) dataset: &'d str,
+    pub(crate) filter: &'d BTreeMap<String, String>,
+    pub(crate) sex_dimension: Option<&'d str>,
+    pub(crate) group_dimension: &'d str,
+    /// Catalogue group code → the table's code or label.
+    pub(crate) groups: &'d BTreeMap<String, String>,
+}
+
+/// One selected observation: (observation, area, year, group code, sex code).
+pub(crate) type Selected<'a, 'd> = (TableObservation<'a>, String, i32, &'d str, &'static str);
+
+impl<'d> SliceSpec<'d> {
+    pub(crate) fn select<'a>(
         &self,
         dimensions: &[String],
         observations: impl IntoIterator<Item = TableObservation<'a>>,
-    ) -> Result<Vec<OfficialFigure>, MissingDimension> {
+        geo_of: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Selected<'a, 'd>>, MissingDimension> {
         let position = |name: &str| {
             dimensions
                 .iter()
                 .position(|d| d == name)
                 .ok_or_else(|| MissingDimension {
-                    dataset: self.dataset.clone(),
+                    dataset: self.dataset.to_string(),
                     dimension: name.to_string(),
                     available: dimensions.to_vec(),
                 })
@@ -110,9 +122,9 @@ impl PublishedDefinition {
             .map(|(d, v)| Ok((position(d)?, v.as_str())))
             .collect::<Result<_, MissingDimension>>()?;
         let geo = position("geo")?;
-        let sex = self.sex_dimension.as_deref().map(position).transpose()?;
-        let group = position(&self.group_dimension)?;
-        let groups: BTreeMap<&str, &str> = self
+        let sex = self.sex_dimension.map(position).transpose()?;
+        let group = position(self.group_dimension)?;
+        let groups: BTreeMap<&str, &'d str> = self
             .groups
             .iter()
             .map(|(code, published)| (published.as_str(), code.as_str()))
@@ -125,7 +137,7 @@ impl PublishedDefinition {
             {
                 continue;
             }
-            let Some(geo) = o.key.get(geo).and_then(|g| country_code(g)) else {
+            let Some(area) = o.key.get(geo).and_then(|g| geo_of(g)) else {
                 continue;
             };
             let sex = match sex {
@@ -141,12 +153,39 @@ impl PublishedDefinition {
             let Ok(year) = o.time.parse::<i32>() else {
                 continue;
             };
+            out.push((o, area, year, *group, sex));
+        }
+        Ok(out)
+    }
+}
+
+impl PublishedDefinition {
+    /// The observations of this definition in a table with `dimensions`. Observations of
+    /// other slices, of geographies that are not countries incity knows, or of non-annual
+    /// periods are not selected. An error names a dimension the definition refers to that the
+    /// table lacks.
+    pub fn select<'a>(
+        &self,
+        dimensions: &[String],
+        observations: impl IntoIterator<Item = TableObservation<'a>>,
+    ) -> Result<Vec<OfficialFigure>, MissingDimension> {
+        let slice = SliceSpec {
+            dataset: &self.dataset,
+            filter: &self.filter,
+            sex_dimension: self.sex_dimension.as_deref(),
+            group_dimension: &self.group_dimension,
+            groups: &self.groups,
+        };
+        let mut out = Vec::new();
+        for (o, geo, year, group, sex) in slice.select(dimensions, observations, |g| {
+            country_code(g).map(String::from)
+        })? {
             out.push(OfficialFigure {
                 dataset: self.dataset.clone(),
                 label: self.label.clone(),
-                geo: geo.to_string(),
+                geo,
                 year,
-                grouping: if *group == "total" {
+                grouping: if group == "total" {
                     "total".to_string()
                 } else {
                     self.grouping.clone()

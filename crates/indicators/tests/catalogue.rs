@@ -279,7 +279,7 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
         ),
         (
             "catalogue.toml",
-            "version = \"2026.4\"",
+            "version = \"2026.5\"",
             "version = 2026",
             vec!["catalogue.toml", "invalid type"],
         ),

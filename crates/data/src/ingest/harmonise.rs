@@ -89,6 +89,32 @@ pub fn derive(row: &HarmonisedRow) -> Vec<Option<&str>> {
     ]
 }
 
+/// A mapped column the header lacks: unavailable (`Ok`) when it belongs to an EU-SILC file
+/// that was not given (for a linked column `RB220>PB210`, the file of its target), else an
+/// error naming the files, the column and its role.
+fn missing_column(
+    mapping: &Mapping,
+    col: &str,
+    given: &str,
+    header: &[String],
+    owners: &[String],
+    role: String,
+) -> Result<(), DataError> {
+    let target = col.rsplit('>').next().unwrap_or(col);
+    let letter = target.chars().next().unwrap_or(' ');
+    if mapping.layout == Layout::EuSilcUdb && !given.contains(letter) && "DRHP".contains(letter) {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = owners.iter().map(|o| o.as_str()).collect();
+    names.dedup();
+    Err(DataError::UnknownColumn {
+        file: PathBuf::from(names.join(", ")),
+        column: col.to_string(),
+        role,
+        available: header.join(", "),
+    })
+}
+
 /// The mapping applied to one row.
 pub(crate) struct Harmoniser<'m> {
     mapping: &'m Mapping,
@@ -128,26 +154,14 @@ impl<'m> Harmoniser<'m> {
                     match header.iter().position(|h| h == col) {
                         Some(k) => idx.push(k),
                         None => {
-                            let letter = col.chars().next().unwrap_or(' ');
-                            if mapping.layout == Layout::EuSilcUdb
-                                && !given.contains(letter)
-                                && "DRHP".contains(letter)
-                            {
-                                unavailable.push(c.id.to_string());
-                                idx.clear();
-                                break;
-                            }
-                            let mut names: Vec<&str> = owners.iter().map(|o| o.as_str()).collect();
-                            names.dedup();
-                            return Err(DataError::UnknownColumn {
-                                file: PathBuf::from(names.join(", ")),
-                                column: col.to_string(),
-                                role: format!(
-                                    "column of `{} = {}` ([derive] of mapping {})",
-                                    c.id, expression.text, mapping.name
-                                ),
-                                available: header.join(", "),
-                            });
+                            let role = format!(
+                                "column of `{} = {}` ([derive] of mapping {})",
+                                c.id, expression.text, mapping.name
+                            );
+                            missing_column(mapping, col, given, header, owners, role)?;
+                            unavailable.push(c.id.to_string());
+                            idx.clear();
+                            break;
                         }
                     }
                 }
@@ -166,25 +180,11 @@ impl<'m> Harmoniser<'m> {
                     match found.as_slice() {
                         [k] => idx.push(*k),
                         [] => {
-                            if mapping.layout == Layout::EuSilcUdb {
-                                // A column of a file that was not given is unavailable (for a
-                                // linked column `RB220>PB210`, the file of its target).
-                                let target = col.rsplit('>').next().unwrap_or(col);
-                                let letter = target.chars().next().unwrap_or(' ');
-                                if !given.contains(letter) && "DRHP".contains(letter) {
-                                    unavailable.push(c.id.to_string());
-                                    idx.clear();
-                                    break;
-                                }
-                            }
-                            let mut names: Vec<&str> = owners.iter().map(|o| o.as_str()).collect();
-                            names.dedup();
-                            return Err(DataError::UnknownColumn {
-                                file: PathBuf::from(names.join(", ")),
-                                column: col.to_string(),
-                                role: format!("column of `{}` in mapping {}", c.id, mapping.name),
-                                available: header.join(", "),
-                            });
+                            let role = format!("column of `{}` in mapping {}", c.id, mapping.name);
+                            missing_column(mapping, col, given, header, owners, role)?;
+                            unavailable.push(c.id.to_string());
+                            idx.clear();
+                            break;
                         }
                         many => {
                             let which: Vec<&str> =
