@@ -568,7 +568,17 @@ impl Expression {
     ) -> Result<bool, EvalError> {
         match self.eval(node, value)? {
             Value::Condition(b) => Ok(b),
-            _ => unreachable!("type-checked"),
+            // Type-checked: only `null` (a branch of `if` or `coalesce`) reaches here.
+            _ => Err(self.null_reached("a condition")),
+        }
+    }
+
+    /// `null` written in the mapping reached a place that needs a value.
+    fn null_reached(&self, place: &str) -> EvalError {
+        EvalError {
+            column: None,
+            found: String::new(),
+            expected: format!("{place}: null reached it in `{}`", self.text),
         }
     }
 
@@ -618,12 +628,15 @@ impl Expression {
                     })
                 }
                 Op::Eq | Op::Ne
-                    if matches!(**a, Node::Text(_)) || matches!(**b, Node::Text(_)) =>
+                    if [a, b]
+                        .iter()
+                        .any(|n| type_of(n).ok() == Some(ValueType::Text)) =>
                 {
                     let text = |n: &Node| -> Result<String, EvalError> {
                         match self.eval(n, value)? {
                             Value::Text(t) => Ok(t.into_owned()),
-                            _ => unreachable!("type-checked"),
+                            Value::Number(x) => Ok(format_number(x)),
+                            _ => Err(self.null_reached("text to compare")),
                         }
                     };
                     let equal = text(a)? == text(b)?;

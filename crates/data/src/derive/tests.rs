@@ -99,3 +99,19 @@ fn syntax_and_type_errors_say_where_and_what() {
         assert!(e.contains(expected), "{text}: {e}");
     }
 }
+
+#[test]
+fn null_reaching_a_condition_or_a_comparison_is_an_error_not_a_crash() {
+    let v = [("A", Some("0"))];
+    let e = eval("if(and(if(A > 1, A > 2, null)), 1, 0)", &v).unwrap_err();
+    assert!(e.expected.contains("a condition: null reached it"), "{e:?}");
+    let e = eval("if(if(A < 1, null, 'x') = 'y', 1, 0)", &v).unwrap_err();
+    assert!(e.expected.contains("text to compare"), "{e:?}");
+    // Text from a branch compares as text.
+    assert_eq!(
+        eval("if(if(A < 1, 'x', 'z') = 'x', 1, 0)", &v)
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
+}

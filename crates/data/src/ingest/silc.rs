@@ -163,7 +163,9 @@ pub(crate) fn read_udb(
     } = joined_header(&order, dl, &raws, &keyed, files);
     let (mut header, mut owners, mut owner_file) = (header, owners, owner_file);
     // Linked columns (`RB220>PB210`: the PB210 of the person whose id RB220 holds, a parent
-    // living in the household), appended to the joined record.
+    // living in the household), appended to the joined record. An empty id, or an id whose
+    // person has no P record (a parent who gave no personal interview), is a missing value:
+    // the child is then grouped by the other parent, or not at all.
     let mut links: Vec<(usize, usize)> = Vec::new();
     if let (Kind::R, Some(p)) = (driver, keyed.get(&'P')) {
         for spec in mapping.columns.values() {
