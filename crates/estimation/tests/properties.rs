@@ -275,6 +275,7 @@ fn poverty_rate_linearisation_agrees_with_bootstrap() {
         value,
         domain: dom,
         group: vec![0; n],
+        at_risk_otherwise: Vec::new(),
     };
     let d = SampleDesign::new(
         (0..4)

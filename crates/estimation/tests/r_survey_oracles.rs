@@ -355,6 +355,7 @@ fn quantiles_match_r_svyquantile() {
         value: api00.clone(),
         domain: vec![Some(0); w.len()],
         group: vec![0; w.len()],
+        at_risk_otherwise: Vec::new(),
     };
     // (p, rule, quantile, ci low, ci high, se) from api_oracles.txt
     let cases = [

@@ -64,6 +64,7 @@ fn sample() -> (SampleDesign, UnitData, Vec<(PsuRef, CellSums)>) {
         value,
         domain,
         group: vec![0; n],
+        at_risk_otherwise: Vec::new(),
     };
     (design, units, cells)
 }

@@ -101,6 +101,11 @@ pub struct Indicator {
     /// For medians and poverty rates: the value column.
     #[serde(default)]
     pub value: Option<String>,
+    /// For poverty rates: who is counted as at risk whatever their income (SQL over harmonised
+    /// columns), making the rate the "at risk of poverty or social exclusion" rate (severe
+    /// material and social deprivation, very low work intensity).
+    #[serde(default)]
+    pub at_risk_otherwise: Option<String>,
     /// Weight column (`weight`, or `personal_weight` for EU-SILC P-file variables).
     #[serde(default = "default_weight")]
     pub weight: String,
@@ -320,6 +325,7 @@ impl Indicator {
             Some(self.population.as_str()),
             self.numerator.as_deref(),
             self.value.as_deref(),
+            self.at_risk_otherwise.as_deref(),
             Some(self.weight.as_str()),
         ]
         .into_iter()
@@ -522,6 +528,12 @@ impl Catalogue {
                 }
                 _ => {}
             }
+            if ind.at_risk_otherwise.is_some() && ind.statistic != StatisticKind::AtRiskOfPoverty {
+                return Err(err(
+                    name,
+                    "at_risk_otherwise is a condition of a poverty rate (statistic = \"at_risk_of_poverty\")",
+                ));
+            }
             if let Some(code) = &ind.eurostat {
                 if code.is_empty()
                     || !code
@@ -614,6 +626,9 @@ impl Catalogue {
             }
             if let Some(v) = &ind.value {
                 fields.push(("value", v));
+            }
+            if let Some(c) = &ind.at_risk_otherwise {
+                fields.push(("at_risk_otherwise", c));
             }
             for (field, sql) in fields {
                 let ids = identifiers(sql).map_err(|e| err(name, format!("{field}: {e}")))?;

@@ -32,7 +32,7 @@ fn copy() -> tempfile::TempDir {
 #[test]
 fn the_shipped_catalogue_has_the_core_set() {
     let c = Catalogue::embedded();
-    assert_eq!(c.indicators.len(), 24);
+    assert_eq!(c.indicators.len(), 26);
     for id in [
         "employment_rate_20_64",
         "unemployment_rate_20_64",
@@ -55,6 +55,8 @@ fn the_shipped_catalogue_has_the_core_set() {
         "housing_cost_overburden_18_plus",
         "unmet_medical_need_16_plus",
         "child_poverty_0_17",
+        "at_risk_of_poverty_or_social_exclusion_18_plus",
+        "overcrowding_18_plus",
     ] {
         assert!(c.indicator(id).is_some(), "{id}");
     }
@@ -122,7 +124,7 @@ definition = "Managers, professionals and technicians as a share of the employed
     )
     .unwrap();
     let c = Catalogue::load(dir.path()).unwrap();
-    assert_eq!(c.indicators.len(), 25);
+    assert_eq!(c.indicators.len(), 27);
 }
 
 fn error_of(file: &str, from: &str, to: &str) -> String {
@@ -278,8 +280,23 @@ fn malformed_catalogue_files_are_refused_with_file_and_reason() {
             vec!["catalogue.toml", "unknown field `note`"],
         ),
         (
+            "indicators/overcrowding_18_plus.toml",
+            "numerator = \"rooms < required_rooms\"",
+            "numerator = \"rooms < required_rooms\"\nat_risk_otherwise = \"rooms < 2\"",
+            vec![
+                "overcrowding_18_plus.toml",
+                "at_risk_otherwise is a condition of a poverty rate",
+            ],
+        ),
+        (
+            "indicators/at_risk_of_poverty_or_social_exclusion_18_plus.toml",
+            "deprivation_items >= 7 OR",
+            "deprived >= 7 OR",
+            vec!["at_risk_otherwise: `deprived` is not a harmonised column"],
+        ),
+        (
             "catalogue.toml",
-            "version = \"2026.5\"",
+            "version = \"2026.6\"",
             "version = 2026",
             vec!["catalogue.toml", "invalid type"],
         ),

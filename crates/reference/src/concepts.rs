@@ -331,6 +331,30 @@ pub const CONCEPTS: &[Concept] = &[
         "Needed a medical examination or treatment in the last 12 months and did not receive it (EU-SILC PH040)"
     ),
     concept!(
+        "deprivation_items",
+        ConceptKind::Integer { min: 0, max: 13 },
+        false,
+        "Number of the 13 items of material and social deprivation the person lacks for want of money (EU 2021 definition: 7 household items, HS011-HS031, HS040, HS050, HS060, HH050, HS110, HD080; 6 personal items, PD020-PD080)"
+    ),
+    concept!(
+        "work_intensity",
+        ConceptKind::Number,
+        true,
+        "Work intensity of the household: months worked by its working-age members over the months they could have worked in the income reference year, 0-1 (EU-SILC RX040); missing where no member counts"
+    ),
+    concept!(
+        "rooms",
+        ConceptKind::Integer { min: 1, max: 99 },
+        true,
+        "Number of rooms at the household's disposal (EU-SILC HH030)"
+    ),
+    concept!(
+        "required_rooms",
+        ConceptKind::Integer { min: 1, max: 99 },
+        true,
+        "Rooms the household needs by Eurostat's overcrowding rule: one for the household, one per couple, one per other person 18+, one per two persons of the same sex aged 12-17, one per other person aged 12-17, one per two children under 12"
+    ),
+    concept!(
         "unmet_medical_reason",
         ConceptKind::Codes(UNMET_MEDICAL_REASON),
         false,

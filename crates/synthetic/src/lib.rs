@@ -38,6 +38,7 @@
 
 mod citizenship;
 pub mod conditions;
+pub mod living;
 mod people;
 mod registers;
 mod surveys;

@@ -76,6 +76,11 @@ pub struct Person {
     /// `RB220`, `RB230` hold their person ids).
     pub father_member: Option<u8>,
     pub mother_member: Option<u8>,
+    /// Member number of the spouse or partner living in the household (EU-SILC `RB240` holds
+    /// the person id).
+    pub partner_member: Option<u8>,
+    /// Personal deprivation items (16+), [`crate::living::PERSONAL_ITEMS`].
+    pub personal_items: Option<[u8; 6]>,
 }
 
 /// One household.
@@ -98,6 +103,12 @@ pub struct Household {
     pub housing_cost: f64,
     /// Housing allowances (`HY070G`), euro per year.
     pub housing_allowance: f64,
+    /// Household deprivation items, [`crate::living::HOUSEHOLD_ITEMS`].
+    pub items: [Option<u8>; 9],
+    /// Work intensity (`RX040`), `None` where no member counts.
+    pub work_intensity: Option<f64>,
+    /// Rooms at the household's disposal (`HH030`).
+    pub rooms: u8,
 }
 
 /// An area cluster: the PSU of both surveys.
@@ -184,6 +195,7 @@ pub(crate) fn generate_cluster(pop: &Population, stratum: &Stratum, index: u32) 
         households,
     };
     crate::conditions::draw_conditions(pop.config.seed, &mut cluster);
+    crate::living::draw_living(pop.config.seed, &mut cluster);
     cluster
 }
 
@@ -364,6 +376,11 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
         child.father_member = father;
         child.mother_member = mother;
     }
+    // The reference person and the partner, when there is one, are a couple.
+    if parents_in_household == 2 {
+        persons[0].partner_member = Some(2);
+        persons[1].partner_member = Some(1);
+    }
     // Household income follows the members' employment and the origin of the household.
     let adults = persons.iter().filter(|p| p.age >= 18).count().max(1) as f64;
     let workers = persons
@@ -419,6 +436,9 @@ fn generate_household(rng: &mut ChaCha8Rng, ctx: &Context, number: u8) -> Househ
         disposable_income: 0.0,
         housing_cost: 0.0,
         housing_allowance: 0.0,
+        items: [None; 9],
+        work_intensity: None,
+        rooms: 0,
     }
 }
 
@@ -672,5 +692,7 @@ fn person(rng: &mut ChaCha8Rng, ctx: &Context, member: u8, s: Skeleton) -> Perso
         unmet_reason: None,
         father_member: None,
         mother_member: None,
+        partner_member: None,
+        personal_items: None,
     }
 }

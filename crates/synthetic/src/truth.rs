@@ -43,7 +43,7 @@ pub const TRUTH_GROUPS: [&str; 18] = [
 ];
 
 /// Ratio indicators: the EU-LFS ones first ([`LFS_INDICATORS`] of them), then EU-SILC's.
-const RATIO_INDICATORS: [&str; 23] = [
+const RATIO_INDICATORS: [&str; 25] = [
     "employment_rate_20_64",
     "unemployment_rate_20_64",
     "activity_rate_20_64",
@@ -67,6 +67,8 @@ const RATIO_INDICATORS: [&str; 23] = [
     "housing_cost_overburden_18_plus",
     "unmet_medical_need_16_plus",
     "child_poverty_0_17",
+    "at_risk_of_poverty_or_social_exclusion_18_plus",
+    "overcrowding_18_plus",
 ];
 const LFS_INDICATORS: usize = 16;
 const K: usize = RATIO_INDICATORS.len();
@@ -211,6 +213,16 @@ fn contributions(p: &Person, h: Option<&Household>, threshold: f64) -> [(bool, b
         None => (f64::NAN, 0, false),
     };
     let at_work = a >= 18 && p.economic_status == Some(1);
+    // Severe material and social deprivation or very low work intensity (the social
+    // exclusion of "at risk of poverty or social exclusion"), and overcrowding.
+    let (excluded, overcrowded) = match h {
+        Some(h) => (
+            crate::living::severely_deprived(h, p) == Some(true)
+                || crate::living::very_low_work_intensity(h, p),
+            crate::living::overcrowded(h),
+        ),
+        None => (false, false),
+    };
     [
         (w2064 && employed, w2064),
         (w2064 && unemployed, w2064 && active),
@@ -258,6 +270,8 @@ fn contributions(p: &Person, h: Option<&Household>, threshold: f64) -> [(bool, b
             a >= 16,
         ),
         (a < 18 && income < threshold, a < 18),
+        (a >= 18 && (income < threshold || excluded), a >= 18),
+        (a >= 18 && overcrowded, a >= 18),
     ]
 }
 

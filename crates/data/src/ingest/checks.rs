@@ -51,7 +51,7 @@ struct HouseholdSeen {
     parts: [u16; MAX_HOUSEHOLD_CONCEPTS],
 }
 
-const MAX_HOUSEHOLD_CONCEPTS: usize = 12;
+const MAX_HOUSEHOLD_CONCEPTS: usize = 16;
 
 /// A file index (16 bits) and a line (48 bits) in one word.
 #[derive(Clone, Copy)]

@@ -19,6 +19,7 @@
 
 mod batch;
 mod checks;
+mod composition;
 mod harmonise;
 mod raw;
 mod report;
@@ -28,6 +29,7 @@ mod table;
 use std::path::{Path, PathBuf};
 
 pub use batch::{harmonised_schema, BatchBuilder};
+pub use composition::{required_rooms, Member, REQUIRED_ROOMS};
 pub use harmonise::{derive, Discard, HarmonisedRow, RowSink};
 pub use report::{FileReport, LoadReport, ReadOptions, Rejection};
 

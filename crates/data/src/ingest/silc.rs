@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::checks::Checks;
+use super::composition::{required_rooms_by_household, REQUIRED_ROOMS};
 use super::harmonise::{Harmoniser, Origin, RowSink};
 use super::raw::{for_each_record, open_raw, RawFile};
 use super::report::{LoadReport, ReadOptions, Rejection};
@@ -187,6 +188,25 @@ pub(crate) fn read_udb(
             }
         }
     }
+    // The household's required rooms (`@required_rooms`), computed from all its R members in
+    // a first pass over R.
+    let wants_rooms = mapping
+        .columns
+        .values()
+        .any(|spec| spec.columns().contains(&REQUIRED_ROOMS));
+    let rooms = if wants_rooms && driver == Kind::R {
+        header.push(REQUIRED_ROOMS.to_string());
+        owners.push(files[r_index].display().to_string());
+        owner_file.push(('R', r_index));
+        Some(required_rooms_by_household(
+            &raws[r_index],
+            &files[r_index],
+            mapping,
+            progress,
+        )?)
+    } else {
+        None
+    };
     let given: String = order.iter().map(|(l, _)| *l).collect();
     let harmoniser = Harmoniser::new(
         mapping,
@@ -310,7 +330,7 @@ pub(crate) fn read_udb(
                     }
                 }
                 if let Some(p) = keyed.get(&'P') {
-                    let first_link = header.len() - links.len();
+                    let first_link = header.len() - links.len() - usize::from(rooms.is_some());
                     for (k, (l, t)) in links.iter().enumerate() {
                         let linked = fields[*l]
                             .filter(|v| !mapping.is_missing(v))
@@ -321,6 +341,9 @@ pub(crate) fn read_udb(
                             .and_then(|(_, index)| p.arena.field(*index, *t));
                         unified[first_link + k] = linked;
                     }
+                }
+                if let Some(rooms) = &rooms {
+                    unified[header.len() - 1] = rooms.get(&hh).map(String::as_str);
                 }
                 if pending.is_empty() {
                     let origin_of = |col: usize| {

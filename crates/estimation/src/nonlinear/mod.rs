@@ -43,6 +43,15 @@
 //!   group). `n_g` is the group's number of units: R `vardpoor` and `convey` use the sum of the
 //!   weights `N̂_g`, which makes the bandwidth, and so the variance, change when all weights are
 //!   multiplied by a constant (as pooling years does); with `n_g` it does not.
+//! * At risk of poverty **or** another condition (the EU's "at risk of poverty or social
+//!   exclusion", AROPE: poor, or severely materially and socially deprived, or living in a
+//!   household of very low work intensity): `R_d = Σ_{i∈d} w_i 1(y_i < t_g(i) ∨ e_i) / N̂_d`
+//!   with `e_i` the other condition ([`UnitData::at_risk_otherwise`]). Only units with
+//!   `e_i = 0` move in or out of the count when the threshold moves, so the threshold's
+//!   derivative is taken over them: `D_dg = Σ_{j ∈ d∩g, e_j = 0} w_j K_h(t_g - y_j) / N̂_d`,
+//!   and the first term of `z_i` counts `1(y_i < t_g(i) ∨ e_i)`; the median's influence is that
+//!   of all units of the group, as before (the derivation of Osier 2009, eq. 3.14, with the
+//!   indicator `1(y < t) (1 - e)` + `e` in place of `1(y < t)`).
 //! * Gini, in the EU-SILC form `G = (2 Σ_k w_k y_k C_k - Σ_k w_k² y_k) / (N̂ Ŷ) - 1`
 //!   (Eurostat; `laeken::gini` divided by 100). Its derivative with respect to the weight of
 //!   unit `k` (sorted order, `Ŷ_{≤k}` the cumulative weighted income) is the linearised variable
@@ -165,11 +174,19 @@ pub struct UnitData {
     pub domain: Vec<Option<u32>>,
     /// Threshold group (e.g. country) of each unit; all 0 for a single national threshold.
     pub group: Vec<u32>,
+    /// For the poverty rate: units counted as at risk whatever their value (another condition
+    /// of the "at risk of poverty or social exclusion" rate); empty for none.
+    pub at_risk_otherwise: Vec<bool>,
 }
 
 impl UnitData {
     pub fn len(&self) -> usize {
         self.value.len()
+    }
+
+    /// Whether unit `i` is counted as at risk whatever its value.
+    pub fn otherwise_at_risk(&self, i: usize) -> bool {
+        self.at_risk_otherwise.get(i).copied().unwrap_or(false)
     }
 
     /// Checks the units against the design and the number of domains they are estimated
@@ -195,6 +212,12 @@ impl UnitData {
                 self.weight.len(),
                 self.domain.len(),
                 self.group.len()
+            )));
+        }
+        if !self.at_risk_otherwise.is_empty() && self.at_risk_otherwise.len() != n {
+            return Err(EstimationError::InvalidArgument(format!(
+                "{} flags of another condition for {n} units (expected none or one per unit)",
+                self.at_risk_otherwise.len()
             )));
         }
         let strata = design.strata();
@@ -536,6 +559,7 @@ mod tests {
             value: vec![5.0; 4],
             domain: vec![Some(0); 4],
             group: vec![0; 4],
+            at_risk_otherwise: Vec::new(),
         };
         let sorted = Sorted::new(&units, 1);
         let g = evaluate(NonlinearKind::Gini, &units, &sorted, &units.weight)[0];
@@ -573,6 +597,7 @@ mod tests {
             value: (0..n).map(f64::from).collect(),
             domain: (0..n).map(|j| Some(j % 2)).collect(),
             group: vec![0; n as usize],
+            at_risk_otherwise: Vec::new(),
         }
     }
 

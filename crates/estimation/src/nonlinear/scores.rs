@@ -29,7 +29,9 @@ pub(super) fn evaluate(
                     let (mut poor, mut all) = (0.0, 0.0);
                     for &i in idx {
                         all += w[i];
-                        if units.value[i] < thresholds[units.group[i] as usize] {
+                        if units.value[i] < thresholds[units.group[i] as usize]
+                            || units.otherwise_at_risk(i)
+                        {
                             poor += w[i];
                         }
                     }
@@ -132,10 +134,13 @@ pub(super) fn weighted_scores(
                 .enumerate()
                 .map(|(d, (idx, rate))| {
                     let n_d: f64 = idx.iter().map(|&i| w[i]).sum();
-                    // D_dg for each group.
+                    // D_dg for each group, over the units whose count the threshold decides
+                    // (not those at risk by another condition).
                     let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
                     for &i in idx {
-                        by_group[units.group[i] as usize].push(i);
+                        if !units.otherwise_at_risk(i) {
+                            by_group[units.group[i] as usize].push(i);
+                        }
                     }
                     let d_dg: Vec<f64> = groups
                         .iter()
@@ -154,11 +159,12 @@ pub(super) fn weighted_scores(
                         let gr = &groups[g];
                         let mut z = 0.0;
                         if di == Some(d as u32) {
-                            let poor = if units.value[i] < gr.threshold {
-                                1.0
-                            } else {
-                                0.0
-                            };
+                            let poor =
+                                if units.value[i] < gr.threshold || units.otherwise_at_risk(i) {
+                                    1.0
+                                } else {
+                                    0.0
+                                };
                             z += (poor - rate) / n_d;
                         }
                         if d_dg[g] != 0.0 {

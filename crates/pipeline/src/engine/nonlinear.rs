@@ -21,6 +21,8 @@ struct Unit {
     key: Key,
     /// Per indicator: (weight, value, in the indicator's population).
     values: Vec<(Option<f64>, Option<f64>, bool)>,
+    /// Per indicator: at risk whatever the income (the indicator's `at_risk_otherwise`).
+    otherwise: Vec<bool>,
 }
 
 /// Medians and poverty rates of a source: one query for the unit values of all of them, then
@@ -44,9 +46,11 @@ pub(super) async fn estimate_nonlinear_indicators(
         let value = ind.value.as_deref().unwrap_or("NULL");
         cols.push(format!(
             "CAST({w} AS DOUBLE) AS w{k}, CAST(({value}) AS DOUBLE) AS v{k}, \
-             CASE WHEN ({pop}) THEN 1 ELSE 0 END AS p{k}",
+             CASE WHEN ({pop}) THEN 1 ELSE 0 END AS p{k}, \
+             CASE WHEN ({otherwise}) THEN 1 ELSE 0 END AS e{k}",
             w = ind.weight,
-            pop = ind.population
+            pop = ind.population,
+            otherwise = ind.at_risk_otherwise.as_deref().unwrap_or("FALSE")
         ));
     }
     let sql = format!("SELECT {} FROM h", cols.join(", "));
@@ -56,9 +60,10 @@ pub(super) async fn estimate_nonlinear_indicators(
         let per: Vec<_> = (0..indicators.len())
             .map(|k| {
                 Ok::<_, PipelineError>((
-                    numbers::<Float64Type>(&b, base + 3 * k)?,
-                    numbers::<Float64Type>(&b, base + 3 * k + 1)?,
-                    numbers::<Int64Type>(&b, base + 3 * k + 2)?,
+                    numbers::<Float64Type>(&b, base + 4 * k)?,
+                    numbers::<Float64Type>(&b, base + 4 * k + 1)?,
+                    numbers::<Int64Type>(&b, base + 4 * k + 2)?,
+                    numbers::<Int64Type>(&b, base + 4 * k + 3)?,
                 ))
             })
             .collect::<Result<_, _>>()?;
@@ -70,7 +75,11 @@ pub(super) async fn estimate_nonlinear_indicators(
                 key,
                 values: per
                     .iter()
-                    .map(|(w, v, p)| (f(w), f(v), !p.is_null(r) && p.value(r) == 1))
+                    .map(|(w, v, p, _)| (f(w), f(v), !p.is_null(r) && p.value(r) == 1))
+                    .collect(),
+                otherwise: per
+                    .iter()
+                    .map(|(_, _, _, e)| !e.is_null(r) && e.value(r) == 1)
                     .collect(),
             });
         }
@@ -91,6 +100,7 @@ pub(super) async fn estimate_nonlinear_indicators(
                 })
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.otherwise.cmp(&b.otherwise))
         })
     });
     let mut figures = Vec::new();
@@ -191,6 +201,9 @@ pub(super) async fn estimate_nonlinear_indicators(
                         data.weight.push(w * scale);
                         data.value.push(v);
                         data.group.push(if poverty { *group } else { 0 });
+                        if ind.at_risk_otherwise.is_some() {
+                            data.at_risk_otherwise.push(u.otherwise[k]);
+                        }
                     }
                     for d in assigned.iter().flatten() {
                         let next = keys.len() as u32;

@@ -43,12 +43,15 @@ COUNTRYBFATH,COUNTRYBMOTH,YEARESID,ILOSTAT,STAPRO,ISCO08_1D,HATLEV,EDUCFED4,EDUC
 /// EU-SILC household register (D file).
 pub const SILC_D_HEADER: &str = "DB010,DB020,DB030,DB040,DB050,DB060,DB090,DB100,CITY";
 /// EU-SILC personal register (R file).
-pub const SILC_R_HEADER: &str = "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010,RB220,RB230";
+pub const SILC_R_HEADER: &str =
+    "RB010,RB020,RB030,RB040,RB050,RB080,RB090,RX010,RB220,RB230,RB240,RX040";
 /// EU-SILC household data (H file).
-pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G,HX050";
+pub const SILC_H_HEADER: &str = "HB010,HB020,HB030,HX090,HH021,HY020,HH070,HY070G,HX050,HH030,\
+HS011,HS021,HS031,HS040,HS050,HS060,HH050,HS110,HD080";
 /// EU-SILC personal data, persons 16+ (P file).
 pub const SILC_P_HEADER: &str =
-    "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010,PH040,PH050,PB100,PB110,PB130,PB140,PB150";
+    "PB010,PB020,PB030,PX030,PB040,PB210,PB220A,PE040,PL032,PH010,PH040,PH050,PB100,PB110,PB130,PB140,PB150,\
+PD020,PD030,PD050,PD060,PD070,PD080";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Survey {
@@ -530,15 +533,18 @@ pub fn write_silc(
                             "{year},{country},{hid},{region},{},{psu},{w:.4},{},{city}",
                             s.label, s.degurba
                         );
+                        let items: Vec<String> = hh.items.iter().map(|c| opt(*c)).collect();
                         let _ = writeln!(
                             bufs[2],
-                            "{year},{country},{hid},{:.2},{},{:.2},{:.2},{:.2},{:.1}",
+                            "{year},{country},{hid},{:.2},{},{:.2},{:.2},{:.2},{:.1},{},{}",
                             hh.income,
                             hh.tenure,
                             hh.disposable_income,
                             hh.housing_cost,
                             hh.housing_allowance,
-                            crate::conditions::equivalised_size(&hh.persons)
+                            crate::conditions::equivalised_size(&hh.persons),
+                            hh.rooms,
+                            items.join(",")
                         );
                         n[0] += 1;
                         n[2] += 1;
@@ -546,12 +552,14 @@ pub fn write_silc(
                             let pid = hid * 100 + p.member as u64;
                             let _ = writeln!(
                                 bufs[1],
-                                "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{}",
+                                "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{}",
                                 interview_and_birth(pid, year, p.age).2,
                                 p.sex,
                                 p.age,
                                 opt(p.father_member.map(|m| hid * 100 + m as u64)),
                                 opt(p.mother_member.map(|m| hid * 100 + m as u64)),
+                                opt(p.partner_member.map(|m| hid * 100 + m as u64)),
+                                opt(hh.work_intensity),
                             );
                             n[1] += 1;
                             if p.age >= 16 {
@@ -568,7 +576,7 @@ pub fn write_silc(
                                     interview_and_birth(pid, year, p.age);
                                 let _ = writeln!(
                                     bufs[3],
-                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{},{interview_month},{year},{birth_month},{birth_year},{}",
+                                    "{year},{country},{pid},{hid},{w:.4},{},{},{},{},{},{},{},{interview_month},{year},{birth_month},{birth_year},{},{}",
                                     code(p.country_of_birth),
                                     code(p.citizenship),
                                     opt(p.isced),
@@ -576,7 +584,10 @@ pub fn write_silc(
                                     p.health,
                                     opt(p.unmet_medical),
                                     opt(p.unmet_reason),
-                                    p.sex
+                                    p.sex,
+                                    p.personal_items
+                                        .map(|items| items.map(|c| c.to_string()).join(","))
+                                        .unwrap_or_else(|| ",,,,,".into())
                                 );
                                 n[3] += 1;
                             }
