@@ -3,6 +3,8 @@
 #   - from Debian's packages: R with the `survey` and `laeken` packages (independent reference
 #     values and the real laeken `eusilc` extract read by crates/data/tests/readers.rs);
 #     Chromium and ChromeDriver (the portal's browser tests, crates/cli/tests/browser.rs);
+#     the ReadStat library, libreadstat1 (SAS, Stata and SPSS input, crates/data/tests/
+#     statistical_files.rs; loaded at run time, not needed to build);
 #   - from the npm registry: axe-core (the accessibility check injected into the pages), into
 #     tests/browser/node_modules at the version tests/browser/package-lock.json pins.
 # Idempotent: does nothing when everything is present.
@@ -16,6 +18,7 @@ if command -v Rscript >/dev/null 2>&1; then
 else
     need+=(r-cran-survey r-cran-laeken)
 fi
+ldconfig -p 2>/dev/null | grep -q 'libreadstat\.so\.1 ' || need+=(libreadstat1)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v npm >/dev/null 2>&1 || need+=(npm)

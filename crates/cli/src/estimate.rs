@@ -59,7 +59,8 @@ enum OutputFormat {
 
 #[derive(clap::Args)]
 pub(crate) struct EstimateArgs {
-    /// Survey file: .csv (header row; empty fields are missing values) or .parquet.
+    /// Survey file: .csv (header row; empty fields are missing values), .parquet, or a SAS
+    /// (.sas7bdat), Stata (.dta) or SPSS (.sav) file (declared missing values are missing).
     #[arg(long)]
     data: PathBuf,
     /// Column of survey weights.

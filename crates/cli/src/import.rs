@@ -14,7 +14,8 @@ struct MicrodataArgs {
     /// A shipped mapping (eu-lfs, eu-silc, eu-silc-2020, laeken-eusilc) or a mapping file.
     #[arg(long)]
     mapping: String,
-    /// Input files (CSV or Parquet); for eu-silc the D, R, H and P files.
+    /// Input files (CSV, Parquet, SAS .sas7bdat, Stata .dta or SPSS .sav); for eu-silc the D, R,
+    /// H and P files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Write every rejection (file, line, column, value, expected) to this CSV file.

@@ -49,7 +49,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Compute the indicator catalogue over the input store and publish it as a release.
     Compute(compute::ComputeArgs),
-    /// Design-based estimate of one statistic from a survey file (CSV or Parquet).
+    /// Design-based estimate of one statistic from a survey file (CSV, Parquet, SAS, Stata,
+    /// SPSS).
     Estimate(Box<estimate::EstimateArgs>),
     /// Read the given columns of a file once with the same engine (the baseline of benchmarks).
     Scan(scan::ScanArgs),

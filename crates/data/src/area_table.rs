@@ -113,10 +113,7 @@ pub async fn read_area_table(
         if !seen.insert(a.as_str()) {
             return Err(DataError::BadValue {
                 file: path.to_path_buf(),
-                line: match file.format {
-                    crate::scan::FileFormat::Csv => i as u64 + 2,
-                    crate::scan::FileFormat::Parquet => i as u64 + 1,
-                },
+                line: file.format.record_number(i as u64),
                 column: area.to_string(),
                 value: a.clone(),
                 expected: "each area once".into(),

@@ -19,6 +19,7 @@ pub mod inputs;
 pub mod mapping;
 pub mod published;
 pub mod scan;
+pub mod statistical;
 pub mod survey;
 
 use std::io::Read;
@@ -32,7 +33,7 @@ use sha2::{Digest, Sha256};
 pub enum DataError {
     #[error("{file}: no such file")]
     FileNotFound { file: PathBuf },
-    #[error("{file}: unsupported file type; expected a .csv or .parquet file")]
+    #[error("{file}: unsupported file type; expected a .csv, .parquet, .sas7bdat (SAS), .dta (Stata) or .sav (SPSS) file")]
     UnsupportedFormat { file: PathBuf },
     #[error("{file}: cannot be read: {reason}")]
     Unreadable { file: PathBuf, reason: String },

@@ -89,6 +89,8 @@ struct Header {
     nuts_version: u16,
     #[serde(default = "default_missing")]
     missing: Vec<String>,
+    #[serde(default)]
+    value_labels: Vec<String>,
 }
 
 fn default_nuts() -> u16 {
@@ -125,6 +127,9 @@ pub struct Mapping {
     pub nuts_version: NutsVersion,
     /// Strings that mean "missing".
     pub missing: Vec<String>,
+    /// Columns of SAS, Stata or SPSS files whose labelled values are read as their labels
+    /// instead of their codes (`*`: every column).
+    pub value_labels: Vec<String>,
     /// Concept → source column(s).
     pub columns: BTreeMap<String, ColumnSpec>,
     /// Concept → constant value.
@@ -368,6 +373,7 @@ impl Mapping {
             layout: file.mapping.layout,
             nuts_version,
             missing: file.mapping.missing,
+            value_labels: file.mapping.value_labels,
             columns: file.columns,
             constants: file.constants,
             codes: file.codes,

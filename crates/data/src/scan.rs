@@ -1,5 +1,6 @@
-//! Reading survey files with Apache DataFusion: registration of CSV and Parquet files, column
-//! checks, streaming of query results, and locating the first offending record of a bad file.
+//! Reading survey files with Apache DataFusion: registration of CSV and Parquet files (and of
+//! SAS, Stata and SPSS files, read whole through [`crate::statistical`] into one in-memory
+//! batch), column checks, streaming of query results, and locating the first offending record of a bad file.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ pub const TABLE: &str = "survey";
 pub enum FileFormat {
     Csv,
     Parquet,
+    Statistical(crate::statistical::StatFormat),
 }
 
 impl FileFormat {
@@ -32,9 +34,19 @@ impl FileFormat {
         {
             Some("csv") => Ok(Self::Csv),
             Some("parquet") | Some("pq") => Ok(Self::Parquet),
-            _ => Err(DataError::UnsupportedFormat {
-                file: path.to_path_buf(),
-            }),
+            _ => crate::statistical::StatFormat::of(path)
+                .map(Self::Statistical)
+                .ok_or_else(|| DataError::UnsupportedFormat {
+                    file: path.to_path_buf(),
+                }),
+        }
+    }
+
+    /// The line (CSV: after the header) or row number of the 0-based record `index`.
+    pub fn record_number(self, index: u64) -> u64 {
+        match self {
+            FileFormat::Csv => index + 2,
+            FileFormat::Parquet | FileFormat::Statistical(_) => index + 1,
         }
     }
 }
@@ -85,11 +97,48 @@ async fn register(ctx: &SessionContext, path: &Path, format: FileFormat) -> Resu
             let options = ParquetReadOptions::default().file_extension(&extension);
             ctx.register_parquet(TABLE, &location, options).await
         }
+        FileFormat::Statistical(stat) => {
+            let table = crate::statistical::read_table(path, stat)?;
+            let batch = statistical_batch(&table).map_err(|e| DataError::Unreadable {
+                file: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            ctx.register_batch(TABLE, batch).map(|_| ())
+        }
     };
     result.map_err(|e| DataError::Unreadable {
         file: path.to_path_buf(),
         reason: crate::describe_engine_error(&e),
     })
+}
+
+/// A SAS, Stata or SPSS table as one Arrow batch: numeric variables as `Float64`, string
+/// variables as `Utf8` (codes, not value labels).
+fn statistical_batch(
+    table: &crate::statistical::StatTable,
+) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    use crate::statistical::StatColumn;
+    use datafusion::arrow::datatypes::{Field, Schema};
+    let fields: Vec<Field> = table
+        .names
+        .iter()
+        .zip(&table.columns)
+        .map(|(n, c)| match c {
+            StatColumn::Numbers(_) => Field::new(n, DataType::Float64, true),
+            StatColumn::Texts(_) => Field::new(n, DataType::Utf8, true),
+        })
+        .collect();
+    let arrays: Vec<ArrayRef> = table
+        .columns
+        .iter()
+        .map(|c| -> ArrayRef {
+            match c {
+                StatColumn::Numbers(v) => std::sync::Arc::new(Float64Array::from(v.clone())),
+                StatColumn::Texts(v) => std::sync::Arc::new(StringArray::from(v.clone())),
+            }
+        })
+        .collect();
+    RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), arrays)
 }
 
 impl SurveyFile {
@@ -240,10 +289,7 @@ impl SurveyFile {
                 let rows = f64_column(&b, 0)?;
                 let values = str_column(&b, 1)?;
                 let row = rows.value(0) as u64;
-                let line = match self.format {
-                    FileFormat::Csv => row + 1,
-                    FileFormat::Parquet => row,
-                };
+                let line = self.format.record_number(row - 1);
                 let value = if values.is_null(0) {
                     String::new()
                 } else {

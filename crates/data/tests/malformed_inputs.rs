@@ -215,7 +215,13 @@ fn wrong_headers_and_file_level_problems() {
         Mapping::load("eu-lfs"),
         &[("data.xlsx", f.clone().into_bytes())],
     );
-    expect(&m, &["data.xlsx", "expected a .csv or .parquet file"]);
+    expect(
+        &m,
+        &[
+            "data.xlsx",
+            "expected a .csv, .parquet, .sas7bdat (SAS), .dta (Stata) or .sav (SPSS) file",
+        ],
+    );
     // 8. A file that does not exist.
     let (_dir, store) = store_with_data();
     let before = snapshot(store.root());

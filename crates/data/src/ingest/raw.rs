@@ -1,17 +1,25 @@
-//! Source files (CSV or Parquet) read record by record as text fields, with line numbers.
+//! Source files (CSV, Parquet, or SAS, Stata and SPSS files through
+//! [`crate::statistical`]) read record by record as text fields, with line (or row) numbers.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
 
+use crate::statistical::{read_table, StatFormat, StatTable};
 use crate::DataError;
 
 /// A source file read row by row.
 pub(crate) struct RawFile {
     pub(crate) path: PathBuf,
     pub(crate) header: Vec<String>,
+    /// Records are numbered as rows (Parquet, SAS, Stata, SPSS), not as text lines.
     pub(crate) parquet: bool,
+    /// A SAS, Stata or SPSS file, read whole when opened.
+    table: Option<Arc<StatTable>>,
+    /// Columns whose labelled values are read as their labels (`*`: all).
+    value_labels: Vec<String>,
 }
 
 /// A consumer of records: `(line, fields)`; an empty field list means a record whose number
@@ -24,7 +32,26 @@ pub(crate) fn for_each_record(
     progress: &mut dyn FnMut(u64),
     f: &mut RecordFn<'_>,
 ) -> Result<(), DataError> {
-    if file.parquet {
+    if let Some(table) = &file.table {
+        let labelled: Vec<bool> = table
+            .names
+            .iter()
+            .map(|n| file.value_labels.iter().any(|l| l == "*" || l == n))
+            .collect();
+        let mut texts: Vec<Option<String>> = vec![None; table.names.len()];
+        for row in 0..table.rows {
+            for (k, t) in texts.iter_mut().enumerate() {
+                *t = table.text(k, row, labelled[k]);
+            }
+            let fields: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+            f(row as u64 + 1, &fields)?;
+            if (row + 1) % 65_536 == 0 {
+                progress(row as u64 + 1);
+            }
+        }
+        progress(table.rows as u64);
+        Ok(())
+    } else if file.parquet {
         use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
         let handle = std::fs::File::open(&file.path).map_err(|e| DataError::io(&file.path, e))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
@@ -105,10 +132,22 @@ pub(crate) fn for_each_record(
     }
 }
 
-pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
+/// Opens a source file; `value_labels` names the columns of a SAS, Stata or SPSS file whose
+/// labelled values are read as their labels (`*`: all).
+pub(crate) fn open_raw(path: &Path, value_labels: &[String]) -> Result<RawFile, DataError> {
     if !path.exists() {
         return Err(DataError::FileNotFound {
             file: path.to_path_buf(),
+        });
+    }
+    if let Some(format) = StatFormat::of(path) {
+        let table = read_table(path, format)?;
+        return Ok(RawFile {
+            path: path.to_path_buf(),
+            header: table.names.clone(),
+            parquet: true,
+            table: Some(Arc::new(table)),
+            value_labels: value_labels.to_vec(),
         });
     }
     let ext = path
@@ -135,6 +174,8 @@ pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
                 path: path.to_path_buf(),
                 header,
                 parquet: true,
+                table: None,
+                value_labels: Vec::new(),
             })
         }
         Some("csv") => {
@@ -182,6 +223,8 @@ pub(crate) fn open_raw(path: &Path) -> Result<RawFile, DataError> {
                 path: path.to_path_buf(),
                 header,
                 parquet: false,
+                table: None,
+                value_labels: Vec::new(),
             })
         }
         _ => Err(DataError::UnsupportedFormat {

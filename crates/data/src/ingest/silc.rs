@@ -124,7 +124,7 @@ pub(crate) fn read_udb(
     progress: &mut dyn FnMut(&Path, u64),
     report: &mut LoadReport,
 ) -> Result<(), DataError> {
-    let (kinds, raws) = identify_files(files)?;
+    let (kinds, raws) = identify_files(files, mapping)?;
     let index_of = |kind: Kind| kinds.iter().find(|(k, _)| *k == kind).map(|(_, i)| *i);
     let limit = options.report_limit;
     // The streamed file: R (the full user database), or P when only P and H are given.
@@ -407,11 +407,11 @@ type GivenFiles = (Vec<(Kind, usize)>, Vec<RawFile>);
 
 /// The files of a load by kind (from the id column their header has): at most one of each,
 /// D and R required.
-fn identify_files(files: &[PathBuf]) -> Result<GivenFiles, DataError> {
+fn identify_files(files: &[PathBuf], mapping: &Mapping) -> Result<GivenFiles, DataError> {
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
     let mut raws = Vec::new();
     for (fi, path) in files.iter().enumerate() {
-        let raw = open_raw(path)?;
+        let raw = open_raw(path, &mapping.value_labels)?;
         let kind = [Kind::D, Kind::R, Kind::H, Kind::P]
             .into_iter()
             .find(|k| raw.header.iter().any(|h| h == k.id_column()))

@@ -20,7 +20,7 @@ pub(crate) fn read_tables(
 ) -> Result<(), DataError> {
     let mut checks: Option<Checks> = None;
     for (fi, path) in files.iter().enumerate() {
-        let raw = open_raw(path)?;
+        let raw = open_raw(path, &mapping.value_labels)?;
         let name = path.display().to_string();
         let owners = vec![name; raw.header.len()];
         let harmoniser = Harmoniser::new(
