@@ -311,11 +311,14 @@ impl Mapping {
                 ));
             }
         }
+        let given = |c: &str| {
+            file.columns.contains_key(c)
+                || file.constants.contains_key(c)
+                || file.derive.contains_key(c)
+        };
         for required in REQUIRED {
-            if !file.columns.contains_key(*required)
-                && !file.constants.contains_key(*required)
-                && !file.derive.contains_key(*required)
-            {
+            // Age in bands stands for the age (its lower bound).
+            if !given(required) && !(*required == "age" && given("age_range")) {
                 return Err(mapping_error(
                     origin,
                     format!("the required concept `{required}` is missing: give it in [columns], [constants] or [derive]"),

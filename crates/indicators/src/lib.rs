@@ -13,6 +13,7 @@
 //! [`rules::RuleSet::load`], [`planner::plan`].
 
 pub mod administrative;
+pub mod age_bands;
 pub mod catalogue;
 pub mod figure_table;
 pub mod official;

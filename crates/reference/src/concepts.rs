@@ -36,6 +36,8 @@ pub enum ConceptKind {
     Number,
     /// One of a list of harmonised codes.
     Codes(&'static [&'static str]),
+    /// An age band: `LO-HI` (both included) or `LO+`, in completed years ([`parse_age_band`]).
+    AgeBand,
 }
 
 /// A harmonised concept.
@@ -112,6 +114,25 @@ pub const UNMET_MEDICAL_REASON: &[&str] = &[
     "other",
 ];
 
+/// An age band's bounds: `20-24` is `(20, Some(24))`, `75+` is `(75, None)`; `None` for text
+/// that is not a band (bounds 0-120, the lower at most the upper).
+pub fn parse_age_band(band: &str) -> Option<(u32, Option<u32>)> {
+    let band = band.trim();
+    let (lo, hi) = match band.strip_suffix('+') {
+        Some(lo) => (lo.trim().parse::<u32>().ok()?, None),
+        None => {
+            let (lo, hi) = band.split_once('-')?;
+            let (lo, hi) = (
+                lo.trim().parse::<u32>().ok()?,
+                hi.trim().parse::<u32>().ok()?,
+            );
+            (lo <= hi).then_some(())?;
+            (lo, Some(hi))
+        }
+    };
+    (lo <= 120 && hi.is_none_or(|h| h <= 120)).then_some((lo, hi))
+}
+
 /// Every harmonised concept, in the column order of harmonised files.
 pub const CONCEPTS: &[Concept] = &[
     concept!(
@@ -179,6 +200,12 @@ pub const CONCEPTS: &[Concept] = &[
         ConceptKind::Integer { min: 0, max: 120 },
         false,
         "Age in completed years"
+    ),
+    concept!(
+        "age_range",
+        ConceptKind::AgeBand,
+        false,
+        "Age band, where a file gives age in bands only (`20-24`, `75+`): the age is then the band's lower bound, and an indicator whose age range cuts a band is not computed"
     ),
     concept!(
         "country_of_birth",
@@ -447,6 +474,9 @@ fn expectation(
     let geo = Geography::embedded();
     match concept.kind {
         ConceptKind::Text => Ok(()),
+        ConceptKind::AgeBand => parse_age_band(value)
+            .map(|_| ())
+            .ok_or_else(|| "an age band: LO-HI or LO+ in years, e.g. 20-24 or 75+".to_string()),
         ConceptKind::Country => {
             if geo
                 .region(NutsVersion::V2021, value)

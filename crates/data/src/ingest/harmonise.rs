@@ -377,8 +377,23 @@ impl<'m> Harmoniser<'m> {
             }
             row[i] = Some(harmonised);
         }
-        // Cross-field: years of residence cannot exceed age.
-        if let (Some(y), Some(a)) = (
+        // Age in bands only: the age is the band's lower bound (indicators whose age range cuts
+        // a band are not computed; see incity-indicators' `age_cuts`).
+        let mut age_from_band = false;
+        if let (Some(ai), Some(bi)) = (
+            concepts::concept_index("age"),
+            concepts::concept_index("age_range"),
+        ) {
+            if row[ai].is_none() {
+                if let Some((lo, _)) = row[bi].as_deref().and_then(concepts::parse_age_band) {
+                    row[ai] = Some(lo.to_string());
+                    age_from_band = true;
+                }
+            }
+        }
+        // Cross-field: years of residence cannot exceed age (known to the year).
+        if let (false, Some(y), Some(a)) = (
+            age_from_band,
             value(&row, "years_of_residence").and_then(|v| v.parse::<i64>().ok()),
             value(&row, "age").and_then(|v| v.parse::<i64>().ok()),
         ) {

@@ -245,34 +245,38 @@ pub async fn compute_source(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<SourceFigures, PipelineError> {
     let rules = CountryRules::new(rules);
-    let mut not_computed = Vec::new();
+    let mut not_computed: Vec<(String, String)> = Vec::new();
+    let mut refuse = |id: &str, reason: String| {
+        progress(&format!("{}: {id} not computed: {reason}", input.source));
+        not_computed.push((id.to_string(), reason));
+    };
     let provided = provided_columns(input)?;
-    let indicators: Vec<&Indicator> = catalogue
+    let mut indicators: Vec<&Indicator> = Vec::new();
+    for i in catalogue
         .indicators
         .iter()
         .filter(|i| i.source.code() == input.source)
-        .filter(|i| {
-            let missing: Vec<String> = i
-                .columns()
-                .into_iter()
-                .filter(|c| !provided.contains(c))
-                .collect();
-            if missing.is_empty() {
-                return true;
-            }
-            progress(&format!(
-                "{}: {} not computed: it needs {}, which no imported {} file provides (map {} in the mapping, or derive {})",
-                input.source,
-                i.id,
+    {
+        let missing: Vec<String> = i
+            .columns()
+            .into_iter()
+            .filter(|c| !provided.contains(c))
+            .collect();
+        if missing.is_empty() {
+            indicators.push(i);
+            continue;
+        }
+        refuse(
+            &i.id,
+            format!(
+                "it needs {}, which no imported {} file provides (map {} in the mapping, or derive {})",
                 missing.join(", "),
                 input.source,
                 if missing.len() == 1 { "it" } else { "them" },
                 if missing.len() == 1 { "it" } else { "them" },
-            ));
-            not_computed.push((i.id.clone(), missing));
-            false
-        })
-        .collect();
+            ),
+        );
+    }
     if indicators.is_empty() || input.files.is_empty() {
         return Ok(SourceFigures {
             not_computed,
@@ -280,6 +284,23 @@ pub async fn compute_source(
         });
     }
     let ctx = open(input).await?;
+    // Files that give age in bands only: indicators whose age range cuts a band are refused.
+    if provided.contains("age_range") {
+        let bands = age_bands(&ctx, input).await?;
+        indicators.retain(|i| match i.age_band_conflict(&bands) {
+            None => true,
+            Some(reason) => {
+                refuse(&i.id, reason);
+                false
+            }
+        });
+        if indicators.is_empty() {
+            return Ok(SourceFigures {
+                not_computed,
+                ..SourceFigures::default()
+            });
+        }
+    }
     let groupings: Vec<String> = catalogue.groupings.iter().map(|g| g.id.clone()).collect();
     let shares: Vec<&Indicator> = indicators
         .iter()
@@ -326,6 +347,37 @@ pub async fn compute_source(
     })
 }
 
+/// The age bands of a source whose files give age in bands (sorted, distinct).
+async fn age_bands(
+    ctx: &SessionContext,
+    input: &SourceInput,
+) -> Result<Vec<incity_indicators::age_bands::AgeBand>, PipelineError> {
+    use datafusion::arrow::array::AsArray;
+    let batches = query(
+        ctx,
+        input,
+        "SELECT DISTINCT CAST(age_range AS VARCHAR) AS b FROM h WHERE age_range IS NOT NULL",
+    )
+    .await?;
+    let mut bands = Vec::new();
+    for b in &batches {
+        let column = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .map_err(|e| engine_error(&input.source, e))?;
+        let texts = column.as_string::<i32>();
+        bands.extend(
+            (0..texts.len())
+                .filter(|&r| !texts.is_null(r))
+                .filter_map(|r| incity_reference::concepts::parse_age_band(texts.value(r))),
+        );
+    }
+    bands.sort_unstable();
+    bands.dedup();
+    Ok(bands)
+}
+
 /// The harmonised columns that hold a value in at least one row of the source's partitions
 /// (from the Parquet statistics: a column whose null count equals the row count in every
 /// partition was provided by no mapping). A partition without statistics provides all.
@@ -367,8 +419,9 @@ pub struct SourceFigures {
     pub direct_inputs: Vec<DirectInput>,
     /// Changes of the share levels between the source's single years.
     pub changes: Vec<incity_indicators::ChangeFigure>,
-    /// Indicators of the source not computed, with the columns no imported file provides.
-    pub not_computed: Vec<(String, Vec<String>)>,
+    /// Indicators of the source not computed, with the reason (the columns no imported file
+    /// provides, or an age range the input's age bands cannot give).
+    pub not_computed: Vec<(String, String)>,
 }
 
 /// A direct estimate as a small-area model's input.
