@@ -318,7 +318,8 @@ impl Mapping {
         };
         for required in REQUIRED {
             // Age in bands stands for the age (its lower bound).
-            if !given(required) && !(*required == "age" && given("age_range")) {
+            let stands_in = *required == "age" && given("age_range");
+            if !(given(required) || stands_in) {
                 return Err(mapping_error(
                     origin,
                     format!("the required concept `{required}` is missing: give it in [columns], [constants] or [derive]"),
