@@ -25,7 +25,13 @@
 //!   20-year-olds, not the 66-year-old: 2); household 4 lacks 6 items only: 8/11;
 //! * overcrowding: household 1 needs 1 + 1 (couple) + 1 (13 M) + 1 (10 F) = 4 rooms and has
 //!   3 (2 adults); household 3 needs 1 + 1 and has 1 (1 adult); household 5 needs 1 + 2 and
-//!   has 3; household 6 needs 1 + 1 + 1 and has 3: 3/11.
+//!   has 3; household 6 needs 1 + 1 + 1 and has 3: 3/11;
+//! * housing cost overburden: household 2 pays 1,100 a month, 13,200 a year, more than 40 % of
+//!   its 30,000 (the others pay 500 a month, under 40 % of their income): 1/11;
+//! * unmet need for medical examination: the 20-year-old of household 6 (for its cost; the
+//!   50-year-old of household 4 reports one for lack of time, which does not count): 1/11;
+//! * in-work poverty: household 1's two adults among the 10 employed (the 70-year-old is
+//!   retired): 2/10.
 
 use incity_data::ingest::ReadOptions;
 use incity_data::inputs::InputStore;
@@ -39,11 +45,27 @@ use incity_synthetic::{SILC_D_HEADER, SILC_H_HEADER, SILC_P_HEADER, SILC_R_HEADE
 /// One member: age, sex (1 male, 2 female), partner's member number.
 type Member = (u32, u8, Option<u32>);
 
+/// Personal answers other than employed with no unmet medical need (PL032 1, PH040 2), by
+/// (kind, member): economic status, unmet need, its reason.
+fn answers(kind: usize, member: usize) -> (&'static str, &'static str, &'static str) {
+    match (kind, member) {
+        // The 70-year-old is retired.
+        (2, 0) => ("3", "2", ""),
+        // Unmet need for lack of time: not counted.
+        (3, 0) => ("1", "1", "3"),
+        // Unmet need because of the cost: counted.
+        (5, 2) => ("1", "1", "1"),
+        _ => ("1", "2", ""),
+    }
+}
+
 struct Kind {
     members: Vec<Member>,
     income: f64,
     work_intensity: Option<f64>,
     rooms: u32,
+    /// Housing cost, euro per month.
+    housing_cost: f64,
     /// Items lacking: (household items of HS040, HS050, HS060, HH050, HS110, HD080 lacking,
     /// arrears, personal items lacking per adult).
     household_lacking: usize,
@@ -57,6 +79,7 @@ fn kinds() -> Vec<Kind> {
         income,
         work_intensity: wi,
         rooms,
+        housing_cost: if income == 30_000.0 { 1_100.0 } else { 500.0 },
         household_lacking: hl,
         arrears,
         personal_lacking: pl,
@@ -131,9 +154,10 @@ fn write_udb(dir: &std::path::Path, copies: u32) -> Vec<std::path::PathBuf> {
                 .map(|i| if i < kind.household_lacking { "2" } else { "1" })
                 .collect();
             h += &format!(
-                "2024,AT,{hid},{:.2},3,{:.2},500,,{size:.1},{},{arrears},3,,{}\n",
+                "2024,AT,{hid},{:.2},3,{:.2},{:.2},0,{size:.1},{},{arrears},3,,{}\n",
                 kind.income,
                 kind.income * size,
+                kind.housing_cost,
                 kind.rooms,
                 items.join(",")
             );
@@ -154,8 +178,9 @@ fn write_udb(dir: &std::path::Path, copies: u32) -> Vec<std::path::PathBuf> {
                     let personal: Vec<&str> = (0..6)
                         .map(|i| if i < kind.personal_lacking { "2" } else { "3" })
                         .collect();
+                    let (pl032, ph040, ph050) = answers(n, m);
                     p += &format!(
-                        "2024,AT,{pid},{hid},100,LOC,LOC,300,1,2,2,,6,2024,1,{},{sex},{}\n",
+                        "2024,AT,{pid},{hid},100,LOC,LOC,300,{pl032},2,{ph040},{ph050},6,2024,1,{},{sex},{}\n",
                         2024 - age,
                         personal.join(",")
                     );
@@ -227,12 +252,20 @@ async fn social_inclusion_and_housing_indicators_match_the_hand_computed_values(
         ("at_risk_of_poverty_18_plus", 2.0 / 11.0),
         ("at_risk_of_poverty_or_social_exclusion_18_plus", 8.0 / 11.0),
         ("overcrowding_18_plus", 3.0 / 11.0),
+        ("housing_cost_overburden_18_plus", 1.0 / 11.0),
+        ("unmet_medical_need_16_plus", 1.0 / 11.0),
+        ("in_work_poverty_18_plus", 2.0 / 10.0),
     ] {
         let (value, n) = national(indicator);
         assert!(
             (value - expected).abs() < 1e-12,
             "{indicator}: {value} (expected {expected})"
         );
-        assert_eq!(n, 11 * 100, "{indicator}: respondents");
+        let respondents = if indicator.starts_with("in_work") {
+            10
+        } else {
+            11
+        };
+        assert_eq!(n, respondents * 100, "{indicator}: respondents");
     }
 }
