@@ -23,14 +23,11 @@
 //! * participation in education and training (25-64): kinds 1-7, in formal education (4) or
 //!   training (1) in the last four weeks: 2/7.
 
-use incity_data::ingest::ReadOptions;
-use incity_data::inputs::InputStore;
+mod support;
+
 use incity_data::mapping::{Mapping, BUILTIN};
-use incity_indicators::rules::RuleSet;
-use incity_indicators::{Catalogue, Measure, Sex};
-use incity_pipeline::engine::compute_source;
-use incity_pipeline::SourceInput;
 use incity_synthetic::LFS_HEADER;
+use support::computed::{import_and_compute, national};
 
 /// Per kind: AGE, SEX, ILOSTAT, STAPRO, TEMP, FTPT, FTPTREAS, SEEKDUR, EDUCFED4, EDUCNFE4.
 const KINDS: [[&str; 10]; 8] = [
@@ -68,52 +65,14 @@ async fn labour_market_and_learning_indicators_match_the_hand_computed_values() 
     write_lfs(&lfs);
     let text = BUILTIN.iter().find(|(n, _)| *n == "eu-lfs").unwrap().1;
     let mapping = Mapping::parse(text, "eu-lfs.toml").unwrap();
-    let store = InputStore::open(&dir.path().join("inputs")).unwrap();
-    let (report, _) = store
-        .import(&mapping, &[lfs], &ReadOptions::default(), &mut |_, _| {})
-        .unwrap();
-    assert!(report.is_clean(), "{:?}", report.rejections.first());
-    let input = SourceInput {
-        source: "lfs".into(),
-        files: store
-            .manifest()
-            .unwrap()
-            .partition
-            .iter()
-            .map(|p| store.partition_path(p))
-            .collect(),
-    };
-    let out = compute_source(
-        &input,
-        Catalogue::embedded(),
-        &RuleSet::load("default").unwrap(),
-        1,
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let out = import_and_compute(dir.path(), &mapping, &[lfs], "lfs").await;
     for (indicator, expected, respondents) in [
         ("long_term_unemployment_rate_15_74", 2.0 / 7.0, 700),
         ("temporary_employment_20_64", 1.0 / 3.0, 300),
         ("involuntary_part_time_20_64", 1.0 / 2.0, 200),
         ("learning_participation_25_64", 2.0 / 7.0, 700),
     ] {
-        let f = out
-            .figures
-            .iter()
-            .find(|f| {
-                f.indicator == indicator
-                    && f.geo == "AT"
-                    && f.group == "total"
-                    && f.sex == Sex::Total
-                    && f.measure == Measure::Level
-            })
-            .unwrap_or_else(|| panic!("no national figure of {indicator}"));
-        let figures = f
-            .estimate
-            .figures
-            .as_ref()
-            .unwrap_or_else(|| panic!("{indicator} not published: {:?}", f.estimate));
+        let figures = national(&out, indicator, "AT");
         assert!(
             (figures.estimate - expected).abs() < 1e-12,
             "{indicator}: {} (expected {expected})",

@@ -3,6 +3,8 @@
 //! them), and, on a file that gives age in five-year bands only, an indicator whose age range
 //! cuts a band.
 
+mod support;
+
 use std::sync::Mutex;
 
 use incity_data::ingest::ReadOptions;
@@ -13,6 +15,7 @@ use incity_indicators::Catalogue;
 use incity_pipeline::engine::compute_source;
 use incity_pipeline::SourceInput;
 use incity_synthetic::{write_lfs, Population, SyntheticConfig};
+use support::computed::import_and_compute;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_indicator_the_mapping_cannot_feed_is_named_not_silently_dropped() {
@@ -88,43 +91,6 @@ async fn an_indicator_the_mapping_cannot_feed_is_named_not_silently_dropped() {
         .any(|f| f.indicator == "temporary_employment_20_64"));
 }
 
-/// Imports `lfs` through `mapping` into a new store under `dir` and computes the EU-LFS.
-async fn compute(
-    dir: &std::path::Path,
-    mapping: &Mapping,
-    lfs: &std::path::Path,
-) -> incity_pipeline::engine::SourceFigures {
-    let store = InputStore::open(&dir.join("inputs")).unwrap();
-    let (report, _) = store
-        .import(
-            mapping,
-            &[lfs.to_path_buf()],
-            &ReadOptions::default(),
-            &mut |_, _| {},
-        )
-        .unwrap();
-    assert!(report.is_clean(), "{:?}", report.rejections.first());
-    let input = SourceInput {
-        source: "lfs".into(),
-        files: store
-            .manifest()
-            .unwrap()
-            .partition
-            .iter()
-            .map(|p| store.partition_path(p))
-            .collect(),
-    };
-    compute_source(
-        &input,
-        Catalogue::embedded(),
-        &RuleSet::load("default").unwrap(),
-        1,
-        &|_| {},
-    )
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn age_in_bands_gives_the_indicators_whose_range_fits_the_bands() {
     let pop = Population::generate(SyntheticConfig {
@@ -148,8 +114,9 @@ async fn age_in_bands_gives_the_indicators_whose_range_fits_the_bands() {
     let banded = text.replace("age = \"AGE\"", "age_range = \"AGE\"") + &codes;
     let banded = Mapping::parse(&banded, "banded.toml").unwrap();
     let single = Mapping::parse(text, "eu-lfs.toml").unwrap();
-    let by_year = compute(&dir.path().join("a"), &single, &lfs).await;
-    let by_band = compute(&dir.path().join("b"), &banded, &lfs).await;
+    let files = [lfs];
+    let by_year = import_and_compute(&dir.path().join("a"), &single, &files, "lfs").await;
+    let by_band = import_and_compute(&dir.path().join("b"), &banded, &files, "lfs").await;
     let refused: Vec<&str> = by_band
         .not_computed
         .iter()
