@@ -37,11 +37,18 @@ pub(crate) struct ExportArgs {
     /// Only this sex (T, M, F).
     #[arg(long)]
     sex: Option<String>,
+    /// The administrative indicators (active citizenship: two tables of counts each, from the
+    /// stored tables) instead of the release's survey figures; CSV only.
+    #[arg(long)]
+    administrative: bool,
 }
 
 pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
     use incity_pipeline::export;
     let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    if a.administrative {
+        return export_administrative(&a, &store).await;
+    }
     let release = store
         .current_release()
         .await?
@@ -88,6 +95,48 @@ pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
         release.id,
         a.out.display(),
         if synthetic { " (synthetic data)" } else { "" }
+    );
+    Ok(())
+}
+
+/// `export --administrative`: the administrative figures, filtered as the release's are.
+async fn export_administrative(a: &ExportArgs, store: &Store) -> anyhow::Result<()> {
+    if a.format != ExportFormat::Csv {
+        bail!("administrative figures are exported as CSV (--format csv)");
+    }
+    let (figures, problems) = store
+        .administrative_figures(incity_indicators::Catalogue::embedded())
+        .await?;
+    for (indicator, problem) in problems {
+        eprintln!("administrative indicator {indicator} left out: {problem}");
+    }
+    let level = match &a.level {
+        Some(l) => Some(crate::parse_level(l)?),
+        None => None,
+    };
+    let figures: Vec<_> = figures
+        .into_iter()
+        .filter(|f| a.indicator.as_ref().is_none_or(|i| &f.indicator == i))
+        .filter(|f| level.is_none_or(|l| f.geo_level == l))
+        .filter(|f| a.geo.as_ref().is_none_or(|g| &f.geo == g))
+        .filter(|f| a.sex.as_ref().is_none_or(|s| &f.sex == s))
+        .collect();
+    if figures.is_empty() {
+        bail!(
+            "no administrative figure matches the filter (load the tables with `incity import-table`; `serve` loads the synthetic ones on first start)"
+        );
+    }
+    // Marked synthetic when the served release is: `serve` loads the generator's tables with
+    // the synthetic Europe.
+    let synthetic = store
+        .current_release()
+        .await?
+        .is_some_and(|r| r.provenance.synthetic);
+    incity_pipeline::export::write_administrative_csv(&a.out, synthetic, &figures)?;
+    println!(
+        "{} administrative figures written to {}",
+        figures.len(),
+        a.out.display()
     );
     Ok(())
 }

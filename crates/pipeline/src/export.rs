@@ -37,6 +37,67 @@ pub fn write_csv(
         .map_err(|e| io(path, e))
 }
 
+/// The columns of [`write_administrative_csv`].
+pub const ADMINISTRATIVE_COLUMNS: [&str; 13] = [
+    "indicator",
+    "method",
+    "geo_level",
+    "geo",
+    "geo_name",
+    "year",
+    "group",
+    "sex",
+    "value",
+    "numerator",
+    "denominator",
+    "flags",
+    "synthetic",
+];
+
+/// Writes administrative figures (two tables of counts each) as CSV: the value as a fraction,
+/// its numerator and denominator, the tables' flags united; method `administrative` and no
+/// standard error, since the tables count every case. A figure without a number (a
+/// confidential or missing side) has empty value, numerator and denominator.
+pub fn write_administrative_csv(
+    path: &Path,
+    synthetic: bool,
+    figures: &[incity_indicators::administrative::AdministrativeFigure],
+) -> Result<(), PipelineError> {
+    let file = std::fs::File::create(path).map_err(|e| io(path, e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record(ADMINISTRATIVE_COLUMNS)
+        .map_err(|e| io(path, e))?;
+    let number = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for f in figures {
+        let hidden = f.value.is_none();
+        w.write_record([
+            f.indicator.as_str(),
+            "administrative",
+            f.geo_level.code(),
+            &f.geo,
+            &geo_name(&f.geo).unwrap_or_default(),
+            &f.year.to_string(),
+            &f.group,
+            &f.sex,
+            &number(f.value),
+            &if hidden {
+                String::new()
+            } else {
+                number(f.numerator)
+            },
+            &if hidden {
+                String::new()
+            } else {
+                number(f.denominator)
+            },
+            &f.flags,
+            if synthetic { "true" } else { "false" },
+        ])
+        .map_err(|e| io(path, e))?;
+    }
+    w.flush().map_err(|e| io(path, e))
+}
+
 /// Writes figures as Parquet (numbers are nulls for suppressed figures).
 pub fn write_parquet(
     path: &Path,

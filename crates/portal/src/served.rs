@@ -118,7 +118,11 @@ impl Served {
         let mut served = Served::index(release, figures, official, rules);
         served.changes = changes;
         if served.release.is_some() {
-            for f in administrative_figures(store).await? {
+            let (figures, problems) = store.administrative_figures(Catalogue::embedded()).await?;
+            for (indicator, problem) in problems {
+                tracing::warn!("administrative indicator {indicator}: {problem}");
+            }
+            for f in figures {
                 served
                     .administrative
                     .entry(f.geo.clone())
@@ -267,51 +271,6 @@ async fn official_figures(
         match selected {
             Ok(figures) => out.extend(figures),
             Err(e) => tracing::warn!("indicator {}: {e}", ind.id),
-        }
-    }
-    Ok(out)
-}
-
-/// The figures of the catalogue's administrative indicators whose two tables are stored. An
-/// indicator whose tables do not fit its definition is logged and skipped, so a page never
-/// fails because of a table.
-async fn administrative_figures(store: &Store) -> Result<Vec<AdministrativeFigure>, StoreError> {
-    let tables = store.published_tables().await?;
-    let mut out = Vec::new();
-    for ind in &Catalogue::embedded().administrative {
-        let table = |dataset: &str| tables.iter().find(|t| t.dataset == dataset);
-        let (Some(num), Some(den)) = (
-            table(&ind.numerator.dataset),
-            table(&ind.denominator.dataset),
-        ) else {
-            continue;
-        };
-        let num_obs = store.published_observations(&num.dataset, None).await?;
-        let den_obs = store.published_observations(&den.dataset, None).await?;
-        fn view(o: &incity_store::PublishedObservation) -> TableObservation<'_> {
-            TableObservation {
-                key: &o.key,
-                time: &o.time,
-                value: o.value,
-                flags: &o.flags,
-                confidential: o.confidential,
-            }
-        }
-        match ind.compute(
-            (&num.dimensions, num_obs.iter().map(view)),
-            (&den.dimensions, den_obs.iter().map(view)),
-        ) {
-            Ok(mut figures) => {
-                figures.sort_by(|a, b| {
-                    (std::cmp::Reverse(a.year), &a.group, &a.sex).cmp(&(
-                        std::cmp::Reverse(b.year),
-                        &b.group,
-                        &b.sex,
-                    ))
-                });
-                out.extend(figures)
-            }
-            Err(e) => tracing::warn!("administrative indicator {}: {e}", ind.id),
         }
     }
     Ok(out)

@@ -8,6 +8,10 @@
 //! It knows releases through `incity-indicators`' types and nothing of microdata, DataFusion or
 //! HTTP. Entry points: [`Store::open`], [`Store::publish`], [`Store::figures`].
 
+mod administrative;
+
+pub use administrative::AdministrativeFigures;
+
 use std::path::Path;
 use std::str::FromStr;
 
