@@ -61,8 +61,17 @@ enum OutputFormat {
 pub(crate) struct EstimateArgs {
     /// Survey file: .csv (header row; empty fields are missing values), .parquet, or a SAS
     /// (.sas7bdat), Stata (.dta) or SPSS (.sav) file (declared missing values are missing).
-    #[arg(long)]
-    data: PathBuf,
+    #[arg(long, required_unless_present = "input_store")]
+    data: Option<PathBuf>,
+    /// Instead of --data: a data directory whose input store (after `incity import`) holds
+    /// the records; with --partition, the harmonised records of one source, country and year,
+    /// under the catalogue's concept names (`age`, `ilo_status`, `birth_group`, `weight`,
+    /// `stratum`, `psu`, ...), so that an indicator's conditions apply as written.
+    #[arg(long, conflicts_with = "data", requires = "partition")]
+    input_store: Option<PathBuf>,
+    /// With --input-store: SOURCE/COUNTRY/YEAR, e.g. lfs/AT/2024.
+    #[arg(long, requires = "input_store")]
+    partition: Option<String>,
     /// Column of survey weights.
     #[arg(long)]
     weight: String,
@@ -174,8 +183,13 @@ pub(crate) async fn run(a: EstimateArgs) -> anyhow::Result<()> {
             _ => bail!("--derive `{d}`: expected NAME=SQL_EXPRESSION"),
         }
     }
+    let data = match (&a.data, &a.input_store, &a.partition) {
+        (Some(file), _, _) => file.clone(),
+        (None, Some(dir), Some(partition)) => partition_file(dir, partition)?,
+        _ => bail!("give --data FILE, or --input-store DIR with --partition SOURCE/COUNTRY/YEAR"),
+    };
     let request = EstimateRequest {
-        data: a.data.clone(),
+        data,
         design: DesignColumns {
             weight: a.weight.clone(),
             strata: a.strata.clone(),
@@ -362,4 +376,48 @@ fn to_json(t: &EstimateTable) -> anyhow::Result<String> {
         })
         .collect();
     Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}
+
+/// The Parquet file of one partition (SOURCE/COUNTRY/YEAR) of the input store in `data_dir`.
+fn partition_file(data_dir: &std::path::Path, spec: &str) -> anyhow::Result<PathBuf> {
+    let parts: Vec<&str> = spec.split('/').collect();
+    let [source, country, year] = parts[..] else {
+        bail!("--partition {spec}: expected SOURCE/COUNTRY/YEAR, e.g. lfs/AT/2024");
+    };
+    let year: i32 = year
+        .parse()
+        .with_context(|| format!("--partition {spec}: the year `{year}` is not a number"))?;
+    let root = data_dir.join("inputs");
+    if !root.is_dir() {
+        bail!(
+            "{} holds no input store: run `incity import --data-dir {}` first",
+            data_dir.display(),
+            data_dir.display()
+        );
+    }
+    let store = incity_data::inputs::InputStore::open(&root)?;
+    let manifest = store.manifest()?;
+    match manifest
+        .partition
+        .iter()
+        .find(|p| p.source == source && p.country == country && p.year == year)
+    {
+        Some(p) => Ok(store.partition_path(p)),
+        None => {
+            let held: Vec<String> = manifest
+                .partition
+                .iter()
+                .map(|p| format!("{}/{}/{}", p.source, p.country, p.year))
+                .collect();
+            bail!(
+                "--partition {spec}: the input store in {} has no such partition (it holds: {})",
+                data_dir.display(),
+                if held.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    held.join(", ")
+                }
+            )
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod catalogue;
 mod compute;
 mod estimate;
 mod export;
@@ -81,6 +82,10 @@ enum Command {
     /// One indicator for one area and group over the release's years: each year's level and
     /// the change between every two years, with the covariance of shared PSUs.
     Trend(Box<trend::TrendArgs>),
+    /// The indicator catalogue and the toolbox: list, show, search and validate entries
+    /// (indicators, sources, tools, glossary terms, recommendations), and write an
+    /// indicator's ready-to-use module.
+    Catalogue(catalogue::CatalogueArgs),
 }
 
 #[derive(clap::Args)]
@@ -134,6 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(a) => profile::run(*a).await,
         Command::Rank(a) => rank::run(*a).await,
         Command::Trend(a) => trend::run(*a).await,
+        Command::Catalogue(a) => catalogue::run(a),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The indicator catalogue as data: `catalogue/catalogue.toml` (version, target-group
-//! groupings, glossary) and one TOML file per indicator in `catalogue/indicators/`. The
-//! shipped files are compiled in; [`Catalogue::load`] reads a directory instead, so a city
-//! adds its own indicator by adding a file.
+//! groupings, small-area settings, administrative and external indicators) and one TOML file
+//! per indicator in `catalogue/indicators/`. The shipped files are compiled in;
+//! [`Catalogue::load`] reads a directory instead, so a city adds its own indicator by adding a
+//! file. The glossary, sources, tools and recommendations are the toolbox
+//! (`catalogue/toolbox/`, [`crate::toolbox`]), versioned with the catalogue.
 //!
 //! Every file is validated when loaded: required fields, known statistic, source and unit,
 //! an id equal to the file name, and SQL conditions that use only harmonised columns. Each
@@ -72,14 +74,6 @@ impl Grouping {
     pub fn borrows_reference(&self) -> bool {
         self.reference_grouping.is_some()
     }
-}
-
-/// A glossary entry.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GlossaryEntry {
-    pub term: String,
-    pub definition: String,
 }
 
 /// One indicator.
@@ -269,8 +263,6 @@ struct CatalogueFile {
     version: String,
     grouping: Vec<Grouping>,
     #[serde(default)]
-    concept: Vec<GlossaryEntry>,
-    #[serde(default)]
     small_area: Option<SmallAreaSettings>,
     #[serde(default)]
     administrative: Vec<AdministrativeIndicator>,
@@ -283,7 +275,6 @@ struct CatalogueFile {
 pub struct Catalogue {
     pub version: String,
     pub groupings: Vec<Grouping>,
-    pub glossary: Vec<GlossaryEntry>,
     pub indicators: Vec<Indicator>,
     /// The small-area models (none without a `[small_area]` section).
     pub small_area: Option<SmallAreaSettings>,
@@ -756,7 +747,6 @@ impl Catalogue {
         Ok(Catalogue {
             version: file.version,
             groupings: file.grouping,
-            glossary: file.concept,
             indicators,
             small_area: file.small_area,
             administrative: file.administrative,

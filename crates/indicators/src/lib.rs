@@ -16,9 +16,11 @@ pub mod administrative;
 pub mod age_bands;
 pub mod catalogue;
 pub mod figure_table;
+pub mod modules;
 pub mod official;
 pub mod planner;
 pub mod rules;
+pub mod toolbox;
 
 use incity_estimation::{CovarianceBasis, Estimate};
 

@@ -45,6 +45,7 @@ pub(crate) fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -
                         a href="/compare" { "Compare" } " "
                         a href="/indicators" { "Indicators" } " "
                         a href="/plan" { "Precision planner" } " "
+                        a href="/toolbox" { "Toolbox" } " "
                         a href="/glossary" { "Glossary" } " "
                         a href="/methods" { "Methods" } " "
                         a href="/api/v1/openapi.json" { "API" }

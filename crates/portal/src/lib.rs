@@ -109,7 +109,20 @@ pub fn router(state: AppState) -> Router {
             "/indicators/{id}/figures.csv",
             get(pages::indicators::indicator_csv),
         )
-        .route("/glossary", get(pages::reference::glossary))
+        .route("/glossary", get(pages::toolbox::glossary))
+        .route("/toolbox", get(pages::toolbox::toolbox_home))
+        .route("/sources", get(pages::toolbox::sources_page))
+        .route("/tools", get(pages::toolbox::tools_page))
+        .route(
+            "/recommendations",
+            get(pages::toolbox::recommendations_page),
+        )
+        .route("/modules", get(pages::toolbox::modules_page))
+        .route("/modules/{id}", get(pages::toolbox::module_page))
+        .route(
+            "/modules/{id}/download",
+            get(pages::toolbox::module_download),
+        )
         .route("/methods", get(pages::reference::methods))
         .route("/release", get(pages::reference::release_page))
         .route("/plan", get(plan::plan_page))

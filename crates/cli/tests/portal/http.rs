@@ -394,6 +394,11 @@ async fn every_page_answers_and_search_finds_graz() {
         "/profile/BE",
         "/compare",
         "/glossary",
+        "/toolbox",
+        "/sources",
+        "/tools",
+        "/recommendations",
+        "/modules",
         "/methods",
         "/release",
         "/plan",
@@ -588,6 +593,10 @@ async fn the_openapi_document_describes_every_api_route_and_each_answers() {
         "/api/v1/trend/{indicator}/{geo}",
         "/api/v1/search",
         "/api/v1/glossary",
+        "/api/v1/toolbox/sources",
+        "/api/v1/toolbox/tools",
+        "/api/v1/toolbox/recommendations",
+        "/api/v1/modules",
         "/api/v1/plan",
     ]
     .iter()

@@ -5,10 +5,13 @@
 //! `http`: every endpoint's status, content type and values against the store, confidentiality
 //! in HTML, CSV and JSON, errors, caching headers, the OpenAPI document. `browser`: headless
 //! Chromium driven through ChromeDriver (WebDriver), with axe-core's accessibility check.
+//! `toolbox`: sources, tools, glossary, recommendations and modules, with the precision and
+//! evidence they read from the release checked against the store.
 
 mod benchmark;
 mod browser;
 mod http;
+mod toolbox;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

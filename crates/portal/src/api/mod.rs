@@ -4,6 +4,7 @@
 
 pub(crate) mod benchmark;
 pub(crate) mod figures;
+pub(crate) mod toolbox;
 pub(crate) mod views;
 
 use axum::http::StatusCode;
@@ -28,7 +29,8 @@ use crate::AppState;
     ),
     tags(
         (name = "release", description = "The served release"),
-        (name = "catalogue", description = "Indicators and concepts"),
+        (name = "catalogue", description = "Indicators"),
+        (name = "toolbox", description = "Sources, tools, glossary, recommendations and modules"),
         (name = "figures", description = "Figures, filtered and paged"),
         (name = "views", description = "What the portal's pages show"),
         (name = "planner", description = "Sample sizes"),
@@ -56,7 +58,11 @@ fn version_1() -> OpenApiRouter<AppState> {
         .routes(routes!(benchmark::api_rank))
         .routes(routes!(benchmark::api_trend))
         .routes(routes!(views::api_search))
-        .routes(routes!(views::api_glossary))
+        .routes(routes!(toolbox::api_glossary))
+        .routes(routes!(toolbox::api_sources))
+        .routes(routes!(toolbox::api_tools))
+        .routes(routes!(toolbox::api_recommendations))
+        .routes(routes!(toolbox::api_modules))
         .routes(routes!(crate::plan::api_plan))
 }
 

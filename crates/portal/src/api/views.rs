@@ -333,27 +333,6 @@ pub(crate) async fn api_search(
     Json(search(&served, p.q.as_deref().unwrap_or("")))
 }
 
-#[derive(Serialize, ToSchema)]
-pub(crate) struct TermOut {
-    term: String,
-    definition: String,
-}
-
-/// The glossary: the catalogue's key concepts.
-#[utoipa::path(get, path = "/glossary", tag = "catalogue", responses((status = 200, body = Vec<TermOut>)))]
-pub(crate) async fn api_glossary() -> Json<Vec<TermOut>> {
-    Json(
-        Catalogue::embedded()
-            .glossary
-            .iter()
-            .map(|t| TermOut {
-                term: t.term.clone(),
-                definition: t.definition.clone(),
-            })
-            .collect(),
-    )
-}
-
 /// A context variable of a peer search.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PeerVariableOut {

@@ -1,6 +1,6 @@
 //! The home page and the search over cities, regions, indicators and glossary terms.
 
-use incity_indicators::{catalogue, geo_name, Catalogue, GeoLevel};
+use incity_indicators::{catalogue, geo_name, GeoLevel};
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +67,7 @@ pub(crate) struct SearchParams {
 /// One search hit.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Hit {
-    /// `city`, `region`, `country`, `indicator` or `term`.
+    /// `city`, `region`, `country`, `indicator`, `term`, `source` or `tool`.
     pub(crate) kind: &'static str,
     pub(crate) code: String,
     pub(crate) label: String,
@@ -142,13 +142,40 @@ pub(crate) fn search(served: &Served, q: &str) -> Vec<Hit> {
             });
         }
     }
-    for (i, term) in Catalogue::embedded().glossary.iter().enumerate() {
+    let toolbox = incity_indicators::toolbox::Toolbox::embedded();
+    for term in &toolbox.glossary {
         if matches(&format!("{} {}", term.term, term.definition)) {
             hits.push(Hit {
                 kind: "term",
-                code: format!("term-{i}"),
+                code: term.id.clone(),
                 label: term.term.clone(),
-                url: format!("/glossary#term-{i}"),
+                url: format!("/glossary#{}", term.id),
+            });
+        }
+    }
+    for s in &toolbox.sources {
+        if matches(&format!(
+            "{} {} {} {}",
+            s.id, s.name, s.publisher, s.city_use
+        )) {
+            hits.push(Hit {
+                kind: "source",
+                code: s.id.clone(),
+                label: s.name.clone(),
+                url: format!("/sources#{}", s.id),
+            });
+        }
+    }
+    for t in &toolbox.tools {
+        if matches(&format!(
+            "{} {} {} {}",
+            t.id, t.name, t.publisher, t.city_gets
+        )) {
+            hits.push(Hit {
+                kind: "tool",
+                code: t.id.clone(),
+                label: t.name.clone(),
+                url: format!("/tools#{}", t.id),
             });
         }
     }
@@ -173,10 +200,10 @@ pub(crate) async fn search_page(
             }
             @if !q.trim().is_empty() {
                 p { (hits.len()) " results for “" (q) "”." }
-                @for kind in ["city", "country", "region", "indicator", "term"] {
+                @for kind in ["city", "country", "region", "indicator", "term", "source", "tool"] {
                     @let of_kind: Vec<&Hit> = hits.iter().filter(|h| h.kind == kind).collect();
                     @if !of_kind.is_empty() {
-                        h2 { (match kind { "city" => "Cities", "country" => "Countries", "region" => "Regions", "indicator" => "Indicators", _ => "Glossary" }) }
+                        h2 { (match kind { "city" => "Cities", "country" => "Countries", "region" => "Regions", "indicator" => "Indicators", "term" => "Glossary", "source" => "Sources and surveys", _ => "Tools" }) }
                         ul { @for h in of_kind { li { a href=(h.url) { (h.label) } } } }
                     }
                 }

@@ -8,6 +8,7 @@ pub(crate) mod home;
 pub(crate) mod indicators;
 pub(crate) mod profile;
 pub(crate) mod reference;
+pub(crate) mod toolbox;
 
 use std::sync::Arc;
 

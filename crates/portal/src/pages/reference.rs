@@ -1,7 +1,8 @@
-//! The reference pages: an indicator's definition, the glossary, the methods in plain words
-//! and the served release's provenance and publication rules.
+//! The reference pages: an indicator's definition (with its concepts, sources and module),
+//! the methods in plain words and the served release's provenance and publication rules.
 
 use axum::extract::Path;
+use incity_indicators::toolbox::Toolbox;
 use incity_indicators::{catalogue, Catalogue};
 use maud::{html, Markup};
 
@@ -37,57 +38,24 @@ pub(crate) async fn indicator_about(
                     dd { @for p in &ind.published { (p.label) " (" code { (p.dataset) } ") " } }
                 }
             }
+            @let toolbox = Toolbox::embedded();
+            @let terms = toolbox.terms_for(Catalogue::embedded(), &ind.id);
+            @if !terms.is_empty() {
+                h2 { "Concepts" }
+                ul { @for t in &terms { li { a href={ "/glossary#" (t.id) } { (t.term) } } } }
+            }
+            @let sources = toolbox.sources_for(&ind.id);
+            @if !sources.is_empty() {
+                h2 { "Sources that feed it" }
+                ul { @for s in &sources { li { a href={ "/sources#" (s.id) } { (s.name) } } } }
+            }
             p {
                 a href={ "/explore?indicator=" (ind.id) } { "Explore this indicator" } " · "
-                a href={ "/indicators/" (ind.id) } { "All figures by level" }
+                a href={ "/indicators/" (ind.id) } { "All figures by level" } " · "
+                a href={ "/modules/" (ind.id) } { "Module to run it on your own data" }
             }
         },
     ))
-}
-
-pub(crate) async fn glossary(served: ServedRelease) -> Markup {
-    let catalogue = Catalogue::embedded();
-    page(
-        "Glossary",
-        served.release.as_ref(),
-        html! {
-            h1 { "Glossary" }
-            h2 { "Target groups" }
-            dl {
-                @for g in &catalogue.groupings {
-                    dt { (g.name) }
-                    dd {
-                        "Groups: " (g.groups.iter().map(|x| x.label.as_str()).collect::<Vec<_>>().join(", ")) ". "
-                        "Gaps are measured against the reference group: "
-                        (catalogue.group_label(&g.reference).unwrap_or(&g.reference)) "."
-                    }
-                }
-            }
-            h2 #administrative { "Indicators from administrative tables" }
-            p { "Computed from two tables of counts of every case (a numerator and a denominator), so without sampling error: no standard error or interval is claimed, and the tables' own flags are shown. Load the tables with incity import-table; city profiles show the figures." }
-            dl {
-                @for a in &catalogue.administrative {
-                    dt { (a.name) " (" (a.area) ")" }
-                    dd { (a.definition) " Numerator " code { (a.numerator.dataset) } ", denominator " code { (a.denominator.dataset) } " (Eurostat " code { (a.eurostat) } "). " (a.comparability) }
-                }
-            }
-            h2 #external { "Indicators from other sources" }
-            p { "Indicators of the EU's common set that no survey or table incity reads can give, and where a city finds them." }
-            dl {
-                @for x in &catalogue.external {
-                    dt { (x.name) " (" (x.area) ")" }
-                    dd { (x.definition) " " strong { "Source: " } (x.source) " " strong { "Why incity does not compute it: " } (x.why_not_computed) }
-                }
-            }
-            h2 { "Key concepts" }
-            dl {
-                @for (i, term) in catalogue.glossary.iter().enumerate() {
-                    dt #{ "term-" (i) } { (term.term) }
-                    dd { (term.definition) }
-                }
-            }
-        },
-    )
 }
 
 pub(crate) async fn methods(served: ServedRelease) -> Markup {
