@@ -116,9 +116,12 @@ fn an_entry_without_a_source_is_refused() {
     );
 }
 
+/// An edit of a file's text.
+type Edit = Box<dyn Fn(&str) -> String>;
+
 #[test]
 fn malformed_entries_are_refused_with_their_file_and_entry() {
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>, &[&str])> = vec![
+    let cases: Vec<(&str, Edit, &[&str])> = vec![
         (
             "sources.toml",
             Box::new(|t: &str| {

@@ -119,9 +119,27 @@ async fn a_surveys_city_precision_is_read_from_the_served_figures() {
             .filter(|f| f.estimate.flag == Flag::Reliable)
             .count()
     );
+    // Respondents are known from the direct figure or, where it is withheld, from the
+    // published model-based figure of the same cell (it carries the cell's sample size).
     let respondents: Vec<u64> = cells
         .iter()
-        .filter_map(|f| f.estimate.figures.map(|x| x.n))
+        .filter_map(|f| {
+            f.estimate.figures.map(|x| x.n).or_else(|| {
+                figures
+                    .iter()
+                    .find(|m| {
+                        matches!(m.method, FigureMethod::ModelBased { .. })
+                            && m.indicator == f.indicator
+                            && m.geo == f.geo
+                            && m.group == f.group
+                            && m.year == f.year
+                            && m.first_year == f.first_year
+                            && m.sex == f.sex
+                            && m.measure == f.measure
+                    })
+                    .and_then(|m| m.estimate.figures.map(|x| x.n))
+            })
+        })
         .collect();
     assert_eq!(p["median_respondents"].as_u64(), lower_median(respondents));
     // Where the planner has a basis, more respondents than now are needed for a 16.6 % CV
