@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use incity_indicators::modules::{module, module_ids};
 use incity_indicators::toolbox::{
-    Access, GeoDetail, Reference, SourceFilter, SourceType, ToolFilter, ToolType, Toolbox, Topic,
+    parse_code, Access, GeoDetail, Reference, SourceFilter, SourceType, ToolFilter, ToolType,
+    Toolbox, Topic,
 };
 use incity_indicators::Catalogue;
 
@@ -77,26 +78,14 @@ struct ListArgs {
     kind: Option<String>,
 }
 
-/// Parses a vocabulary code, naming the allowed ones when it is not one.
+/// A vocabulary option: none, or one of the allowed codes (else an error naming them).
 fn code<T: Copy>(
     option: &str,
     value: Option<&str>,
     all: &[T],
     code_of: fn(T) -> &'static str,
 ) -> anyhow::Result<Option<T>> {
-    match value {
-        None => Ok(None),
-        Some(v) => match all.iter().copied().find(|x| code_of(*x) == v) {
-            Some(x) => Ok(Some(x)),
-            None => bail!(
-                "{option} {v}: expected one of {}",
-                all.iter()
-                    .map(|x| code_of(*x))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
-    }
+    parse_code(option, value, all, code_of).map_err(anyhow::Error::msg)
 }
 
 pub(crate) fn run(a: CatalogueArgs) -> anyhow::Result<()> {

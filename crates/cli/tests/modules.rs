@@ -300,3 +300,46 @@ fn a_module_of_an_unknown_indicator_is_refused_with_the_way_to_list_them() {
         "{err}"
     );
 }
+
+#[test]
+fn an_estimate_over_the_input_store_names_what_is_wrong_with_the_partition() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args([
+                "estimate",
+                "--weight",
+                "weight",
+                "--stat",
+                "share(age > 20)",
+            ])
+            .args(args)
+            .output()
+            .expect("run incity");
+        assert!(!out.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let dir = tmp.path().to_str().expect("path");
+    let e = run(&["--input-store", dir, "--partition", "lfs/AT"]);
+    assert!(e.contains("expected SOURCE/COUNTRY/YEAR"), "{e}");
+    let e = run(&["--input-store", dir, "--partition", "lfs/AT/last"]);
+    assert!(e.contains("the year `last` is not a number"), "{e}");
+    let e = run(&["--input-store", dir, "--partition", "lfs/AT/2024"]);
+    assert!(
+        e.contains("holds no input store") && e.contains("incity import"),
+        "{e}"
+    );
+    assert!(
+        !tmp.path().join("inputs").exists(),
+        "a failed estimate created an input store"
+    );
+    // An empty store names what it holds.
+    std::fs::create_dir(tmp.path().join("inputs")).expect("inputs");
+    let e = run(&["--input-store", dir, "--partition", "silc/BE/2023"]);
+    assert!(
+        e.contains("no such partition") && e.contains("it holds: nothing"),
+        "{e}"
+    );
+    let e = run(&["--partition", "lfs/AT/2024"]);
+    assert!(e.contains("--input-store"), "{e}");
+}

@@ -42,6 +42,13 @@ fn migrant_group_level(catalogue: &Catalogue, f: &Figure) -> bool {
             .all(|g| g.reference != f.group || g.id != f.grouping)
 }
 
+/// A both-sexes level's cell without its method and period start: the direct and the
+/// model-based figure of a cell, or a pooled and a single-year figure ending the same year,
+/// share it.
+fn key(f: &Figure) -> (&str, i32, &str, &str, &str) {
+    (&f.indicator, f.year, &f.geo, &f.grouping, &f.group)
+}
+
 /// Counts the city figures for migrant groups of each indicator's latest year in `figures`.
 pub fn city_cells(catalogue: &Catalogue, figures: &[Figure]) -> CityCells {
     let city: Vec<&Figure> = figures
@@ -55,15 +62,6 @@ pub fn city_cells(catalogue: &Catalogue, figures: &[Figure]) -> CityCells {
         let y = latest.entry(f.indicator.as_str()).or_insert(f.year);
         *y = (*y).max(f.year);
     }
-    let key = |f: &Figure| {
-        (
-            f.indicator.clone(),
-            f.year,
-            f.geo.clone(),
-            f.grouping.clone(),
-            f.group.clone(),
-        )
-    };
     let model_reliable: BTreeSet<_> = city
         .iter()
         .filter(|f| {
@@ -183,15 +181,6 @@ pub fn pooling_gain(catalogue: &Catalogue, figures: &[Figure]) -> Option<Pooling
         .filter(|f| small(f) && f.is_pooled())
         .collect();
     let years = pooled.first().map(|f| f.year - f.first_year + 1)?;
-    let key = |f: &Figure| {
-        (
-            f.indicator.clone(),
-            f.year,
-            f.geo.clone(),
-            f.grouping.clone(),
-            f.group.clone(),
-        )
-    };
     let single: BTreeMap<_, &Figure> = figures
         .iter()
         .filter(|f| small(f) && !f.is_pooled())

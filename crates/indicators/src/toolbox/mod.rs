@@ -16,8 +16,13 @@
 //! naming the file, line and the allowed values.
 
 pub mod evidence;
+mod validate;
+mod vocabulary;
 
-use std::collections::BTreeSet;
+pub use vocabulary::{
+    parse_code, Access, Audience, Evidence, GeoDetail, MigrantVariable, SourceType, ToolType, Topic,
+};
+
 use std::path::Path;
 
 use serde::Deserialize;
@@ -38,151 +43,6 @@ pub struct Reference {
     #[serde(default)]
     pub checked: Option<String>,
 }
-
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal : $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $code)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The code used in the data files, URLs and the API.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// As shown to readers.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn from_code(code: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}
-
-vocabulary!(
-    /// What kind of source a data source is.
-    SourceType {
-        Survey = "survey": "Sample survey",
-        Census = "census": "Census",
-        Register = "register": "Register",
-        Administrative = "administrative": "Administrative statistics",
-        PublishedTables = "published-tables": "Published tables",
-        Monitor = "monitor": "National integration monitor",
-    }
-);
-
-vocabulary!(
-    /// A variable that identifies migrants and their descendants.
-    MigrantVariable {
-        CountryOfBirth = "country_of_birth": "country of birth",
-        Citizenship = "citizenship": "citizenship",
-        ParentsCountryOfBirth = "parents_country_of_birth": "parents' country of birth",
-        YearsOfResidence = "years_of_residence": "years of residence",
-        ReasonForMigration = "reason_for_migration": "reason for migration",
-    }
-);
-
-vocabulary!(
-    /// A geographic level or unit a source or tool gives figures for.
-    GeoDetail {
-        Country = "country": "country",
-        Nuts1 = "nuts1": "NUTS 1",
-        Nuts2 = "nuts2": "NUTS 2",
-        Degurba = "degurba": "degree of urbanisation",
-        Nuts3 = "nuts3": "NUTS 3",
-        Fua = "fua": "functional urban area",
-        City = "city": "city",
-        Lau = "lau": "municipality (LAU)",
-        Grid = "grid": "1 km² grid",
-    }
-);
-
-impl GeoDetail {
-    /// How fine the level is (0 country … 6 grid cells): a source whose finest level is at
-    /// least as fine as a city's can give figures for cities.
-    pub fn fineness(self) -> u8 {
-        match self {
-            GeoDetail::Country => 0,
-            GeoDetail::Nuts1 => 1,
-            GeoDetail::Nuts2 | GeoDetail::Degurba => 2,
-            GeoDetail::Nuts3 | GeoDetail::Fua => 3,
-            GeoDetail::City => 4,
-            GeoDetail::Lau => 5,
-            GeoDetail::Grid => 6,
-        }
-    }
-}
-
-vocabulary!(
-    /// How a source's data can be reached.
-    Access {
-        PublicTables = "public-tables": "public tables",
-        PublicUseFiles = "public-use-files": "public-use files",
-        ScientificUseFiles = "scientific-use-files": "scientific-use files",
-        SecureAccess = "secure-access": "secure access",
-        OnRequest = "on-request": "on request",
-        OpenDownload = "open-download": "open download",
-    }
-);
-
-vocabulary!(
-    /// A topic of integration monitoring.
-    Topic {
-        Employment = "employment": "employment",
-        Education = "education": "education",
-        Income = "income": "income",
-        Poverty = "poverty": "poverty and social exclusion",
-        Housing = "housing": "housing",
-        Health = "health": "health",
-        Citizenship = "citizenship": "active citizenship",
-        Participation = "participation": "participation and belonging",
-        Discrimination = "discrimination": "discrimination",
-        Demography = "demography": "population",
-        Geography = "geography": "geography",
-        Policy = "policy": "integration policy",
-        Methods = "methods": "statistical methods",
-    }
-);
-
-vocabulary!(
-    /// What kind of tool an entry of the tools catalogue is.
-    ToolType {
-        IndicatorPortal = "indicator-portal": "Indicator portal",
-        PolicyIndex = "policy-index": "Policy index",
-        DataHub = "data-hub": "Database or data hub",
-        Atlas = "atlas": "Atlas or mapping tool",
-        Guide = "guide": "Methodological guide or study",
-        Software = "software": "Statistical software",
-        Network = "network": "City network",
-    }
-);
-
-vocabulary!(
-    /// Whom a recommendation addresses.
-    Audience {
-        Cities = "cities": "Cities",
-        StatisticsOffices = "statistics-offices": "Statistics offices",
-        EuLevel = "eu-level": "The EU level",
-    }
-);
-
-vocabulary!(
-    /// Evidence a recommendation takes from incity's own figures, computed from the served
-    /// release by [`evidence`].
-    Evidence {
-        CityCellsPublished = "city-cells-published": "City figures for migrant groups published",
-        RespondentsNeeded = "respondents-needed": "Respondents a city needs",
-        PoolingGain = "pooling-gain": "What pooling years gains",
-    }
-);
 
 /// A source of data for integration monitoring.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -271,34 +131,6 @@ pub struct Recommendation {
     pub references: Vec<Reference>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourcesFile {
-    catalogue_version: String,
-    source: Vec<DataSource>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ToolsFile {
-    catalogue_version: String,
-    tool: Vec<Tool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GlossaryFile {
-    catalogue_version: String,
-    term: Vec<Term>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecommendationsFile {
-    catalogue_version: String,
-    recommendation: Vec<Recommendation>,
-}
-
 /// The four files of a toolbox directory, in this order.
 pub const FILES: [&str; 4] = [
     "sources.toml",
@@ -314,13 +146,6 @@ pub struct Toolbox {
     pub tools: Vec<Tool>,
     pub glossary: Vec<Term>,
     pub recommendations: Vec<Recommendation>,
-}
-
-fn err(file: &str, message: impl Into<String>) -> CatalogueError {
-    CatalogueError {
-        file: file.into(),
-        message: message.into(),
-    }
 }
 
 /// What kind of entry a search hit is.
@@ -455,138 +280,6 @@ impl Term {
     }
 }
 
-/// Checks one reference: a title, an http(s) URL without spaces, and a valid date.
-fn check_reference(file: &str, entry: &str, r: &Reference) -> Result<(), CatalogueError> {
-    if r.title.trim().is_empty() {
-        return Err(err(file, format!("{entry}: a reference without a title")));
-    }
-    check_url(file, entry, &r.url)?;
-    if let Some(d) = &r.checked {
-        if !is_date(d) {
-            return Err(err(
-                file,
-                format!("{entry}: checked = `{d}`: expected a date YYYY-MM-DD"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_url(file: &str, entry: &str, url: &str) -> Result<(), CatalogueError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(r) if !r.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
-        _ => Err(err(
-            file,
-            format!("{entry}: url `{url}`: expected an http:// or https:// address"),
-        )),
-    }
-}
-
-/// `YYYY-MM-DD` with a month 01-12 and a day 01-31.
-fn is_date(d: &str) -> bool {
-    let parts: Vec<&str> = d.split('-').collect();
-    let [y, m, day] = parts.as_slice() else {
-        return false;
-    };
-    let number = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
-    matches!(
-        (number(y, 4), number(m, 2), number(day, 2)),
-        (Some(_), Some(1..=12), Some(1..=31))
-    )
-}
-
-/// Checks what every entry has: an id of lower-case letters, digits and hyphens, unique in
-/// its file; non-empty texts; at least one reference, each valid.
-fn check_entry(
-    file: &str,
-    kind: &str,
-    id: &str,
-    seen: &mut BTreeSet<String>,
-    texts: &[(&str, &str)],
-    references: &[Reference],
-) -> Result<(), CatalogueError> {
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(err(
-            file,
-            format!("{kind} `{id}`: an id is lower-case letters, digits and hyphens"),
-        ));
-    }
-    if !seen.insert(id.to_string()) {
-        return Err(err(file, format!("{kind} `{id}` appears twice")));
-    }
-    let entry = format!("{kind} `{id}`");
-    for (field, text) in texts {
-        if text.trim().is_empty() {
-            return Err(err(file, format!("{entry}: `{field}` is empty")));
-        }
-    }
-    if references.is_empty() {
-        return Err(err(
-            file,
-            format!("{entry}: no reference (every entry needs at least one source of its facts: title and url)"),
-        ));
-    }
-    references
-        .iter()
-        .try_for_each(|r| check_reference(file, &entry, r))
-}
-
-/// Checks that each of `ids` is an indicator of the catalogue (survey, administrative or
-/// external), or, where `allow_all`, one of the `@` sets.
-fn check_indicators(
-    file: &str,
-    entry: &str,
-    ids: &[String],
-    catalogue: &Catalogue,
-    allow_all: bool,
-) -> Result<(), CatalogueError> {
-    for id in ids {
-        let known = catalogue.indicator(id).is_some()
-            || catalogue.administrative.iter().any(|a| &a.id == id)
-            || catalogue.external.iter().any(|x| &x.id == id)
-            || (allow_all && (id == ALL_SURVEY || id == ALL_ADMINISTRATIVE));
-        if !known {
-            return Err(err(
-                file,
-                format!(
-                    "{entry}: indicator `{id}` is not in the catalogue (version {})",
-                    catalogue.version
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, CatalogueError> {
-    toml::from_str(text).map_err(|e| err(file, e.to_string().trim().to_string()))
-}
-
-fn check_version(file: &str, found: &str, catalogue: &Catalogue) -> Result<(), CatalogueError> {
-    if found == catalogue.version {
-        Ok(())
-    } else {
-        Err(err(
-            file,
-            format!(
-                "catalogue_version = `{found}`, but the catalogue is version `{}`: the toolbox is versioned with its catalogue",
-                catalogue.version
-            ),
-        ))
-    }
-}
-
 impl Toolbox {
     /// The shipped toolbox (compiled in), validated against the shipped catalogue.
     pub fn embedded() -> &'static Toolbox {
@@ -609,7 +302,7 @@ impl Toolbox {
         for name in FILES {
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| err(&path.display().to_string(), e.to_string()))?;
+                .map_err(|e| validate::err(&path.display().to_string(), e.to_string()))?;
             texts.push((path.display().to_string(), text));
         }
         Toolbox::parse(&texts, catalogue)
@@ -621,16 +314,16 @@ impl Toolbox {
         catalogue: &Catalogue,
     ) -> Result<Toolbox, CatalogueError> {
         let [sources, tools, glossary, recommendations] = texts else {
-            return Err(err(
+            return Err(validate::err(
                 "toolbox",
                 format!("expected the four files {}", FILES.join(", ")),
             ));
         };
         Ok(Toolbox {
-            sources: parse_sources(sources, catalogue)?,
-            tools: parse_tools(tools, catalogue)?,
-            glossary: parse_glossary(glossary, catalogue)?,
-            recommendations: parse_recommendations(recommendations, catalogue)?,
+            sources: validate::sources(sources, catalogue)?,
+            tools: validate::tools(tools, catalogue)?,
+            glossary: validate::glossary(glossary, catalogue)?,
+            recommendations: validate::recommendations(recommendations, catalogue)?,
         })
     }
 
@@ -749,158 +442,4 @@ impl Toolbox {
             })
             .collect()
     }
-}
-
-fn parse_sources(
-    (file, text): &(String, String),
-    catalogue: &Catalogue,
-) -> Result<Vec<DataSource>, CatalogueError> {
-    let parsed: SourcesFile = parse(file, text)?;
-    check_version(file, &parsed.catalogue_version, catalogue)?;
-    let mut seen = BTreeSet::new();
-    for s in &parsed.source {
-        check_entry(
-            file,
-            "source",
-            &s.id,
-            &mut seen,
-            &[
-                ("name", &s.name),
-                ("publisher", &s.publisher),
-                ("coverage", &s.coverage),
-                ("years", &s.years),
-                ("sample", &s.sample),
-                ("frequency", &s.frequency),
-                ("city_use", &s.city_use),
-            ],
-            &s.references,
-        )?;
-        let entry = format!("source `{}`", s.id);
-        if s.topics.is_empty() || s.access.is_empty() {
-            return Err(err(
-                file,
-                format!("{entry}: topics and access need at least one value each"),
-            ));
-        }
-        check_indicators(file, &entry, &s.indicators, catalogue, false)?;
-        match (s.release_source, &s.precision_indicator) {
-            (None, None) => {}
-            (Some(source), Some(id)) => match catalogue.indicator(id) {
-                Some(i) if i.source == source => {}
-                Some(i) => {
-                    return Err(err(
-                        file,
-                        format!(
-                            "{entry}: precision_indicator `{id}` is computed from `{}`, not from release_source `{}`",
-                            i.source.code(),
-                            source.code()
-                        ),
-                    ))
-                }
-                None => {
-                    return Err(err(
-                        file,
-                        format!("{entry}: precision_indicator `{id}` is not a survey indicator of the catalogue"),
-                    ))
-                }
-            },
-            _ => {
-                return Err(err(
-                    file,
-                    format!("{entry}: release_source and precision_indicator go together (the indicator whose city figures show the source's precision)"),
-                ))
-            }
-        }
-    }
-    Ok(parsed.source)
-}
-
-fn parse_tools(
-    (file, text): &(String, String),
-    catalogue: &Catalogue,
-) -> Result<Vec<Tool>, CatalogueError> {
-    let parsed: ToolsFile = parse(file, text)?;
-    check_version(file, &parsed.catalogue_version, catalogue)?;
-    let mut seen = BTreeSet::new();
-    for t in &parsed.tool {
-        check_entry(
-            file,
-            "tool",
-            &t.id,
-            &mut seen,
-            &[
-                ("name", &t.name),
-                ("publisher", &t.publisher),
-                ("city_gets", &t.city_gets),
-                ("lacks", &t.lacks),
-            ],
-            &t.references,
-        )?;
-        let entry = format!("tool `{}`", t.id);
-        check_url(file, &entry, &t.url)?;
-        if t.topics.is_empty() || t.levels.is_empty() {
-            return Err(err(
-                file,
-                format!("{entry}: topics and levels need at least one value each"),
-            ));
-        }
-    }
-    Ok(parsed.tool)
-}
-
-fn parse_glossary(
-    (file, text): &(String, String),
-    catalogue: &Catalogue,
-) -> Result<Vec<Term>, CatalogueError> {
-    let parsed: GlossaryFile = parse(file, text)?;
-    check_version(file, &parsed.catalogue_version, catalogue)?;
-    let mut seen = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    for t in &parsed.term {
-        check_entry(
-            file,
-            "term",
-            &t.id,
-            &mut seen,
-            &[("term", &t.term), ("definition", &t.definition)],
-            &t.references,
-        )?;
-        let entry = format!("term `{}`", t.id);
-        if !names.insert(t.term.to_lowercase()) {
-            return Err(err(
-                file,
-                format!("{entry}: the term `{}` is defined twice", t.term),
-            ));
-        }
-        check_indicators(file, &entry, &t.indicators, catalogue, true)?;
-        for g in &t.groupings {
-            if catalogue.grouping(g).is_none() {
-                return Err(err(
-                    file,
-                    format!("{entry}: grouping `{g}` is not a grouping of the catalogue"),
-                ));
-            }
-        }
-    }
-    Ok(parsed.term)
-}
-
-fn parse_recommendations(
-    (file, text): &(String, String),
-    catalogue: &Catalogue,
-) -> Result<Vec<Recommendation>, CatalogueError> {
-    let parsed: RecommendationsFile = parse(file, text)?;
-    check_version(file, &parsed.catalogue_version, catalogue)?;
-    let mut seen = BTreeSet::new();
-    for r in &parsed.recommendation {
-        check_entry(
-            file,
-            "recommendation",
-            &r.id,
-            &mut seen,
-            &[("title", &r.title), ("text", &r.text)],
-            &r.references,
-        )?;
-    }
-    Ok(parsed.recommendation)
 }

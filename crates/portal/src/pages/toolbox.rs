@@ -11,8 +11,8 @@ use incity_indicators::toolbox::evidence::{
     city_cells, pooling_gain, source_precision, SourcePrecision, TARGET_CV,
 };
 use incity_indicators::toolbox::{
-    Access, DataSource, Evidence, GeoDetail, Reference, SourceFilter, SourceType, ToolFilter,
-    ToolType, Toolbox, Topic,
+    parse_code, Access, DataSource, Evidence, GeoDetail, Reference, SourceFilter, SourceType,
+    ToolFilter, ToolType, Toolbox, Topic,
 };
 use incity_indicators::Catalogue;
 use maud::{html, Markup};
@@ -44,30 +44,6 @@ pub(crate) struct ToolboxQuery {
     pub(crate) q: Option<String>,
 }
 
-/// An optional vocabulary code from a query: empty is none; an unknown code is a bad request
-/// naming the allowed ones.
-fn vocabulary<T: Copy>(
-    name: &str,
-    value: Option<&str>,
-    all: &[T],
-    code: fn(T) -> &'static str,
-) -> Result<Option<T>, String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => all
-            .iter()
-            .copied()
-            .find(|x| code(*x) == v)
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "{name} `{v}`: expected one of {}",
-                    all.iter().map(|x| code(*x)).collect::<Vec<_>>().join(", ")
-                )
-            }),
-    }
-}
-
 fn text_query(q: &ToolboxQuery) -> Option<String> {
     q.q.as_deref()
         .map(str::trim)
@@ -78,15 +54,15 @@ fn text_query(q: &ToolboxQuery) -> Option<String> {
 impl ToolboxQuery {
     pub(crate) fn source_filter(&self) -> Result<SourceFilter, String> {
         Ok(SourceFilter {
-            topic: vocabulary("topic", self.topic.as_deref(), Topic::ALL, Topic::code)?,
-            level: vocabulary(
+            topic: parse_code("topic", self.topic.as_deref(), Topic::ALL, Topic::code)?,
+            level: parse_code(
                 "level",
                 self.level.as_deref(),
                 GeoDetail::ALL,
                 GeoDetail::code,
             )?,
-            access: vocabulary("access", self.access.as_deref(), Access::ALL, Access::code)?,
-            kind: vocabulary(
+            access: parse_code("access", self.access.as_deref(), Access::ALL, Access::code)?,
+            kind: parse_code(
                 "type",
                 self.kind.as_deref(),
                 SourceType::ALL,
@@ -101,14 +77,14 @@ impl ToolboxQuery {
             return Err("access: tools have no access filter (it applies to sources)".into());
         }
         Ok(ToolFilter {
-            topic: vocabulary("topic", self.topic.as_deref(), Topic::ALL, Topic::code)?,
-            level: vocabulary(
+            topic: parse_code("topic", self.topic.as_deref(), Topic::ALL, Topic::code)?,
+            level: parse_code(
                 "level",
                 self.level.as_deref(),
                 GeoDetail::ALL,
                 GeoDetail::code,
             )?,
-            kind: vocabulary("type", self.kind.as_deref(), ToolType::ALL, ToolType::code)?,
+            kind: parse_code("type", self.kind.as_deref(), ToolType::ALL, ToolType::code)?,
             text: text_query(self),
         })
     }
