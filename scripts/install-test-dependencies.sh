@@ -4,7 +4,9 @@
 #     values and the real laeken `eusilc` extract read by crates/data/tests/readers.rs);
 #     Chromium and ChromeDriver (the portal's browser tests, crates/cli/tests/browser.rs);
 #     the ReadStat library, libreadstat1 (SAS, Stata and SPSS input, crates/data/tests/
-#     statistical_files.rs; loaded at run time, not needed to build);
+#     statistical_files.rs; loaded at run time, not needed to build); PostgreSQL (the
+#     exchange's store and security tests run on SQLite and on a real PostgreSQL server,
+#     which scripts/postgres-for-tests.sh starts);
 #   - from the npm registry: axe-core (the accessibility check injected into the pages), into
 #     tests/browser/node_modules at the version tests/browser/package-lock.json pins.
 # Idempotent: does nothing when everything is present.
@@ -22,6 +24,7 @@ ldconfig -p 2>/dev/null | grep -q 'libreadstat\.so\.1 ' || need+=(libreadstat1)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing test dependencies: ${need[*]}" >&2
     sudo=""

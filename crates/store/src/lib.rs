@@ -1,4 +1,5 @@
-//! Storage of releases in an embedded SQLite database (sqlx).
+//! Storage of releases in an embedded SQLite database (sqlx), and of the city-to-city
+//! exchange in SQLite or PostgreSQL ([`exchange`]).
 //!
 //! Publishing is atomic: a release's provenance, all its figures and the switch of the served
 //! release are written in one transaction, so a failed or interrupted run leaves the previous
@@ -9,6 +10,7 @@
 //! HTTP. Entry points: [`Store::open`], [`Store::publish`], [`Store::figures`].
 
 mod administrative;
+pub mod exchange;
 
 pub use administrative::AdministrativeFigures;
 
@@ -30,8 +32,10 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("stored figure is invalid: {0}")]
+    #[error("stored data are invalid: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// A release as stored: its id and provenance.
