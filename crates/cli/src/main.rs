@@ -2,7 +2,7 @@
 //!
 //! `main.rs` only wires the commands: each command's arguments and work live in its own
 //! module (`serve`, `generate`, `compute`, `estimate`, `scan`, `import`, `export`, `sae`,
-//! `plan`, `peers`, `profile`, `rank`, `trend`); `tables` and `small_areas` are shared by the commands that load tables and fit
+//! `plan`, `peers`, `profile`, `rank`, `trend`, `catalogue`, `exchange`); `tables` and `small_areas` are shared by the commands that load tables and fit
 //! models. It holds no statistics and no SQL of its own: it calls the crates that do.
 
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 mod catalogue;
 mod compute;
 mod estimate;
+mod exchange;
 mod export;
 mod generate;
 mod import;
@@ -86,6 +87,8 @@ enum Command {
     /// (indicators, sources, tools, glossary terms, recommendations), and write an
     /// indicator's ready-to-use module.
     Catalogue(catalogue::CatalogueArgs),
+    /// The city-to-city exchange: create the first administrator, list accounts.
+    Exchange(exchange::ExchangeArgs),
 }
 
 #[derive(clap::Args)]
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve::run(a).await,
+        Command::Exchange(a) => exchange::run(a).await,
         Command::Generate(a) => generate::run(a),
         Command::Compute(a) => compute::run(a).await,
         Command::Estimate(a) => estimate::run(*a).await,

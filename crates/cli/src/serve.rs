@@ -27,6 +27,12 @@ pub(crate) struct ServeArgs {
     /// Seed of the demonstration data generated on first start.
     #[arg(long, default_value_t = SyntheticConfig::default().seed)]
     seed: u64,
+    #[command(flatten)]
+    exchange: crate::exchange::ExchangeDatabaseArg,
+    /// Mark session cookies `Secure` on every answer (behind a TLS-terminating proxy that
+    /// does not send `X-Forwarded-Proto: https`).
+    #[arg(long, env = "INCITY_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -88,9 +94,11 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
         .await?;
     }
     load_shipped_tables(&store).await?;
+    let exchange =
+        crate::exchange::open_exchange(&a.exchange.url(&a.data.data_dir), a.secure_cookies).await?;
     let addr = SocketAddr::new(a.bind, a.port);
     tracing::info!("incity portal on http://{addr}");
-    incity_portal::serve(AppState::load(store).await?, addr)
+    incity_portal::serve(AppState::load(store).await?.with_exchange(exchange), addr)
         .await
         .with_context(|| format!("serving on {addr}"))
 }

@@ -21,6 +21,16 @@ pub(crate) enum PortalError {
     /// The request is valid but the served release cannot answer it.
     Unavailable(String),
     Internal(String),
+    /// The request needs a signed-in account.
+    Unauthorized(String),
+    /// The signed-in account may not do this, or the form's CSRF token is wrong.
+    Forbidden(String),
+    /// Too many failed sign-ins: try again after the given seconds.
+    TooManyRequests(String, u64),
+    /// An upload over its size limit.
+    PayloadTooLarge(String),
+    /// A form or an uploaded file that does not validate (the page lists why).
+    Unprocessable(String),
 }
 
 impl PortalError {
@@ -30,6 +40,11 @@ impl PortalError {
             PortalError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             PortalError::Unavailable(m) => (StatusCode::CONFLICT, m),
             PortalError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
+            PortalError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            PortalError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            PortalError::TooManyRequests(m, _) => (StatusCode::TOO_MANY_REQUESTS, m),
+            PortalError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
+            PortalError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
         }
     }
 }
@@ -43,13 +58,28 @@ impl From<incity_store::StoreError> for PortalError {
 
 impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            PortalError::TooManyRequests(_, seconds) => Some(*seconds),
+            _ => None,
+        };
+        let unauthorized = matches!(self, PortalError::Unauthorized(_));
         let (status, message) = self.parts();
         let body = page(
             "Error",
             None,
-            html! { h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p { (message) } },
+            html! {
+                h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
+                p { (message) }
+                @if unauthorized { p { a href="/login" { "Sign in" } } }
+            },
         );
-        (status, body).into_response()
+        let mut response = (status, body).into_response();
+        if let Some(s) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        response
     }
 }
 

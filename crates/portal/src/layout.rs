@@ -47,6 +47,7 @@ pub(crate) fn page(title: &str, release: Option<&StoredRelease>, body: Markup) -
                         a href="/plan" { "Precision planner" } " "
                         a href="/toolbox" { "Toolbox" } " "
                         a href="/glossary" { "Glossary" } " "
+                        a href="/exchange" { "Exchange" } " "
                         a href="/methods" { "Methods" } " "
                         a href="/api/v1/openapi.json" { "API" }
                     }

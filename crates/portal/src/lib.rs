@@ -28,6 +28,7 @@ use incity_store::{Store, StoreError};
 mod api;
 mod charts;
 mod error;
+mod exchange;
 mod format;
 mod http;
 mod layout;
@@ -41,11 +42,15 @@ use error::PortalError;
 use layout::page;
 use served::Served;
 
-/// What every request needs: the store and the release served from memory.
+pub use exchange::{Exchange, TableReader};
+
+/// What every request needs: the store and the release served from memory; and, when the
+/// portal runs one, the exchange.
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
     served: Arc<RwLock<Arc<Served>>>,
+    exchange: Option<Arc<Exchange>>,
 }
 
 impl AppState {
@@ -55,7 +60,23 @@ impl AppState {
         Ok(AppState {
             store,
             served: Arc::new(RwLock::new(Arc::new(served))),
+            exchange: None,
         })
+    }
+
+    /// The same state with the city-to-city exchange.
+    pub fn with_exchange(self, exchange: Exchange) -> AppState {
+        AppState {
+            exchange: Some(Arc::new(exchange)),
+            ..self
+        }
+    }
+
+    /// The exchange (404 when the portal runs without one).
+    pub(crate) fn exchange(&self) -> Result<&Exchange, PortalError> {
+        self.exchange
+            .as_deref()
+            .ok_or_else(|| PortalError::NotFound("This portal runs without the exchange.".into()))
     }
 
     /// Reloads when the store serves another release than the one in memory; `true` if it
@@ -139,6 +160,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::release_answers,
         ))
+        .merge(exchange::routes(state.clone()))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
@@ -164,7 +186,11 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
             }
         }
     });
-    axum::serve(listener, router(state)).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
 
 async fn not_found() -> PortalError {

@@ -6,10 +6,13 @@
 //! in HTML, CSV and JSON, errors, caching headers, the OpenAPI document. `browser`: headless
 //! Chromium driven through ChromeDriver (WebDriver), with axe-core's accessibility check.
 //! `toolbox`: sources, tools, glossary, recommendations and modules, with the precision and
-//! evidence they read from the release checked against the store.
+//! evidence they read from the release checked against the store. `exchange`: the
+//! city-to-city exchange's security (on SQLite and PostgreSQL) and a browser session of two
+//! city editors and a coordinator.
 
 mod benchmark;
 mod browser;
+mod exchange;
 mod http;
 mod toolbox;
 
