@@ -23,6 +23,11 @@ form.selector label{display:flex;flex-direction:column;font-size:.85rem}
 figure{margin:1rem 0}figure svg{width:100%;height:auto;max-width:60rem}figure.map svg{max-width:44rem}figcaption{font-size:.85rem;color:#4a5560}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
 ul.notes li{color:#6b4500}div.scroll{overflow-x:auto}
+.account-bar{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;background:#f2f5f7;padding:.4rem .7rem;border-radius:4px;margin:.6rem 0;font-size:.9rem}
+form.inline{display:inline}form.stacked{display:flex;flex-direction:column;gap:.25rem;max-width:40rem;margin:.5rem 0}form.stacked button{align-self:flex-start;margin-top:.4rem}
+form.stacked textarea,form.stacked input,form.stacked select{font:inherit;padding:.3rem}
+dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.fields dt{font-weight:600}dl.fields dd{margin:0}
+p.error{color:#8a1c1c;font-weight:600}article.practice{border-left:3px solid #0b5a8a;padding-left:.8rem;margin:1rem 0}details{margin:.5rem 0}summary{cursor:pointer;color:#0b5a8a}
 @media (max-width:40rem){table{font-size:.8rem}th,td{padding:.2rem}header form{margin-left:0}}
 @media print{header nav,header form,nav.levels,.download,.downloads,form.selector{display:none}th{position:static}a{color:inherit;text-decoration:none}section{break-inside:avoid}}
 "#;

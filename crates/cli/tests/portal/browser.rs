@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::{free_port, portal};
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser() -> (Driver, Client) {
+pub(crate) async fn browser() -> (Driver, Client) {
     let port = free_port();
     let driver = Driver(
         Command::new("chromedriver")
@@ -69,7 +69,7 @@ fn screenshots() -> PathBuf {
 }
 
 /// Saves a screenshot and runs axe-core on the page: no serious or critical violation.
-async fn look(client: &Client, name: &str) {
+pub(crate) async fn look(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
     let axe = std::fs::read_to_string(
@@ -118,7 +118,7 @@ async fn follow(client: &Client, locator: Locator<'_>) {
 }
 
 /// The text of the first element matching.
-async fn text(client: &Client, locator: Locator<'_>) -> String {
+pub(crate) async fn text(client: &Client, locator: Locator<'_>) -> String {
     client.find(locator).await.unwrap().text().await.unwrap()
 }
 

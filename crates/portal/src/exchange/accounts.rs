@@ -158,7 +158,7 @@ pub(crate) async fn account_page(
     let a = visitor.signed_in()?;
     let body = html! {
         h1 { "Your account" }
-        dl {
+        dl.fields {
             dt { "Name" } dd { (a.name) }
             dt { "Shown as" } dd { (a.display_name) }
             dt { "Role" } dd { (a.role.label()) }

@@ -44,8 +44,12 @@ fn parse_topic(code: &str) -> Result<Topic, PortalError> {
     })
 }
 
+/// Free text as written, line by line ("not stated" when empty).
 fn text_block(text: &str) -> Markup {
-    html! { @for line in text.lines() { (line) br; } }
+    html! {
+        @if text.trim().is_empty() { span.note { "not stated" } }
+        @for line in text.lines() { (line) br; }
+    }
 }
 
 pub(crate) async fn city_page(
@@ -75,15 +79,15 @@ pub(crate) async fn city_page(
             h2 #monitoring { "Integration monitoring" }
             @match &page {
                 Some((p, updated, by)) => {
-                    dl {
+                    dl.fields {
                         dt { "Since" } dd { (p.monitoring_since.map(|y| y.to_string()).unwrap_or_else(|| "not stated".into())) }
                         dt { "Indicators" } dd { (text_block(&p.indicators)) }
                         dt { "Sources" } dd { (text_block(&p.sources)) }
-                        dt { "Frequency" } dd { (p.frequency) }
+                        dt { "Frequency" } dd { (text_block(&p.frequency)) }
                         dt { "Local indicators" } dd { (text_block(&p.local_indicators)) }
                         dt { "Networks and projects" } dd { (text_block(&p.networks)) }
                     }
-                    p.note { "Written by the city's editors; last changed " (updated) " by " (by) "." }
+                    p.note { "Written by the city's editors; last changed " (super::when(updated)) " by " (by) "." }
                 }
                 None => p { (name) " has not described its monitoring yet." }
             }
@@ -166,7 +170,7 @@ pub(crate) async fn city_page(
                 @for t in &tables {
                     li {
                         a href={ "/cities/" (code) "/tables/" (t.id) } { (t.dataset) }
-                        " — " (t.observations) " observations, " (t.source_file) ", uploaded " (t.uploaded_at) " by " (t.uploaded_by)
+                        " — " (t.observations) " observations, " (t.source_file) ", uploaded " (super::when(&t.uploaded_at)) " by " (t.uploaded_by)
                         @if !t.published { " " strong { "(not published: waiting for confirmation)" } }
                     }
                 }
@@ -186,7 +190,7 @@ fn practice_card(code: &str, p: &StoredPractice, editor: bool, csrf: &str) -> Ma
     html! {
         article.practice {
             h3 { (p.practice.title) }
-            p.note { (p.practice.topic.label()) " · updated " (p.updated_at) }
+            p.note { (p.practice.topic.label()) " · updated " (super::when(&p.updated_at)) }
             p { (text_block(&p.practice.description)) }
             @if !p.practice.results.is_empty() { p { strong { "Results: " } (text_block(&p.practice.results)) } }
             p { strong { "Contact: " } (p.practice.contact) }

@@ -188,6 +188,14 @@ fn role_line(a: &Account) -> String {
     }
 }
 
+/// A stored time (RFC 3339, UTC) as pages show it: `2026-12-06 03:19 UTC`.
+pub(crate) fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
 /// The problems of a form, as a list.
 pub(crate) fn field_errors(errors: &[incity_exchange::content::FieldError]) -> PortalError {
     PortalError::Unprocessable(

@@ -47,7 +47,7 @@ pub(crate) async fn overview(
             @for r in &recommendations {
                 article {
                     h3 { (r.recommendation.title) }
-                    p.note { (r.recommendation.topic.label()) " · " (r.author) ", " (r.created_at) }
+                    p.note { (r.recommendation.topic.label()) " · " (r.author) ", " (super::when(&r.created_at)) }
                     p { @for line in r.recommendation.text.lines() { (line) br; } }
                 }
             }
