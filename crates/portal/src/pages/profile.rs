@@ -194,6 +194,9 @@ pub(crate) async fn profile_page(
                 a href={ "/api/v1/profile/" (url_encode(&profile.geo)) "?" (query) } { "JSON" }
                 " · " a href={ "/compare?geo=" (url_encode(&profile.geo)) } { "Compare with other cities and regions" }
                 " · " a href={ "/plan?level=" (profile.level.code()) "&geo=" (url_encode(&profile.geo)) } { "Precision planner" }
+                @if profile.level == GeoLevel::City {
+                    " · " a href={ "/cities/" (url_encode(&profile.geo)) } { "The city in the exchange: its monitoring, practices, needs and offers" }
+                }
             }
             form.selector method="get" action={ "/profile/" (url_encode(&profile.geo)) } aria-label="Profile options" {
                 label { "Sex" select name="sex" {

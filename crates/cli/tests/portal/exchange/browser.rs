@@ -328,6 +328,16 @@ async fn two_city_editors_and_a_coordinator_use_the_exchange() {
     );
     look(&graz, "exchange-7-reader-graz").await;
 
+    // Graz's profile of figures leads to its page in the exchange.
+    graz.goto(&format!("{base}/profile/AT002C")).await.unwrap();
+    submit(&graz, Locator::XPath("//a[starts-with(., 'The city in the exchange')]")).await;
+    assert!(graz
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/cities/AT002C"));
+
     // Every change is in the audit log with its author.
     let log = site.store.audit_log(100).await.unwrap();
     let by = |actor: &str| log.iter().filter(|e| e.actor == actor).count();

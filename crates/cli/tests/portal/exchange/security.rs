@@ -613,7 +613,8 @@ async fn markup_in_every_free_text_field_is_shown_escaped() {
     let graz = site.sign_in("graz", PASSWORD).await.unwrap();
     let coord = site.sign_in("coord", PASSWORD).await.unwrap();
     let p = PAYLOAD;
-    let posts: [(&Session, &str, Vec<(&str, &str)>); 6] = [
+    type Post<'a> = (&'a Session, &'a str, Vec<(&'a str, &'a str)>);
+    let posts: [Post; 6] = [
         (
             &admin,
             "/admin/accounts",
