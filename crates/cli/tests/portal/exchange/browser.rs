@@ -330,7 +330,11 @@ async fn two_city_editors_and_a_coordinator_use_the_exchange() {
 
     // Graz's profile of figures leads to its page in the exchange.
     graz.goto(&format!("{base}/profile/AT002C")).await.unwrap();
-    submit(&graz, Locator::XPath("//a[starts-with(., 'The city in the exchange')]")).await;
+    submit(
+        &graz,
+        Locator::XPath("//a[starts-with(., 'The city in the exchange')]"),
+    )
+    .await;
     assert!(graz
         .current_url()
         .await
