@@ -8,7 +8,7 @@ use incity_pipeline::{compute_release, ComputeSettings};
 use incity_store::Store;
 
 use crate::small_areas::{load_covariates, report_models};
-use crate::{database_path, DataDirArg};
+use crate::DataDirArg;
 
 #[derive(clap::Args)]
 pub(crate) struct ComputeArgs {
@@ -153,7 +153,7 @@ pub(crate) fn hex_digest(bytes: &[u8]) -> String {
 }
 
 pub(crate) async fn run(a: ComputeArgs) -> anyhow::Result<()> {
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let store = a.data.open_store().await?;
     let inputs = incity_data::inputs::InputStore::open(&a.data.data_dir.join("inputs"))?;
     let loaded;
     let catalogue = match &a.catalogue {

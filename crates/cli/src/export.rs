@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use clap::ValueEnum;
 use incity_store::Store;
 
-use crate::{database_path, DataDirArg};
+use crate::DataDirArg;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ExportFormat {
@@ -45,7 +45,7 @@ pub(crate) struct ExportArgs {
 
 pub(crate) async fn run(a: ExportArgs) -> anyhow::Result<()> {
     use incity_pipeline::export;
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let store = a.data.open_store().await?;
     if a.administrative {
         return export_administrative(&a, &store).await;
     }

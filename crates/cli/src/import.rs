@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use incity_store::Store;
 
 use crate::tables::import_table_files;
-use crate::{database_path, DataDirArg};
+use crate::DataDirArg;
 
 #[derive(clap::Args)]
 struct MicrodataArgs {
@@ -210,6 +209,6 @@ pub(crate) async fn import_table(a: ImportTableArgs) -> anyhow::Result<()> {
         Some(m) => Some(incity_data::mapping::AdminTableMapping::load(m)?),
         None => None,
     };
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let store = a.data.open_store().await?;
     import_table_files(&store, &a.files, admin.as_ref()).await
 }

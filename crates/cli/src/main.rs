@@ -96,6 +96,20 @@ pub(crate) struct DataDirArg {
     /// Directory for the database and the demonstration data.
     #[arg(long, env = "INCITY_DATA_DIR", default_value = "incity-data")]
     pub(crate) data_dir: PathBuf,
+    /// The releases' database: `sqlite://FILE` or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (default: incity.sqlite in the data directory).
+    #[arg(long, env = "INCITY_DATABASE")]
+    pub(crate) database: Option<String>,
+}
+
+impl DataDirArg {
+    /// Opens the releases' database (`--database`, else the data directory's SQLite file).
+    pub(crate) async fn open_store(&self) -> anyhow::Result<incity_store::Store> {
+        Ok(match &self.database {
+            Some(url) => incity_store::Store::open_url(url).await?,
+            None => incity_store::Store::open(&database_path(&self.data_dir)).await?,
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -170,10 +184,10 @@ pub(crate) fn parse_sex(code: &str) -> anyhow::Result<incity_indicators::Sex> {
 
 /// The store of a data directory and the release it serves.
 pub(crate) async fn served_release(
-    data_dir: &Path,
+    data: &DataDirArg,
 ) -> anyhow::Result<(incity_store::Store, incity_store::StoredRelease)> {
     use anyhow::Context;
-    let store = incity_store::Store::open(&database_path(data_dir)).await?;
+    let store = data.open_store().await?;
     let release = store
         .current_release()
         .await?

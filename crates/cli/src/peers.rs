@@ -36,7 +36,7 @@ pub async fn run(a: PeersArgs) -> anyhow::Result<()> {
         return Err(anyhow!("--k 0: expected at least 1"));
     }
     let variables = parse_variables(&a.variables)?;
-    let (store, release) = served_release(&a.data.data_dir).await?;
+    let (store, release) = served_release(&a.data).await?;
     let of_geo = store
         .figures(
             release.id,

@@ -6,9 +6,9 @@ use anyhow::{bail, Context};
 use incity_indicators::planner::{self, PlanRequest, Respondents, DEFAULT_TARGET_CVS};
 use incity_indicators::rules::RuleSet;
 use incity_indicators::{Catalogue, Sex};
-use incity_store::{FigureFilter, Store};
+use incity_store::FigureFilter;
 
-use crate::{database_path, DataDirArg};
+use crate::DataDirArg;
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
@@ -42,7 +42,7 @@ pub async fn run(a: PlanArgs) -> anyhow::Result<()> {
     if let Some(c) = a.target_cv.iter().find(|c| !(**c > 0.0 && **c < 1.0)) {
         bail!("--target-cv {c}: expected fractions between 0 and 1 (0.1 for 10 %)");
     }
-    let store = Store::open(&database_path(&a.data.data_dir)).await?;
+    let store = a.data.open_store().await?;
     let release = store
         .current_release()
         .await?

@@ -54,7 +54,7 @@ const COLUMNS: [&str; 22] = [
 
 pub async fn run(a: ProfileArgs) -> anyhow::Result<()> {
     let sex = crate::parse_sex(&a.sex)?;
-    let (store, release) = served_release(&a.data.data_dir).await?;
+    let (store, release) = served_release(&a.data).await?;
     let read = |geo: &str| FigureFilter {
         indicator: a.indicator.clone(),
         geo: Some(geo.to_string()),

@@ -103,7 +103,7 @@ pub async fn run(a: RankArgs) -> anyhow::Result<()> {
             a.confidence
         );
     }
-    let (store, release) = served_release(&a.data.data_dir).await?;
+    let (store, release) = served_release(&a.data).await?;
     let all = store
         .figures(
             release.id,

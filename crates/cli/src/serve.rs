@@ -6,13 +6,12 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use incity_portal::AppState;
-use incity_store::Store;
 use incity_synthetic::SyntheticConfig;
 
 use crate::compute::{compute_and_publish, ComputeRequest};
 use crate::generate::{write_demo, SurveysArg};
 use crate::tables::{import_table_files, load_shipped_tables};
-use crate::{database_path, DataDirArg};
+use crate::DataDirArg;
 
 #[derive(clap::Args)]
 pub(crate) struct ServeArgs {
@@ -36,8 +35,7 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<()> {
-    let db = database_path(&a.data.data_dir);
-    let store = Store::open(&db).await?;
+    let store = a.data.open_store().await?;
     if store.current_release().await?.is_none() {
         tracing::info!("no release yet: generating the synthetic demonstration data");
         let config = SyntheticConfig {

@@ -44,7 +44,7 @@ const COLUMNS: [&str; 11] = [
 
 pub async fn run(a: TrendArgs) -> anyhow::Result<()> {
     let sex = crate::parse_sex(&a.sex)?;
-    let (store, release) = served_release(&a.data.data_dir).await?;
+    let (store, release) = served_release(&a.data).await?;
     let levels: Vec<Figure> = store
         .figures(
             release.id,

@@ -11,6 +11,7 @@
 
 mod administrative;
 pub mod exchange;
+mod sql;
 
 pub use administrative::AdministrativeFigures;
 
@@ -21,8 +22,11 @@ use incity_estimation::{Estimate, Figures, Flag};
 use incity_indicators::{
     ChangeFigure, Figure, FigureMethod, GeoLevel, Measure, Provenance, Release, Sex, Source,
 };
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::Row;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+pub use crate::sql::Backend;
+use crate::sql::{values, year};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,6 +40,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Conflict(String),
+}
+
+impl Store {
+    /// Which database this store is in.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
 }
 
 /// A release as stored: its id and provenance.
@@ -62,33 +73,63 @@ const FIGURES_PER_INSERT: usize = 1000;
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) the SQLite database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                source: e,
-            })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        Store::open_url(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// Opens the database at `url`, `sqlite://FILE` (created if needed) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB`, and brings its schema up to date
+    /// (`migrations/` for SQLite, `migrations-postgres/` for PostgreSQL: the same tables,
+    /// constraints and, with `COLLATE "C"`, the same order of text).
+    pub async fn open_url(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let url = if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(parent) = Path::new(path.split('?').next().unwrap_or(path)).parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if path.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            }
+        } else if postgres {
+            sql::connect_url(url)
+        } else {
+            return Err(StoreError::Corrupt(format!(
+                "database `{url}`: expected a sqlite:// or postgres:// URL"
+            )));
+        };
+        let open_error = |source| StoreError::Open {
+            path: exchange::redact(&url),
+            source,
+        };
+        let options = sql::quiet(AnyConnectOptions::from_str(&url).map_err(open_error)?);
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                source: e,
-            })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+            .map_err(open_error)?;
+        if postgres {
+            sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        } else {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+            sqlx::migrate!("./migrations").run(&pool).await?;
+        }
+        let backend = if postgres {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        Ok(Self { pool, backend })
     }
 
     /// Writes a release and makes it the served one, all in one transaction.
@@ -109,12 +150,12 @@ impl Store {
         let id: i64 = sqlx::query(
             "INSERT INTO releases (input_file, input_sha256, source, synthetic, generator_seed, \
              catalogue_version, method, software_version, started_at, finished_at, inputs, rules) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(&p.input_file)
         .bind(&p.input_sha256)
         .bind(&p.source)
-        .bind(p.synthetic)
+        .bind(i64::from(p.synthetic))
         .bind(p.generator_seed.map(|s| s as i64))
         .bind(&p.catalogue_version)
         .bind(&p.method)
@@ -127,77 +168,84 @@ impl Store {
         .await?
         .get(0);
         // Multi-row inserts: one statement per FIGURES_PER_INSERT figures (SQLite allows
-        // 32,766 bound values per statement; a figure binds 25).
+        // 32,766 bound values per statement, PostgreSQL 65,535; a figure binds 25).
         for chunk in release.figures.chunks(FIGURES_PER_INSERT) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let sql = format!(
                 "INSERT INTO figures (release_id, indicator, source, first_year, year, geo_level, \
                  geo, grouping, grp, reference_group, sex, measure, method, model, flag, \
-                 flag_reason, estimate, se, ci_low, ci_high, cv, n, population, deff, df) ",
+                 flag_reason, estimate, se, ci_low, ci_high, cv, n, population, deff, df) \
+                 VALUES {}",
+                values(self.backend, chunk.len(), 25)
             );
-            q.push_values(chunk, |mut b, f| {
+            let mut q = sqlx::query(&sql);
+            for f in chunk {
                 let fig = f.estimate.figures;
-                b.push_bind(id)
-                    .push_bind(&f.indicator)
-                    .push_bind(f.source.code())
-                    .push_bind(f.first_year)
-                    .push_bind(f.year)
-                    .push_bind(f.geo_level.code())
-                    .push_bind(&f.geo)
-                    .push_bind(&f.grouping)
-                    .push_bind(&f.group)
-                    .push_bind(&f.reference_group)
-                    .push_bind(f.sex.code())
-                    .push_bind(f.measure.code())
-                    .push_bind(f.method.code())
-                    .push_bind(f.method.model())
-                    .push_bind(f.estimate.flag.code())
-                    .push_bind(f.estimate.reason.map(|r| r.code()))
-                    .push_bind(fig.map(|x| x.estimate))
-                    .push_bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
-                    .push_bind(fig.map(|x| x.ci_low))
-                    .push_bind(fig.map(|x| x.ci_high))
-                    .push_bind(fig.and_then(|x| x.cv))
-                    .push_bind(fig.map(|x| x.n as i64))
-                    .push_bind(fig.map(|x| x.population))
-                    .push_bind(fig.and_then(|x| x.deff))
-                    .push_bind(fig.and_then(|x| i64::try_from(x.df).ok()));
-            });
-            q.build().execute(&mut *tx).await?;
+                q = q
+                    .bind(id)
+                    .bind(&f.indicator)
+                    .bind(f.source.code())
+                    .bind(f.first_year)
+                    .bind(f.year)
+                    .bind(f.geo_level.code())
+                    .bind(&f.geo)
+                    .bind(&f.grouping)
+                    .bind(&f.group)
+                    .bind(&f.reference_group)
+                    .bind(f.sex.code())
+                    .bind(f.measure.code())
+                    .bind(f.method.code())
+                    .bind(f.method.model())
+                    .bind(f.estimate.flag.code())
+                    .bind(f.estimate.reason.map(|r| r.code()))
+                    .bind(fig.map(|x| x.estimate))
+                    .bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
+                    .bind(fig.map(|x| x.ci_low))
+                    .bind(fig.map(|x| x.ci_high))
+                    .bind(fig.and_then(|x| x.cv))
+                    .bind(fig.map(|x| x.n as i64))
+                    .bind(fig.map(|x| x.population))
+                    .bind(fig.and_then(|x| x.deff))
+                    .bind(fig.and_then(|x| i64::try_from(x.df).ok()));
+            }
+            q.execute(&mut *tx).await?;
         }
         for chunk in release.changes.chunks(FIGURES_PER_INSERT) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let sql = format!(
                 "INSERT INTO changes (release_id, indicator, source, from_year, to_year, \
                  geo_level, geo, grouping, grp, sex, flag, flag_reason, estimate, se, ci_low, \
-                 ci_high, n, population, df, covariance, shared_psus) ",
+                 ci_high, n, population, df, covariance, shared_psus) VALUES {}",
+                values(self.backend, chunk.len(), 21)
             );
-            q.push_values(chunk, |mut b, c| {
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
                 let fig = c.estimate.figures;
-                b.push_bind(id)
-                    .push_bind(&c.indicator)
-                    .push_bind(c.source.code())
-                    .push_bind(c.from_year)
-                    .push_bind(c.to_year)
-                    .push_bind(c.geo_level.code())
-                    .push_bind(&c.geo)
-                    .push_bind(&c.grouping)
-                    .push_bind(&c.group)
-                    .push_bind(c.sex.code())
-                    .push_bind(c.estimate.flag.code())
-                    .push_bind(c.estimate.reason.map(|r| r.code()))
-                    .push_bind(fig.map(|x| x.estimate))
-                    .push_bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
-                    .push_bind(fig.map(|x| x.ci_low))
-                    .push_bind(fig.map(|x| x.ci_high))
-                    .push_bind(fig.map(|x| x.n as i64))
-                    .push_bind(fig.map(|x| x.population))
-                    .push_bind(fig.and_then(|x| i64::try_from(x.df).ok()))
-                    .push_bind(c.covariance.code())
-                    .push_bind(c.shared_psus as i64);
-            });
-            q.build().execute(&mut *tx).await?;
+                q = q
+                    .bind(id)
+                    .bind(&c.indicator)
+                    .bind(c.source.code())
+                    .bind(c.from_year)
+                    .bind(c.to_year)
+                    .bind(c.geo_level.code())
+                    .bind(&c.geo)
+                    .bind(&c.grouping)
+                    .bind(&c.group)
+                    .bind(c.sex.code())
+                    .bind(c.estimate.flag.code())
+                    .bind(c.estimate.reason.map(|r| r.code()))
+                    .bind(fig.map(|x| x.estimate))
+                    .bind(fig.and_then(|x| x.se.is_finite().then_some(x.se)))
+                    .bind(fig.map(|x| x.ci_low))
+                    .bind(fig.map(|x| x.ci_high))
+                    .bind(fig.map(|x| x.n as i64))
+                    .bind(fig.map(|x| x.population))
+                    .bind(fig.and_then(|x| i64::try_from(x.df).ok()))
+                    .bind(c.covariance.code())
+                    .bind(c.shared_psus as i64);
+            }
+            q.execute(&mut *tx).await?;
         }
         sqlx::query(
-            "INSERT INTO current_release (singleton, release_id) VALUES (1, ?) \
+            "INSERT INTO current_release (singleton, release_id) VALUES (1, $1) \
              ON CONFLICT (singleton) DO UPDATE SET release_id = excluded.release_id",
         )
         .bind(id)
@@ -224,7 +272,7 @@ impl Store {
                 input_file: r.get(1),
                 input_sha256: r.get(2),
                 source: r.get(3),
-                synthetic: r.get(4),
+                synthetic: r.get::<i64, _>(4) == 1,
                 generator_seed: r.get::<Option<i64>, _>(5).map(|s| s as u64),
                 catalogue_version: r.get(6),
                 method: r.get(7),
@@ -256,9 +304,9 @@ impl Store {
              cv, n, population, deff, source, year, grouping, sex, first_year, df, flag_reason, \
              method, model, reference_group \
              FROM figures \
-             WHERE release_id = ? \
-             AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo_level = ?) \
-             AND (? IS NULL OR geo = ?) AND (? IS NULL OR sex = ?) \
+             WHERE release_id = $1 \
+             AND ($2 IS NULL OR indicator = $3) AND ($4 IS NULL OR geo_level = $5) \
+             AND ($6 IS NULL OR geo = $7) AND ($8 IS NULL OR sex = $9) \
              ORDER BY indicator, year, first_year DESC, geo_level, geo, sex, grouping, measure, grp, \
              reference_group, method",
         )
@@ -289,8 +337,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT indicator, source, from_year, to_year, geo_level, geo, grouping, grp, sex, \
              flag, flag_reason, estimate, se, ci_low, ci_high, n, population, df, covariance, \
-             shared_psus FROM changes WHERE release_id = ? \
-             AND (? IS NULL OR indicator = ?) AND (? IS NULL OR geo = ?) \
+             shared_psus FROM changes WHERE release_id = $1 \
+             AND ($2 IS NULL OR indicator = $3) AND ($4 IS NULL OR geo = $5) \
              ORDER BY indicator, geo_level, geo, grouping, grp, sex, from_year, to_year",
         )
         .bind(release_id)
@@ -304,7 +352,7 @@ impl Store {
     }
 }
 
-fn change_from_row(r: sqlx::sqlite::SqliteRow) -> Result<ChangeFigure, StoreError> {
+fn change_from_row(r: AnyRow) -> Result<ChangeFigure, StoreError> {
     let corrupt =
         |what: &str, code: String| StoreError::Corrupt(format!("unknown {what} `{code}`"));
     let code = |i: usize| -> String { r.get(i) };
@@ -339,8 +387,8 @@ fn change_from_row(r: sqlx::sqlite::SqliteRow) -> Result<ChangeFigure, StoreErro
     Ok(ChangeFigure {
         indicator: r.get(0),
         source,
-        from_year: r.get(2),
-        to_year: r.get(3),
+        from_year: year(&r, 2)?,
+        to_year: year(&r, 3)?,
         geo_level,
         geo: r.get(5),
         grouping: r.get(6),
@@ -358,7 +406,7 @@ fn change_from_row(r: sqlx::sqlite::SqliteRow) -> Result<ChangeFigure, StoreErro
     })
 }
 
-fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
+fn figure_from_row(r: AnyRow) -> Result<Figure, StoreError> {
     let flag_code: String = r.get(5);
     let flag = Flag::from_code(&flag_code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown flag `{flag_code}`")))?;
@@ -408,8 +456,8 @@ fn figure_from_row(r: sqlx::sqlite::SqliteRow) -> Result<Figure, StoreError> {
         method,
         indicator: r.get(0),
         source,
-        first_year: r.get(18),
-        year: r.get(15),
+        first_year: year(&r, 18)?,
+        year: year(&r, 15)?,
         geo_level,
         geo: r.get(2),
         grouping: r.get(16),
@@ -468,19 +516,20 @@ impl Store {
     /// without its number whatever the input says.
     pub async fn load_published(&self, table: &PublishedTableRecord) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM published_tables WHERE dataset = ?")
+        sqlx::query("DELETE FROM published_tables WHERE dataset = $1")
             .bind(&table.dataset)
             .execute(&mut *tx)
             .await?;
         let id: i64 = sqlx::query(
             "INSERT INTO published_tables (dataset, format, source_file, sha256, dimensions, loaded_at) \
-             VALUES (?, ?, ?, ?, ?, datetime('now')) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&table.dataset)
         .bind(&table.format)
         .bind(&table.source_file)
         .bind(&table.sha256)
         .bind(table.dimensions.join(","))
+        .bind(exchange::now_text())
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -489,26 +538,30 @@ impl Store {
             .iter()
             .position(|d| d == "geo" || d == "cities");
         for chunk in table.observations.chunks(OBSERVATIONS_PER_INSERT) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            let sql = format!(
                 "INSERT INTO published_observations \
-                 (table_id, series_key, geo, time_period, value, value_text, flags, confidential) ",
+                 (table_id, series_key, geo, time_period, value, value_text, flags, confidential) \
+                 VALUES {}",
+                values(self.backend, chunk.len(), 8)
             );
-            q.push_values(chunk, |mut b, o| {
+            let mut q = sqlx::query(&sql);
+            for o in chunk {
                 let (value, value_text) = if o.confidential {
                     (None, if o.value_text == ":" { ":" } else { "" })
                 } else {
                     (o.value, o.value_text.as_str())
                 };
-                b.push_bind(id)
-                    .push_bind(o.key.join("\t"))
-                    .push_bind(geo.and_then(|g| o.key.get(g)))
-                    .push_bind(&o.time)
-                    .push_bind(value)
-                    .push_bind(value_text)
-                    .push_bind(&o.flags)
-                    .push_bind(o.confidential);
-            });
-            q.build().execute(&mut *tx).await?;
+                q = q
+                    .bind(id)
+                    .bind(o.key.join("\t"))
+                    .bind(geo.and_then(|g| o.key.get(g)).cloned())
+                    .bind(o.time.clone())
+                    .bind(value)
+                    .bind(value_text.to_string())
+                    .bind(o.flags.clone())
+                    .bind(i64::from(o.confidential));
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -546,7 +599,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT o.series_key, o.time_period, o.value, o.value_text, o.flags, o.confidential \
              FROM published_observations o JOIN published_tables t ON t.id = o.table_id \
-             WHERE t.dataset = ? AND (? IS NULL OR o.geo = ?) \
+             WHERE t.dataset = $1 AND ($2 IS NULL OR o.geo = $3) \
              ORDER BY o.series_key, o.time_period",
         )
         .bind(dataset)
@@ -566,7 +619,7 @@ impl Store {
                 value: r.get(2),
                 value_text: r.get(3),
                 flags: r.get(4),
-                confidential: r.get(5),
+                confidential: r.get::<i64, _>(5) == 1,
             })
             .collect())
     }

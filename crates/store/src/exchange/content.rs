@@ -538,28 +538,11 @@ impl ExchangeStore {
         .await?
         .get(0);
         for chunk in table.observations.chunks(OBSERVATIONS_PER_INSERT) {
-            // `$n` placeholders written out: sqlx's query builder writes `?` for the Any
-            // driver, which PostgreSQL does not accept.
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p = |j: usize| format!("${}", 7 * i + j);
-                    format!(
-                        "({}, {}, {}, {}, {}, {}, {})",
-                        p(1),
-                        p(2),
-                        p(3),
-                        p(4),
-                        p(5),
-                        p(6),
-                        p(7)
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO city_table_observations \
                  (table_id, series_key, time_period, value, value_text, flags, confidential) \
                  VALUES {}",
-                rows.join(", ")
+                crate::sql::values(self.backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(&sql);
             for o in chunk {

@@ -21,12 +21,7 @@ use std::str::FromStr;
 
 use crate::StoreError;
 
-/// Which database the exchange is kept in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use crate::sql::Backend;
 
 /// The exchange database.
 #[derive(Clone)]
@@ -124,9 +119,9 @@ impl ExchangeStore {
         };
         let url = match backend {
             Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
-            _ => url.to_string(),
+            _ => crate::sql::connect_url(url),
         };
-        let options = AnyConnectOptions::from_str(&url).map_err(open_error)?;
+        let options = crate::sql::quiet(AnyConnectOptions::from_str(&url).map_err(open_error)?);
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
                 Backend::Sqlite => 4,
@@ -487,7 +482,7 @@ pub(crate) async fn audit(
 }
 
 /// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let user_info = &url[scheme + 3..at];
