@@ -1,5 +1,5 @@
-//! Storage of releases in an embedded SQLite database (sqlx), and of the city-to-city
-//! exchange in SQLite or PostgreSQL ([`exchange`]).
+//! Storage of releases, and of the city-to-city exchange ([`exchange`]), in an embedded
+//! SQLite database or in PostgreSQL, through one code (sqlx's `Any` driver, [`Store::open_url`]).
 //!
 //! Publishing is atomic: a release's provenance, all its figures and the switch of the served
 //! release are written in one transaction, so a failed or interrupted run leaves the previous
@@ -498,6 +498,35 @@ pub struct PublishedObservation {
     pub confidential: bool,
 }
 
+impl PublishedObservation {
+    /// The number and text a store keeps: none for a confidential observation (its text only
+    /// `:` or empty), whatever the input said.
+    pub(crate) fn stored_value(&self) -> (Option<f64>, String) {
+        if self.confidential {
+            (None, if self.value_text == ":" { ":" } else { "" }.into())
+        } else {
+            (self.value, self.value_text.clone())
+        }
+    }
+
+    /// An observation read as `series_key, time_period, value, value_text, flags,
+    /// confidential`.
+    pub(crate) fn from_row(r: &AnyRow) -> PublishedObservation {
+        PublishedObservation {
+            key: r
+                .get::<String, _>(0)
+                .split('\t')
+                .map(String::from)
+                .collect(),
+            time: r.get(1),
+            value: r.get(2),
+            value_text: r.get(3),
+            flags: r.get(4),
+            confidential: r.get::<i64, _>(5) == 1,
+        }
+    }
+}
+
 /// A stored published table (without its observations).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredTable {
@@ -546,18 +575,14 @@ impl Store {
             );
             let mut q = sqlx::query(&sql);
             for o in chunk {
-                let (value, value_text) = if o.confidential {
-                    (None, if o.value_text == ":" { ":" } else { "" })
-                } else {
-                    (o.value, o.value_text.as_str())
-                };
+                let (value, value_text) = o.stored_value();
                 q = q
                     .bind(id)
                     .bind(o.key.join("\t"))
                     .bind(geo.and_then(|g| o.key.get(g)).cloned())
                     .bind(o.time.clone())
                     .bind(value)
-                    .bind(value_text.to_string())
+                    .bind(value_text)
                     .bind(o.flags.clone())
                     .bind(i64::from(o.confidential));
             }
@@ -609,18 +634,7 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| PublishedObservation {
-                key: r
-                    .get::<String, _>(0)
-                    .split('\t')
-                    .map(String::from)
-                    .collect(),
-                time: r.get(1),
-                value: r.get(2),
-                value_text: r.get(3),
-                flags: r.get(4),
-                confidential: r.get::<i64, _>(5) == 1,
-            })
+            .map(|r| PublishedObservation::from_row(&r))
             .collect())
     }
 }

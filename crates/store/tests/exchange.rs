@@ -178,6 +178,19 @@ async fn accounts_sessions_and_the_audit_log() {
                 .unwrap(),
             (2, 2)
         );
+        // A day later the old attempts are forgotten.
+        let later = 170 + incity_store::exchange::LOGIN_ATTEMPTS_KEPT + 1;
+        store
+            .record_login_attempt("graz", "10.0.0.1", later, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .failed_logins_since("graz", "10.0.0.1", 0)
+                .await
+                .unwrap(),
+            (1, 1)
+        );
     }
 }
 

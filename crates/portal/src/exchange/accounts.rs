@@ -14,7 +14,7 @@ use super::session::{
     cleared_cookie, now, session_cookie, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_NAME,
     LOGIN_WINDOW_SECONDS, SESSION_SECONDS,
 };
-use super::{city, exchange_page, PageForm, Visitor};
+use super::{city, exchange_page, found, PageForm, Visitor};
 use crate::error::PortalError;
 use crate::AppState;
 
@@ -381,16 +381,14 @@ pub(crate) async fn revoke_account(
             "You cannot revoke your own account (another administrator can).".into(),
         ));
     }
-    if !state
-        .exchange()?
-        .store
-        .revoke_account(Actor::Account(actor), id)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "There is no active account {id}."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .revoke_account(Actor::Account(actor), id)
+            .await?,
+        || format!("There is no active account {id}."),
+    )?;
     Ok(Redirect::to("/admin/accounts").into_response())
 }
 

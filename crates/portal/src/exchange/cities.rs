@@ -9,7 +9,7 @@ use incity_store::exchange::{Actor, StoredPractice};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{city, exchange_page, field_errors, PageForm, Visitor};
+use super::{city, exchange_page, field_errors, found, PageForm, Visitor};
 use crate::error::PortalError;
 use crate::AppState;
 
@@ -339,16 +339,14 @@ pub(crate) async fn update_practice(
     let (code, _) = city(&geo)?;
     let account = city_editor(&visitor, code, &f.csrf)?;
     let practice = f.practice()?;
-    if !state
-        .exchange()?
-        .store
-        .update_practice(Actor::Account(account), code, id, &practice)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "{code} has no practice {id}."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .update_practice(Actor::Account(account), code, id, &practice)
+            .await?,
+        || format!("{code} has no practice {id}."),
+    )?;
     Ok(back(code, "practices"))
 }
 
@@ -366,16 +364,14 @@ pub(crate) async fn delete_practice(
 ) -> Result<Response, PortalError> {
     let (code, _) = city(&geo)?;
     let account = city_editor(&visitor, code, &f.csrf)?;
-    if !state
-        .exchange()?
-        .store
-        .delete_practice(Actor::Account(account), code, id)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "{code} has no practice {id}."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .delete_practice(Actor::Account(account), code, id)
+            .await?,
+        || format!("{code} has no practice {id}."),
+    )?;
     Ok(back(code, "practices"))
 }
 
@@ -420,15 +416,13 @@ pub(crate) async fn delete_item(
 ) -> Result<Response, PortalError> {
     let (code, _) = city(&geo)?;
     let account = city_editor(&visitor, code, &f.csrf)?;
-    if !state
-        .exchange()?
-        .store
-        .delete_item(Actor::Account(account), code, id)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "{code} has no need or offer {id}."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .delete_item(Actor::Account(account), code, id)
+            .await?,
+        || format!("{code} has no need or offer {id}."),
+    )?;
     Ok(back(code, "needs-offers"))
 }

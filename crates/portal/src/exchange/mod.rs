@@ -196,6 +196,15 @@ pub(crate) fn when(rfc3339: &str) -> String {
     }
 }
 
+/// `Ok` when a change found its record, else 404 with `missing`.
+pub(crate) fn found(changed: bool, missing: impl FnOnce() -> String) -> Result<(), PortalError> {
+    if changed {
+        Ok(())
+    } else {
+        Err(PortalError::NotFound(missing()))
+    }
+}
+
 /// The problems of a form, as a list.
 pub(crate) fn field_errors(errors: &[incity_exchange::content::FieldError]) -> PortalError {
     PortalError::Unprocessable(

@@ -11,7 +11,7 @@ use incity_store::exchange::Actor;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{city, exchange_page, field_errors, PageForm, Visitor};
+use super::{city, exchange_page, field_errors, found, PageForm, Visitor};
 use crate::error::PortalError;
 use crate::views::{PeerParams, PeerSearch};
 use crate::AppState;
@@ -155,14 +155,14 @@ async fn set_hidden(
     hidden: bool,
 ) -> Result<Response, PortalError> {
     let account = curator(&visitor, csrf)?;
-    if !state
-        .exchange()?
-        .store
-        .set_practice_hidden(Actor::Account(account), id, hidden)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!("There is no practice {id}.")));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .set_practice_hidden(Actor::Account(account), id, hidden)
+            .await?,
+        || format!("There is no practice {id}."),
+    )?;
     Ok(Redirect::to("/exchange#recent-practices").into_response())
 }
 

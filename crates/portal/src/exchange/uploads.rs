@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::cities::city_editor;
-use super::{city, exchange_page, PageForm, Visitor};
+use super::{city, exchange_page, found, PageForm, Visitor};
 use crate::error::PortalError;
 use crate::AppState;
 
@@ -284,16 +284,14 @@ pub(crate) async fn publish(
 ) -> Result<Response, PortalError> {
     let (code, _) = city(&geo)?;
     let account = city_editor(&visitor, code, &f.csrf)?;
-    if !state
-        .exchange()?
-        .store
-        .publish_city_table(Actor::Account(account), code, id)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "{code} has no table {id} to publish."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .publish_city_table(Actor::Account(account), code, id)
+            .await?,
+        || format!("{code} has no table {id} to publish."),
+    )?;
     Ok(Redirect::to(&format!("/cities/{code}/tables/{id}")).into_response())
 }
 
@@ -305,16 +303,14 @@ pub(crate) async fn discard(
 ) -> Result<Response, PortalError> {
     let (code, _) = city(&geo)?;
     let account = city_editor(&visitor, code, &f.csrf)?;
-    if !state
-        .exchange()?
-        .store
-        .discard_city_table(Actor::Account(account), code, id)
-        .await?
-    {
-        return Err(PortalError::NotFound(format!(
-            "{code} has no table {id} to discard."
-        )));
-    }
+    found(
+        state
+            .exchange()?
+            .store
+            .discard_city_table(Actor::Account(account), code, id)
+            .await?,
+        || format!("{code} has no table {id} to discard."),
+    )?;
     Ok(Redirect::to(&format!("/cities/{code}#tables")).into_response())
 }
 

@@ -546,17 +546,13 @@ impl ExchangeStore {
             );
             let mut q = sqlx::query(&sql);
             for o in chunk {
-                let (value, value_text) = if o.confidential {
-                    (None, if o.value_text == ":" { ":" } else { "" })
-                } else {
-                    (o.value, o.value_text.as_str())
-                };
+                let (value, value_text) = o.stored_value();
                 q = q
                     .bind(id)
                     .bind(o.key.join("\t"))
                     .bind(o.time.clone())
                     .bind(value)
-                    .bind(value_text.to_string())
+                    .bind(value_text)
                     .bind(o.flags.clone())
                     .bind(i64::from(o.confidential));
             }
@@ -638,18 +634,7 @@ impl ExchangeStore {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|r| PublishedObservation {
-            key: r
-                .get::<String, _>(0)
-                .split('\t')
-                .map(String::from)
-                .collect(),
-            time: r.get(1),
-            value: r.get(2),
-            value_text: r.get(3),
-            flags: r.get(4),
-            confidential: r.get::<i64, _>(5) == 1,
-        })
+        .map(|r| PublishedObservation::from_row(&r))
         .collect())
     }
 

@@ -30,6 +30,9 @@ pub struct ExchangeStore {
     backend: Backend,
 }
 
+/// How long sign-in attempts are kept, in seconds (a day).
+pub const LOGIN_ATTEMPTS_KEPT: i64 = 24 * 3600;
+
 /// Who made a change: an account, or the command line (the first administrator).
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
@@ -367,7 +370,8 @@ impl ExchangeStore {
         Ok(())
     }
 
-    /// Records a sign-in attempt.
+    /// Records a sign-in attempt, and forgets attempts older than [`LOGIN_ATTEMPTS_KEPT`]
+    /// seconds (the rate limit looks back minutes; the table must not grow for ever).
     pub async fn record_login_attempt(
         &self,
         name: &str,
@@ -375,6 +379,10 @@ impl ExchangeStore {
         at: i64,
         succeeded: bool,
     ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+            .bind(at - LOGIN_ATTEMPTS_KEPT)
+            .execute(&self.pool)
+            .await?;
         sqlx::query(
             "INSERT INTO login_attempts (name, address, at, succeeded) VALUES ($1, $2, $3, $4)",
         )
