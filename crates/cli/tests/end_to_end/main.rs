@@ -1,6 +1,8 @@
 //! The whole path: generate synthetic microdata → compute a release → serve it → fetch the page
 //! and the JSON over HTTP → compare with what the store holds.
 
+mod postgres;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -915,112 +917,5 @@ fn check_exports(data_dir: &str, out: &std::path::Path, stored: &[incity_indicat
             }
             None => assert!(o.value.is_none() && o.attributes.iter().all(|a| a.is_empty())),
         }
-    }
-}
-
-/// A release published to PostgreSQL (`--database postgres://…`, the server of
-/// `INCITY_TEST_POSTGRES_URL`) is the release published to SQLite: the same export to the
-/// byte, and the portal serving it answers the same.
-#[tokio::test]
-async fn a_release_published_to_postgres_equals_the_sqlite_one() {
-    let server = std::env::var("INCITY_TEST_POSTGRES_URL").expect(
-        "INCITY_TEST_POSTGRES_URL: the URL of a PostgreSQL server (scripts/test.sh starts one)",
-    );
-    let postgres = incity_store::exchange::new_postgres_database(&server)
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    ok(&[
-        "generate",
-        "--out",
-        demo.to_str().unwrap(),
-        "--population-scale",
-        "0.01",
-        "--seed",
-        "12",
-    ]);
-    let data_dir = dir.path().to_str().unwrap();
-    ok(&[
-        "import",
-        "--data-dir",
-        data_dir,
-        "--mapping",
-        "eu-lfs",
-        demo.join("lfs_2024.csv").to_str().unwrap(),
-    ]);
-    import_silc(data_dir, &demo);
-    let sqlite_run = ok(&["compute", "--data-dir", data_dir, "--synthetic"]);
-    let postgres_run = ok(&[
-        "compute",
-        "--data-dir",
-        data_dir,
-        "--synthetic",
-        "--database",
-        &postgres,
-    ]);
-    assert!(postgres_run.contains("release 1:"), "{postgres_run}");
-    let figures = |run: &str| {
-        run.split_whitespace()
-            .skip_while(|w| *w != "1:")
-            .nth(1)
-            .map(String::from)
-    };
-    assert_eq!(figures(&sqlite_run), figures(&postgres_run));
-    let export = |database: Option<&str>, out: &Path| {
-        let mut args = vec![
-            "export",
-            "--data-dir",
-            data_dir,
-            "--format",
-            "csv",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if let Some(d) = database {
-            args.extend(["--database", d]);
-        }
-        ok(&args);
-        std::fs::read(out).unwrap()
-    };
-    let from_sqlite = export(None, &dir.path().join("sqlite.csv"));
-    let from_postgres = export(Some(&postgres), &dir.path().join("postgres.csv"));
-    assert!(from_sqlite.len() > 10_000, "{} bytes", from_sqlite.len());
-    assert!(
-        from_sqlite == from_postgres,
-        "the two exports differ ({} and {} bytes)",
-        from_sqlite.len(),
-        from_postgres.len()
-    );
-
-    // The portal on the PostgreSQL release answers as on the SQLite one.
-    let port = free_port();
-    let _server = Server(
-        Command::new(BIN)
-            .args(["serve", "--data-dir", data_dir, "--database", &postgres])
-            .args(["--port", &port.to_string()])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server"),
-    );
-    let sqlite_port = free_port();
-    let _sqlite_server = start_server(dir.path(), sqlite_port);
-    let (base, sqlite_base) = (
-        format!("http://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{sqlite_port}"),
-    );
-    wait_until_up(&base).await;
-    wait_until_up(&sqlite_base).await;
-    for path in [
-        "/api/v1/figures?indicator=employment_rate_20_64&level=city&limit=500",
-        "/api/v1/profile/AT",
-        "/explore.csv?indicator=employment_rate_20_64&level=nuts2&group=non_eu_born",
-    ] {
-        let a = get_text(&format!("{base}{path}")).await;
-        let b = get_text(&format!("{sqlite_base}{path}")).await;
-        assert!(a.len() > 200, "{path}: {a}");
-        assert_eq!(a, b, "{path}");
     }
 }
