@@ -164,6 +164,16 @@ impl ExchangeStore {
         city: Option<&str>,
         with_hidden: bool,
     ) -> Result<Vec<StoredPractice>, StoreError> {
+        self.practices_where(city, None, with_hidden).await
+    }
+
+    /// Practices by city and id (either or both), newest first.
+    async fn practices_where(
+        &self,
+        city: Option<&str>,
+        id: Option<i64>,
+        with_hidden: bool,
+    ) -> Result<Vec<StoredPractice>, StoreError> {
         let mut sql = String::from(
             "SELECT id, city, title, topic, description, results, contact, hidden, updated_at \
              FROM practices WHERE 1 = 1",
@@ -171,13 +181,20 @@ impl ExchangeStore {
         if !with_hidden {
             sql.push_str(" AND hidden = 0");
         }
-        if city.is_some() {
-            sql.push_str(" AND city = $1");
+        let mut n = 0;
+        for (present, column) in [(city.is_some(), "city"), (id.is_some(), "id")] {
+            if present {
+                n += 1;
+                sql.push_str(&format!(" AND {column} = ${n}"));
+            }
         }
         sql.push_str(" ORDER BY id DESC");
         let mut q = sqlx::query(&sql);
         if let Some(c) = city {
             q = q.bind(c);
+        }
+        if let Some(i) = id {
+            q = q.bind(i);
         }
         q.fetch_all(&self.pool)
             .await?
@@ -201,8 +218,7 @@ impl ExchangeStore {
     }
 
     async fn practice(&self, id: i64) -> Result<Option<StoredPractice>, StoreError> {
-        let all = self.practices(None, true).await?;
-        Ok(all.into_iter().find(|p| p.id == id))
+        Ok(self.practices_where(None, Some(id), true).await?.pop())
     }
 
     pub async fn add_practice(
