@@ -43,12 +43,18 @@ fn import_silc(data_dir: &str, demo: &Path) {
     ok(&args);
 }
 
-struct Server(Child);
+/// An `incity serve` process, killed when dropped; its standard error goes to a file that a
+/// failed start prints.
+struct Server {
+    child: Child,
+    port: u16,
+    stderr: tempfile::NamedTempFile,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -60,21 +66,58 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_server(data_dir: &Path, port: u16) -> Server {
+/// Starts `incity serve` on the release in `data_dir` with `extra` arguments.
+fn start_server_with(data_dir: &Path, extra: &[&str]) -> Server {
+    let port = free_port();
+    let stderr = tempfile::NamedTempFile::new().expect("a file for the server's messages");
     let child = Command::new(BIN)
-        .args([
-            "serve",
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ])
+        .args(["serve", "--data-dir", data_dir.to_str().unwrap()])
+        .args(extra)
+        .args(["--port", &port.to_string()])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr.reopen().expect("the server's message file"))
         .spawn()
         .expect("start server");
-    Server(child)
+    Server {
+        child,
+        port,
+        stderr,
+    }
+}
+
+fn start_server(data_dir: &Path) -> Server {
+    start_server_with(data_dir, &[])
+}
+
+impl Server {
+    /// Waits until `/healthz` answers and returns the server's base URL. Fails with the server's
+    /// messages if it exits or is not up within three minutes (a loaded 2-core CI machine starts
+    /// it in tens of seconds while other tests compute).
+    async fn wait_until_up(&mut self) -> String {
+        let base = format!("http://127.0.0.1:{}", self.port);
+        let start = Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
+                if r.status().is_success() {
+                    return base;
+                }
+            }
+            let exited = self.child.try_wait().expect("the server's status");
+            let messages = || std::fs::read_to_string(self.stderr.path()).unwrap_or_default();
+            assert!(
+                exited.is_none(),
+                "the server exited ({exited:?}): {}",
+                messages()
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(180),
+                "the server did not start in 180 s: {}",
+                messages()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
 
 async fn get_json(url: &str) -> serde_json::Value {
@@ -83,22 +126,6 @@ async fn get_json(url: &str) -> serde_json::Value {
 
 async fn get_text(url: &str) -> String {
     reqwest::get(url).await.unwrap().text().await.unwrap()
-}
-
-async fn wait_until_up(base: &str) {
-    let start = Instant::now();
-    loop {
-        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -199,10 +226,8 @@ async fn generate_compute_serve_and_fetch() {
     // for a suppressed figure in any of them.
     check_exports(data_dir, &dir.path().join("export"), &stored);
 
-    let port = free_port();
-    let _server = start_server(dir.path(), port);
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base).await;
+    let mut server = start_server(dir.path());
+    let base = server.wait_until_up().await;
 
     // JSON equals the store, and suppressed figures carry no number.
     let json: serde_json::Value = get_json(&format!(
@@ -734,10 +759,8 @@ async fn pooled_years_nuts3_ratios_thresholds_and_published_figures() {
     drop(store);
 
     // The portal shows Eurostat's published figure beside the computed one, flags kept.
-    let port = free_port();
-    let _server = start_server(dir.path(), port);
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base).await;
+    let mut server = start_server(dir.path());
+    let base = server.wait_until_up().await;
     let json: serde_json::Value = get_json(&format!(
         "{base}/api/v1/indicators/median_income_18_plus/figures?level=country&geo=BE"
     ))

@@ -1,9 +1,8 @@
 //! Releases on PostgreSQL: the same release as on SQLite, exported and served alike.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use super::{free_port, get_text, import_silc, ok, start_server, wait_until_up, Server, BIN};
+use super::{get_text, import_silc, ok, start_server, start_server_with};
 
 /// A release published to PostgreSQL (`--database postgres://…`, the server of
 /// `INCITY_TEST_POSTGRES_URL`) is the release published to SQLite: the same export to the
@@ -81,25 +80,10 @@ async fn a_release_published_to_postgres_equals_the_sqlite_one() {
     );
 
     // The portal on the PostgreSQL release answers as on the SQLite one.
-    let port = free_port();
-    let _server = Server(
-        Command::new(BIN)
-            .args(["serve", "--data-dir", data_dir, "--database", &postgres])
-            .args(["--port", &port.to_string()])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server"),
-    );
-    let sqlite_port = free_port();
-    let _sqlite_server = start_server(dir.path(), sqlite_port);
-    let (base, sqlite_base) = (
-        format!("http://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{sqlite_port}"),
-    );
-    wait_until_up(&base).await;
-    wait_until_up(&sqlite_base).await;
+    let mut server = start_server_with(dir.path(), &["--database", &postgres]);
+    let mut sqlite_server = start_server(dir.path());
+    let base = server.wait_until_up().await;
+    let sqlite_base = sqlite_server.wait_until_up().await;
     for path in [
         "/api/v1/figures?indicator=employment_rate_20_64&level=city&limit=500",
         "/api/v1/profile/AT",
