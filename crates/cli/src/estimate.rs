@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use incity_data::survey::{
-    estimate, DesignColumns, EstimateRequest, EstimateRow, EstimateTable, Statistic, VarianceChoice,
+    aggregation_sql, estimate, estimate_from_aggregates, DesignColumns, EstimateRequest,
+    EstimateRow, EstimateTable, SqlDialect, Statistic, VarianceChoice,
 };
 use incity_estimation::{LonelyPsuRule, ProportionRules, PublicationRules, QuantileRule};
 
@@ -52,6 +53,14 @@ enum QuantileRuleArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum SqlDialectArg {
+    /// PostgreSQL.
+    Postgres,
+    /// Standard SQL (text keys as VARCHAR(255)).
+    Ansi,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Csv,
     Json,
@@ -61,7 +70,7 @@ enum OutputFormat {
 pub(crate) struct EstimateArgs {
     /// Survey file: .csv (header row; empty fields are missing values), .parquet, or a SAS
     /// (.sas7bdat), Stata (.dta) or SPSS (.sav) file (declared missing values are missing).
-    #[arg(long, required_unless_present = "input_store")]
+    #[arg(long, required_unless_present_any = ["input_store", "emit_sql", "from_aggregates"])]
     data: Option<PathBuf>,
     /// Instead of --data: a data directory whose input store (after `incity import`) holds
     /// the records; with --partition, the harmonised records of one source, country and year,
@@ -72,6 +81,18 @@ pub(crate) struct EstimateArgs {
     /// With --input-store: SOURCE/COUNTRY/YEAR, e.g. lfs/AT/2024.
     #[arg(long, requires = "input_store")]
     partition: Option<String>,
+    /// Instead of estimating: print the query that reduces the records of --table to
+    /// per-(domain, stratum, PSU) sums, for the office's own database (totals, means, ratios
+    /// and shares; needs --psu). Plain names in --stat, --where and --derive are columns.
+    #[arg(long, value_enum, conflicts_with_all = ["data", "input_store", "from_aggregates"], requires = "table")]
+    emit_sql: Option<SqlDialectArg>,
+    /// With --emit-sql: the table holding the records (NAME or SCHEMA.NAME).
+    #[arg(long, requires = "emit_sql")]
+    table: Option<String>,
+    /// Instead of --data: the result of the --emit-sql query (CSV with its header), from which
+    /// the estimate is made as from the records.
+    #[arg(long, conflicts_with_all = ["data", "input_store"])]
+    from_aggregates: Option<PathBuf>,
     /// Column of survey weights.
     #[arg(long)]
     weight: String,
@@ -183,10 +204,15 @@ pub(crate) async fn run(a: EstimateArgs) -> anyhow::Result<()> {
             _ => bail!("--derive `{d}`: expected NAME=SQL_EXPRESSION"),
         }
     }
-    let data = match (&a.data, &a.input_store, &a.partition) {
-        (Some(file), _, _) => file.clone(),
-        (None, Some(dir), Some(partition)) => partition_file(dir, partition)?,
-        _ => bail!("give --data FILE, or --input-store DIR with --partition SOURCE/COUNTRY/YEAR"),
+    let data = match (&a.data, &a.input_store, &a.partition, &a.from_aggregates) {
+        (Some(file), _, _, _) => file.clone(),
+        (None, Some(dir), Some(partition), _) => partition_file(dir, partition)?,
+        (None, None, _, Some(aggregates)) => aggregates.clone(),
+        _ if a.emit_sql.is_some() => PathBuf::new(),
+        _ => bail!(
+            "give --data FILE, --input-store DIR with --partition SOURCE/COUNTRY/YEAR, or \
+             --from-aggregates FILE"
+        ),
     };
     let request = EstimateRequest {
         data,
@@ -242,12 +268,27 @@ pub(crate) async fn run(a: EstimateArgs) -> anyhow::Result<()> {
         confidence: a.confidence,
         derived,
     };
-    let table = estimate(&request).await?;
+    if let (Some(dialect), Some(table)) = (a.emit_sql, &a.table) {
+        let dialect = match dialect {
+            SqlDialectArg::Postgres => SqlDialect::Postgres,
+            SqlDialectArg::Ansi => SqlDialect::Ansi,
+        };
+        let sql = aggregation_sql(&request, table, dialect)?;
+        return write_output(a.out.as_deref(), &format!("{sql}\n"));
+    }
+    let table = match &a.from_aggregates {
+        Some(aggregates) => estimate_from_aggregates(&request, aggregates).await?,
+        None => estimate(&request).await?,
+    };
     let text = match a.output_format {
         OutputFormat::Csv => to_csv(&table)?,
         OutputFormat::Json => to_json(&table)?,
     };
-    match &a.out {
+    write_output(a.out.as_deref(), &text)
+}
+
+fn write_output(out: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    match out {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
         }

@@ -71,6 +71,10 @@ pub enum DataError {
     },
     #[error("{file}: {message}")]
     Mapping { file: PathBuf, message: String },
+    #[error("{file}: {message}")]
+    BadAggregates { file: PathBuf, message: String },
+    #[error("--emit-sql: {0}")]
+    Pushdown(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -171,6 +171,46 @@ impl SurveyFile {
         })
     }
 
+    /// Opens a CSV file read with the given `schema` (no inference: keys stay text, numbers
+    /// are checked against their type with the line of the first bad value).
+    pub async fn open_csv_with_schema(
+        path: &Path,
+        schema: datafusion::arrow::datatypes::SchemaRef,
+    ) -> Result<Self, DataError> {
+        if !path.is_file() {
+            return Err(DataError::FileNotFound {
+                file: path.to_path_buf(),
+            });
+        }
+        let ctx = session(1);
+        let extension = format!(
+            ".{}",
+            path.extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default()
+        );
+        let options = CsvReadOptions::new()
+            .has_header(true)
+            .schema(&schema)
+            .file_extension(&extension);
+        ctx.register_csv(TABLE, &path.to_string_lossy(), options)
+            .await
+            .map_err(|e| DataError::Unreadable {
+                file: path.to_path_buf(),
+                reason: crate::describe_engine_error(&e),
+            })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            format: FileFormat::Csv,
+            ctx,
+            columns: schema
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), f.data_type().clone()))
+                .collect(),
+        })
+    }
+
     pub fn column_names(&self) -> Vec<&str> {
         self.columns.iter().map(|c| c.0.as_str()).collect()
     }

@@ -2,6 +2,7 @@
 //! and the JSON over HTTP → compare with what the store holds.
 
 mod postgres;
+mod pushdown;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -17,10 +17,12 @@
 mod checks;
 mod design;
 mod linear;
+mod pushdown;
 mod request;
 mod unit;
 
 pub use design::DesignBuilder;
+pub use pushdown::{aggregation_sql, estimate_from_aggregates, SqlDialect};
 pub use request::{
     DesignColumns, EstimateRequest, EstimateRow, EstimateTable, Rule, Statistic, VarianceChoice,
 };
@@ -37,8 +39,8 @@ use crate::scan::{ident, SurveyFile};
 use crate::DataError;
 
 /// Expression for a statistic argument: a column name is quoted, anything else is SQL.
-fn expr(file: &SurveyFile, arg: &str) -> String {
-    if file.has_column(arg) {
+fn expr(is_column: &dyn Fn(&str) -> bool, arg: &str) -> String {
+    if is_column(arg) {
         ident(arg)
     } else {
         format!("({arg})")
@@ -103,15 +105,12 @@ pub async fn estimate(req: &EstimateRequest) -> Result<EstimateTable, DataError>
     if let Some(c) = &req.country {
         file.require_column(c, "country (--country)")?;
     }
-    let mut by = req.by.clone();
     if let Some((g, _)) = &req.gap {
         if !req.is_derived(g) {
             file.require_column(g, "gap (--gap)")?;
         }
-        if !by.contains(g) {
-            by.push(g.clone());
-        }
     }
+    let by = by_with_gap(req);
     for b in &by {
         if !req.is_derived(b) {
             file.require_column(b, "domain (--by)")?;
@@ -140,6 +139,17 @@ pub async fn estimate(req: &EstimateRequest) -> Result<EstimateTable, DataError>
         }
         _ => estimate_unit_statistic(&file, req, &by).await,
     }
+}
+
+/// The domain columns: `--by`, and the gap's column when it is not among them.
+fn by_with_gap(req: &EstimateRequest) -> Vec<String> {
+    let mut by = req.by.clone();
+    if let Some((g, _)) = &req.gap {
+        if !by.contains(g) {
+            by.push(g.clone());
+        }
+    }
+    by
 }
 
 /// SQL text for the domain condition (NULL counts as outside).

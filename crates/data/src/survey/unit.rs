@@ -63,7 +63,10 @@ pub(super) async fn estimate_unit_statistic(
         ));
     }
     let poverty = matches!(kind, NonlinearKind::PovertyRate { .. });
-    let value = format!("CAST({} AS DOUBLE)", expr(file, value_arg));
+    let value = format!(
+        "CAST({} AS DOUBLE)",
+        expr(&|c| file.has_column(c), value_arg)
+    );
     let dom = domain_condition(req);
     let by_null = by
         .iter()
