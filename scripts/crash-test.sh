@@ -22,10 +22,12 @@ rerun_every=${RERUN_EVERY:-10}
 RANDOM=${SEED:-1}
 work=${WORK:-target/tmp/crash-test}
 cargo build -q -p incity
-bin=$PWD/target/debug/incity
 rm -rf "$work"
 mkdir -p "$work"
+# A copy of the binary: a rebuild during the hour-long run does not change what is tested.
+cp target/debug/incity "$work/incity"
 cd "$work"
+bin=$PWD/incity
 export RUST_LOG=error
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
