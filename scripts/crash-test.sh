@@ -3,13 +3,17 @@
 # (default 100), and checks after every kill that
 #   - the store opens and the release served is the previous one, figure for figure
 #     (`incity export` of the current release);
-#   - the input store is that of the last completed import, file for file (import kills);
+#   - the input store as readers see it (the manifest and the files it names) is, file for
+#     file, either the one before the killed import or the one the killed import would have
+#     made (it was killed after its commit), never a mixture: the imports alternate between
+#     two EU-LFS files of different seeds; and the rerun leaves no file the manifest does not
+#     name;
 # and that a rerun gives what an uninterrupted run gives: after every import kill (an import
 # takes seconds), and after every RERUN_EVERY-th compute kill and the last one (a compute of
 # the synthetic Europe takes tens of seconds).
 #
 #   scripts/crash-test.sh [KILLS]      (RERUN_EVERY=10, SEED=1, WORK=target/tmp/crash-test,
-#                                       POPULATION_SCALE=0.002)
+#                                       POPULATION_SCALE=0.002, PHASES="import compute")
 #
 # A kill lands uniformly at random in [0, T], T the duration of an uninterrupted run; a run
 # that ends before its kill does not count as a kill. Prints a summary line per operation; any
@@ -40,18 +44,22 @@ release_digest() {
   cut -d, -f2- release.csv | sha256sum | cut -d' ' -f1
 }
 
-# Every file of the input store, by name and content; staging directories and the lock of a
-# killed import excepted (the next import removes them). With `stable`, without the manifest's
-# import times (a rerun imports the same partitions at another time).
+# What readers of the input store see: the manifest and the files it names, by name and
+# content. With `stable`, without the manifest's import times (a rerun imports the same
+# partitions at another time). Files no manifest names (a killed import's staged or superseded
+# files) are not read by anyone; the next import removes them, which `orphans` counts.
 inputs_digest() {
-  (cd data/inputs && find . -type f ! -path './.staging-*' ! -name '.import.lock*' | sort |
-    while read -r f; do
-      if [ "${1:-}" = stable ] && [ "$f" = ./manifest.toml ]; then
-        printf '%s ' "$f"; grep -v '^imported_at' "$f" | sha256sum
-      else
-        printf '%s ' "$f"; sha256sum < "$f"
-      fi
-    done) | sha256sum | cut -d' ' -f1
+  (cd data/inputs &&
+    { if [ "${1:-}" = stable ]; then grep -v '^imported_at' manifest.toml; else cat manifest.toml; fi
+      grep -o 'part-[0-9a-f]*\.parquet' manifest.toml | sort | while read -r part; do
+        find . -name "$part" -exec sha256sum {} +
+      done; }) | sha256sum | cut -d' ' -f1
+}
+orphans() {
+  local named on_disk
+  named=$(grep -c '^file = ' data/inputs/manifest.toml)
+  on_disk=$(find data/inputs -name '*.parquet' ! -path '*/.staging-*' | wc -l)
+  echo $((on_disk - named))
 }
 
 # Seconds (with milliseconds) a command takes uninterrupted.
@@ -80,7 +88,10 @@ kill_at_random() {
 }
 
 "$bin" generate --out demo --population-scale "${POPULATION_SCALE:-0.002}" --seed 3 > /dev/null 2>&1
+"$bin" generate --out other --population-scale "${POPULATION_SCALE:-0.002}" --seed 4 \
+  --surveys lfs --no-truth > /dev/null 2>&1
 import_lfs=("$bin" import --data-dir data --mapping eu-lfs demo/lfs_2024.csv)
+import_other=("$bin" import --data-dir data --mapping eu-lfs other/lfs_2024.csv)
 import_silc=("$bin" import --data-dir data --mapping eu-silc demo/silc_d.csv demo/silc_r.csv
   demo/silc_h.csv demo/silc_p.csv)
 compute=("$bin" compute --data-dir data --synthetic --force)
@@ -93,23 +104,48 @@ inputs_stable=$(inputs_digest stable)
 release=$(release_digest)
 echo "uninterrupted: import ${import_ms} ms, compute ${compute_ms} ms"
 
-# import
-landed=0; attempts=0
+phases=${PHASES:-import compute}
+if [[ " $phases " == *" import "* ]]; then
+# import: the two states of the input store, with the one file or the other imported.
+"${import_other[@]}" > /dev/null 2>&1 || fail "import of the second file"
+state_other=$(inputs_digest stable)
+"${import_lfs[@]}" > /dev/null 2>&1 || fail "import of the first file"
+[ "$(inputs_digest stable)" = "$inputs_stable" ] || fail "import: not reproducible"
+landed=0; attempts=0; committed=0
 while [ "$landed" -lt "$kills" ]; do
   attempts=$((attempts + 1))
   [ "$attempts" -le $((kills * 3)) ] || fail "import: only $landed of $attempts kills landed"
-  before=$(inputs_digest)
-  if kill_at_random "$import_ms" "${import_lfs[@]}"; then
-    landed=$((landed + 1))
-    [ "$(inputs_digest)" = "$before" ] || fail "import kill $landed: the input store changed"
-    [ "$(release_digest)" = "$release" ] || fail "import kill $landed: the served release changed"
+  # Alternate: import the file that is not in the store.
+  if [ $((attempts % 2)) -eq 1 ]; then
+    next=("${import_other[@]}"); before_state=$inputs_stable; after_state=$state_other
+  else
+    next=("${import_lfs[@]}"); before_state=$state_other; after_state=$inputs_stable
   fi
-  "${import_lfs[@]}" > /dev/null 2>&1 || fail "import rerun after kill $landed"
-  [ "$(inputs_digest stable)" = "$inputs_stable" ] \
+  before=$(inputs_digest)
+  if kill_at_random "$import_ms" "${next[@]}"; then
+    landed=$((landed + 1))
+    now=$(inputs_digest stable)
+    if [ "$(inputs_digest)" = "$before" ]; then
+      :
+    elif [ "$now" = "$after_state" ]; then
+      committed=$((committed + 1))
+    else
+      [ "$now" = "$before_state" ] && fail "import kill $landed: files changed, not committed"
+      fail "import kill $landed: the input store is neither the previous nor the new import's"
+    fi
+    [ "$(release_digest)" = "$release" ] || fail "import kill $landed: the served release changed"
+    echo "import kill $landed: consistent"
+  fi
+  "${next[@]}" > /dev/null 2>&1 || fail "import rerun after kill $landed"
+  [ "$(inputs_digest stable)" = "$after_state" ] \
     || fail "import rerun after kill $landed: not the uninterrupted import's input store"
+  [ "$(orphans)" -eq 0 ] || fail "import rerun after kill $landed: files no manifest names remain"
 done
-echo "import: $landed kills landed in $attempts runs; after each the input store was the last completed import's, the release unchanged, and the rerun equal to an uninterrupted import"
+echo "import: $landed kills landed in $attempts runs ($committed after the commit); after each the input store was the previous import's or the new one's, the release unchanged, and the rerun equal to an uninterrupted import"
+"${import_lfs[@]}" > /dev/null 2>&1 || fail "import of the first file"
+fi
 
+[[ " $phases " == *" compute "* ]] || exit 0
 # compute
 landed=0; attempts=0; reruns=0
 while [ "$landed" -lt "$kills" ]; do
@@ -119,6 +155,7 @@ while [ "$landed" -lt "$kills" ]; do
     landed=$((landed + 1))
     [ "$(release_digest)" = "$release" ] \
       || fail "compute kill $landed: the served release is not the previous one"
+    echo "compute kill $landed: the previous release served"
     if [ $((landed % rerun_every)) -eq 0 ] || [ "$landed" -eq "$kills" ]; then
       "${compute[@]}" > /dev/null 2>&1 || fail "compute rerun after kill $landed"
       [ "$(release_digest)" = "$release" ] \

@@ -33,7 +33,11 @@ fuzz_target!(|text: &str| {
         .map(|(n, e)| vec![(n.trim().to_string(), e.to_string())])
         .unwrap_or_default();
     let request = EstimateRequest {
-        data: concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/oracles/apiclus1.csv").into(),
+        data: concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/oracles/apiclus1.csv"
+        )
+        .into(),
         design: DesignColumns {
             weight: "pw".into(),
             strata: None,

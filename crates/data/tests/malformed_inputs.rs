@@ -650,3 +650,34 @@ fn parquet_rows_are_named_in_errors() {
     let m = import_messages(Mapping::load("eu-lfs"), &[("bad.parquet", bytes)]);
     expect(&m, &["bad.parquet, row 7", "AGE", "`old`", "whole number"]);
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/microdata_parquet.rs`): a Parquet file whose embedded
+/// Arrow schema (optional writer metadata) is a malformed flatbuffer made the Arrow IPC decoder
+/// panic ("Type NONE not supported") and so aborted `incity validate` and `import`. The file
+/// is now read by its Parquet schema; this one's data pages are corrupt too, which is an
+/// error naming the file.
+#[test]
+fn a_parquet_file_with_a_malformed_embedded_arrow_schema_gives_an_error_not_an_abort() {
+    use incity_data::ingest::{read_microdata, Discard};
+    let file = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/malformed-arrow-schema.parquet"
+    ));
+    let result = read_microdata(
+        &Mapping::load("eu-lfs").unwrap(),
+        std::slice::from_ref(&file),
+        &ReadOptions::default(),
+        &mut Discard,
+        &mut |_, _| {},
+    );
+    match result {
+        Err(incity_data::DataError::Unreadable {
+            file: named,
+            reason,
+        }) => {
+            assert_eq!(named, file);
+            assert!(reason.contains("corrupt"), "{reason}");
+        }
+        other => panic!("expected an unreadable file, got {other:?}"),
+    }
+}

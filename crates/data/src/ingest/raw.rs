@@ -26,6 +26,42 @@ pub(crate) struct RawFile {
 /// of fields differs from the header's.
 pub(crate) type RecordFn<'a> = dyn FnMut(u64, &[Option<&str>]) -> Result<(), DataError> + 'a;
 
+type ParquetReader =
+    datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>;
+
+/// A Parquet file's reader, without the Arrow schema that writers may embed in its metadata:
+/// an untrusted flatbuffer whose malformed forms make the Arrow IPC decoder panic (found by
+/// fuzzing, `fuzz/fuzz_targets/microdata_parquet.rs`). Columns are read by their Parquet
+/// types, as DataFusion reads them by default (`datafusion.execution.parquet.skip_metadata`),
+/// and every value is taken as text anyway.
+fn parquet_reader(path: &Path) -> Result<ParquetReader, DataError> {
+    use datafusion::parquet::arrow::arrow_reader::ArrowReaderOptions;
+    let handle = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    ParquetReader::try_new_with_options(handle, options).map_err(|e| DataError::Unreadable {
+        file: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Runs a step of the Parquet reader, turning a panic of the decoder on a malformed file into
+/// an error naming the file: the parquet crate does not promise to refuse every malformed
+/// input with an error, and an import must end with a message, not an abort. Only the
+/// reader's own steps run here, never incity's handling of the records.
+fn guarded<T>(path: &Path, step: impl FnOnce() -> Result<T, DataError>) -> Result<T, DataError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the decoder stopped");
+        Err(DataError::Unreadable {
+            file: path.to_path_buf(),
+            reason: format!("not a readable Parquet file ({why})"),
+        })
+    })
+}
+
 /// Calls `f(line, fields)` for every record; missing Parquet values are `None`.
 pub(crate) fn for_each_record(
     file: &RawFile,
@@ -52,16 +88,17 @@ pub(crate) fn for_each_record(
         progress(table.rows as u64);
         Ok(())
     } else if file.parquet {
-        use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-        let handle = std::fs::File::open(&file.path).map_err(|e| DataError::io(&file.path, e))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
-            .and_then(|b| b.with_batch_size(8192).build())
-            .map_err(|e| DataError::Unreadable {
-                file: file.path.clone(),
-                reason: e.to_string(),
-            })?;
+        let mut reader = guarded(&file.path, || {
+            parquet_reader(&file.path)?
+                .with_batch_size(8192)
+                .build()
+                .map_err(|e| DataError::Unreadable {
+                    file: file.path.clone(),
+                    reason: e.to_string(),
+                })
+        })?;
         let mut row = 0u64;
-        for batch in reader {
+        while let Some(batch) = guarded(&file.path, || Ok(reader.next()))? {
             let batch = batch.map_err(|e| DataError::Unreadable {
                 file: file.path.clone(),
                 reason: e.to_string(),
@@ -156,14 +193,7 @@ pub(crate) fn open_raw(path: &Path, value_labels: &[String]) -> Result<RawFile, 
         .map(|e| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("parquet") => {
-            use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-            let handle = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| {
-                DataError::Unreadable {
-                    file: path.to_path_buf(),
-                    reason: e.to_string(),
-                }
-            })?;
+            let builder = guarded(path, || parquet_reader(path))?;
             let header = builder
                 .schema()
                 .fields()
@@ -230,5 +260,27 @@ pub(crate) fn open_raw(path: &Path, value_labels: &[String]) -> Result<RawFile, 
         _ => Err(DataError::UnsupportedFormat {
             file: path.to_path_buf(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_reader_step_is_an_error_naming_the_file() {
+        let path = Path::new("survey.parquet");
+        let result: Result<(), DataError> = guarded(path, || panic!("Type NONE not supported"));
+        match result {
+            Err(DataError::Unreadable { file, reason }) => {
+                assert_eq!(file, path);
+                assert_eq!(
+                    reason,
+                    "not a readable Parquet file (Type NONE not supported)"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(guarded(path, || Ok(7)).unwrap(), 7);
     }
 }
