@@ -681,3 +681,36 @@ fn a_parquet_file_with_a_malformed_embedded_arrow_schema_gives_an_error_not_an_a
         other => panic!("expected an unreadable file, got {other:?}"),
     }
 }
+
+/// Found by fuzzing: a Parquet file whose column chunk metadata gives a negative start makes
+/// the parquet crate panic ("column start and length should not be negative") while it reads
+/// the records; the reader's steps run under a guard that turns the panic into an error
+/// naming the file.
+#[test]
+fn a_parquet_file_whose_decoder_panics_gives_an_error_naming_the_file() {
+    use incity_data::ingest::{read_microdata, Discard};
+    let file = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/negative-column-start.parquet"
+    ));
+    let result = read_microdata(
+        &Mapping::load("eu-lfs").unwrap(),
+        std::slice::from_ref(&file),
+        &ReadOptions::default(),
+        &mut Discard,
+        &mut |_, _| {},
+    );
+    match result {
+        Err(incity_data::DataError::Unreadable {
+            file: named,
+            reason,
+        }) => {
+            assert_eq!(named, file);
+            assert!(
+                reason.starts_with("not a readable Parquet file"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected an unreadable file, got {other:?}"),
+    }
+}
